@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NeuralTrade.Events.Contracts;
+
+/// <summary>
+/// The JSON conventions of the wire contract: camelCase names, RFC 3339 UTC timestamps with a
+/// <c>Z</c>, null members left out, unknown members ignored. The bus applies the same settings.
+/// </summary>
+public static class ContractJson
+{
+    /// <summary>Options for reading and writing contract bodies outside the bus.</summary>
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions());
+
+    /// <summary>Applies the contract's conventions to <paramref name="options"/> and returns it.</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DictionaryKeyPolicy = null;
+        options.PropertyNameCaseInsensitive = true;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        if (!options.Converters.Any(c => c is UtcTimestampConverter))
+            options.Converters.Insert(0, new UtcTimestampConverter());
+        return options;
+    }
+
+    /// <summary>Writes timestamps as RFC 3339 in UTC (<c>2024-01-15T10:30:00Z</c>); reads any offset.</summary>
+    public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+    {
+        /// <inheritdoc />
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var value))
+                return value.ToUniversalTime();
+            throw new JsonException($"Expected an RFC 3339 timestamp string, got {reader.TokenType}.");
+        }
+
+        /// <inheritdoc />
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(writer);
+            var utc = value.UtcDateTime;
+            var format = utc.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'";
+            writer.WriteStringValue(utc.ToString(format, CultureInfo.InvariantCulture));
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Reflection;
+
+namespace NeuralTrade.Events.Contracts;
+
+/// <summary>The public exchanges, named exactly as on the wire.</summary>
+public static class Exchanges
+{
+    /// <summary>Closed OHLCV candles from external feeds.</summary>
+    public const string MarketCandles = "market.candles";
+    /// <summary>Newly stored candles, one message per series touched.</summary>
+    public const string DataIngested = "data.ingested";
+    /// <summary>Candles refused by Ingest, with one reason per problem.</summary>
+    public const string DataRejected = "data.rejected";
+    /// <summary>Requests to train a model for a series.</summary>
+    public const string TrainingRequested = "training.requested";
+    /// <summary>A training run has started.</summary>
+    public const string TrainingStarted = "training.started";
+    /// <summary>A training run finished and produced an artifact.</summary>
+    public const string TrainingCompleted = "training.completed";
+    /// <summary>A training run could not be done.</summary>
+    public const string TrainingFailed = "training.failed";
+    /// <summary>A model version became the champion.</summary>
+    public const string ModelDeployed = "model.deployed";
+    /// <summary>A candidate did not pass the champion gate.</summary>
+    public const string ModelRejected = "model.rejected";
+    /// <summary>A trading service asks for a prediction.</summary>
+    public const string PredictionRequested = "prediction.requested";
+    /// <summary>A prediction, requested or streamed.</summary>
+    public const string PredictionCompleted = "prediction.completed";
+    /// <summary>The monitor saw drift.</summary>
+    public const string DriftDetected = "drift.detected";
+
+    /// <summary>Every public contract type, in the order of the design's table.</summary>
+    public static IReadOnlyList<Type> ContractTypes { get; } =
+    [
+        typeof(MarketCandles), typeof(DataIngested), typeof(DataRejected),
+        typeof(TrainingRequested), typeof(TrainingStarted), typeof(TrainingCompleted), typeof(TrainingFailed),
+        typeof(ModelDeployed), typeof(ModelRejected),
+        typeof(PredictionRequested), typeof(PredictionCompleted),
+        typeof(DriftDetected),
+    ];
+
+    /// <summary>The exchange a contract type is published to, or null for a type that is not public.</summary>
+    public static string? NameOf(Type messageType) => messageType.GetCustomAttribute<ExchangeAttribute>()?.Name;
+}
