@@ -22,6 +22,7 @@ public static class ContractJson
         options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.NumberHandling = JsonNumberHandling.Strict;
+        options.WriteIndented = false;
         if (!options.Converters.Any(c => c is UtcTimestampConverter))
             options.Converters.Insert(0, new UtcTimestampConverter());
         return options;

@@ -1,0 +1,28 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using MassTransit;
+
+namespace NeuralTrade.Events.Hosting;
+
+public static class EndpointConventions
+{
+    /// <summary>
+    /// Retries a failing message at the configured intervals, then MassTransit moves it to <c>&lt;queue&gt;_error</c>
+    /// with the exception and its stack in headers. Bad input is never retried.
+    /// </summary>
+    public static void UseNeuralTradeRetry(this IReceiveEndpointConfigurator endpoint, MessagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        endpoint.UseMessageRetry(r =>
+        {
+            if (options.RetryIntervalsMs.Length == 0)
+                r.None();
+            else
+                r.Intervals(options.RetryIntervalsMs);
+            r.Ignore<InvalidMessageException>();
+            r.Ignore<JsonException>();
+            r.Ignore<SerializationException>();
+        });
+    }
+}

@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Hosting;
+
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary><c>amqp://user:pass@host:port/vhost</c> or <c>amqps://…</c>; unset selects the in-memory bus.</summary>
+    public string? RabbitMqUrl { get; set; }
+
+    [Range(1, 10_000)]
+    public int PrefetchCount { get; set; } = 64;
+
+    /// <summary>Delays between attempts of a consumer that failed for a reason other than bad input.</summary>
+    [MinLength(0), MaxLength(20)]
+    public int[] RetryIntervalsMs { get; set; } = [200, 1_000, 5_000];
+
+    [Range(1, 3_600)]
+    public int StopTimeoutSeconds { get; set; } = 30;
+
+    public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
+}
+
+[OptionsValidator]
+public sealed partial class MessagingOptionsValidator : IValidateOptions<MessagingOptions>;
+
+/// <summary>Checks what data annotations cannot: the broker URL and the retry intervals.</summary>
+public sealed class MessagingOptionsUrlValidator : IValidateOptions<MessagingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MessagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.UsesRabbitMq && !RabbitMqAddress.TryParse(options.RabbitMqUrl!, out _, out var error))
+            failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)} (RABBITMQ_URL): {error}");
+        if (options.RetryIntervalsMs.Any(i => i < 0))
+            failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RetryIntervalsMs)} must not hold negative delays.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>A parsed broker address.</summary>
+public sealed record RabbitMqAddress(string Host, int Port, string VirtualHost, string Username, string Password, bool UseTls)
+{
+    public static bool TryParse(string url, out RabbitMqAddress? address, out string? error)
+    {
+        address = null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "amqp" && uri.Scheme != "amqps"))
+        {
+            error = $"'{Redact(url)}' is not an amqp:// or amqps:// URL.";
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(uri.Host))
+        {
+            error = $"'{Redact(url)}' names no host.";
+            return false;
+        }
+
+        var tls = uri.Scheme == "amqps";
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? (tls ? 5671 : 5672) : uri.Port;
+        var path = uri.AbsolutePath.TrimStart('/');
+        var vhost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var user = userInfo[0].Length == 0 ? "guest" : Uri.UnescapeDataString(userInfo[0]);
+        var pass = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
+        address = new RabbitMqAddress(uri.Host, port, vhost, user, pass, tls);
+        error = null;
+        return true;
+    }
+
+    /// <summary>The URL without its password, for logs and errors.</summary>
+    public static string Redact(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal)
+            ? url.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal)
+            : url;
+
+    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}/{Uri.EscapeDataString(VirtualHost)}";
+}

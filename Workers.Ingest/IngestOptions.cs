@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Workers.Ingest;
+
+public sealed class IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>The contract allows 1 to 10,000 candles per message.</summary>
+    [Range(1, 10_000)]
+    public int MaxCandlesPerMessage { get; set; } = 10_000;
+
+    /// <summary>Bodies above this size are dead-lettered unread.</summary>
+    [Range(1_024, 64 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Messages handled at once by one instance.</summary>
+    [Range(1, 256)]
+    public int ConcurrentMessageLimit { get; set; } = 16;
+}
+
+[OptionsValidator]
+public sealed partial class IngestOptionsValidator : IValidateOptions<IngestOptions>;

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+
+namespace NeuralTrade.Events.Workers.Ingest;
+
+/// <summary>
+/// Validates every candle of a <c>market.candles</c> message, stores the valid ones per series, and
+/// announces what is new (<c>data.ingested</c>, one per series) and what was refused (<c>data.rejected</c>).
+/// Redelivery-safe: the store's receipt replays a stored batch's outcome, events carry ids derived from the
+/// message, and a finished message is recorded in the ledger and acknowledged without effect next time.
+/// </summary>
+public sealed partial class MarketCandlesConsumer(
+    ICandleStore store,
+    IMessageLedger ledger,
+    CandleValidator validator,
+    IOptions<IngestOptions> options,
+    ILogger<MarketCandlesConsumer> logger) : IConsumer<IncomingCandles>
+{
+    public const string QueueName = "ingest";
+
+    public async Task Consume(ConsumeContext<IncomingCandles> context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var cancellationToken = context.CancellationToken;
+        var messageKey = MessageKeys.Of(context);
+        using var activity = IngestTelemetry.Source.StartActivity("ingest market.candles");
+
+        if (await ledger.IsCompletedAsync(QueueName, messageKey, cancellationToken))
+        {
+            LogAlreadyProcessed(messageKey);
+            IngestTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("outcome", "replayed"));
+            return;
+        }
+
+        var bodyLength = context.ReceiveContext.Body.Length ?? context.ReceiveContext.Body.GetBytes().Length;
+        var limits = options.Value;
+        if (bodyLength > limits.MaxBodyBytes)
+            throw Invalid($"the body is {bodyLength} bytes, above the limit of {limits.MaxBodyBytes} bytes.");
+
+        var message = context.Message;
+        if (message.Candles.ValueKind != JsonValueKind.Array)
+            throw Invalid(message.Candles.ValueKind == JsonValueKind.Undefined
+                ? "the body has no 'candles' array; expected {\"candles\":[{exchange, symbol, interval, openTime, open, high, low, close, volume}, ...]}."
+                : $"'candles' must be an array, got {message.Candles.ValueKind}.");
+
+        var count = message.Candles.GetArrayLength();
+        if (count == 0 || count > limits.MaxCandlesPerMessage)
+            throw Invalid($"'candles' holds {count} candles; a message carries 1 to {limits.MaxCandlesPerMessage}.");
+
+        // Read every candle; keep the valid ones with their position, and every reason for the others.
+        var received = new JsonElement[count];
+        var valid = new List<(int Index, Candle Candle)>(count);
+        var reasons = new List<RejectionReason>();
+        var index = 0;
+        foreach (var element in message.Candles.EnumerateArray())
+        {
+            received[index] = element;
+            var check = validator.Read(element, index);
+            if (check.IsValid)
+                valid.Add((index, check.Candle!));
+            else
+                reasons.AddRange(check.Reasons);
+            index++;
+        }
+
+        var correlationId = IncomingCandles.AsGuid(message.CorrelationId) ?? context.CorrelationId
+            ?? IncomingCandles.AsGuid(message.EventId) ?? context.MessageId ?? DeterministicGuid.Create(messageKey);
+        var accepted = 0;
+        var duplicates = 0;
+
+        foreach (var series in valid.GroupBy(v => SeriesKey.Of(v.Candle)).OrderBy(g => g.Key.ToString(), StringComparer.Ordinal))
+        {
+            var ordered = series.OrderBy(v => v.Candle.OpenTime).ThenBy(v => v.Index).ToList();
+            var statuses = await store.AppendAsync(series.Key, ordered.Select(v => v.Candle).ToList(), messageKey, cancellationToken);
+
+            var added = new List<Candle>();
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                switch (statuses[i])
+                {
+                    case AppendStatus.Added:
+                        added.Add(ordered[i].Candle);
+                        break;
+                    case AppendStatus.Duplicate:
+                        duplicates++;
+                        break;
+                    default:
+                        reasons.Add(await ConflictReason(series.Key, ordered[i], cancellationToken));
+                        break;
+                }
+            }
+
+            if (added.Count == 0)
+                continue;
+            accepted += added.Count;
+            await context.Publish(new DataIngested
+            {
+                EventId = DeterministicGuid.Create($"{messageKey}|data.ingested|{series.Key}"),
+                CorrelationId = correlationId,
+                Exchange = series.Key.Exchange,
+                Symbol = series.Key.Symbol,
+                Interval = series.Key.Interval,
+                Candles = added,
+                FirstOpenTime = added[0].OpenTime,
+                LastOpenTime = added[^1].OpenTime,
+            }, cancellationToken);
+        }
+
+        if (reasons.Count > 0)
+        {
+            reasons.Sort((a, b) => a.Index.CompareTo(b.Index));
+            var rejectedIndexes = reasons.Select(r => r.Index).Distinct().ToList();
+            await context.Publish(new DataRejected
+            {
+                EventId = DeterministicGuid.Create($"{messageKey}|data.rejected"),
+                CorrelationId = correlationId,
+                Reasons = reasons,
+                Candles = rejectedIndexes.Select(i => received[i].Clone()).ToList(),
+                Source = message.SourceName,
+            }, cancellationToken);
+            IngestTelemetry.Candles.Add(rejectedIndexes.Count, new KeyValuePair<string, object?>("outcome", "rejected"));
+            if (logger.IsEnabled(LogLevel.Information))
+                LogRejected(rejectedIndexes.Count, count, messageKey, string.Join("; ", reasons.Take(3).Select(r => $"#{r.Index} {r.Code} {r.Field}")));
+        }
+
+        await ledger.MarkCompletedAsync(QueueName, messageKey, cancellationToken);
+
+        IngestTelemetry.Candles.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
+        IngestTelemetry.Candles.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
+        IngestTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("outcome", "processed"));
+        IngestTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("neuraltrade.candles.received", count);
+            activity.SetTag("neuraltrade.candles.accepted", accepted);
+            activity.SetTag("neuraltrade.candles.duplicate", duplicates);
+            activity.SetTag("neuraltrade.candles.rejected", count - accepted - duplicates);
+        }
+
+        LogProcessed(messageKey, count, accepted, duplicates);
+    }
+
+    async Task<RejectionReason> ConflictReason(SeriesKey series, (int Index, Candle Candle) received, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(series, received.Candle.OpenTime, cancellationToken);
+        var storedText = stored is null ? "other values" : $"o={stored.Open} h={stored.High} l={stored.Low} c={stored.Close} v={stored.Volume}";
+        var c = received.Candle;
+        return new RejectionReason(received.Index, "conflict", null,
+            $"{series} already holds a candle at {c.OpenTime:yyyy-MM-dd'T'HH:mm:ss'Z'} with {storedText}; " +
+            $"received o={c.Open} h={c.High} l={c.Low} c={c.Close} v={c.Volume}. The stored candle is kept.");
+    }
+
+    InvalidMessageException Invalid(string reason)
+    {
+        IngestTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("outcome", "invalid"));
+        return new InvalidMessageException($"market.candles message is not the contract's shape: {reason}");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageKey} was processed before; acknowledged without effect")]
+    partial void LogAlreadyProcessed(string messageKey);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageKey}: {Received} candles, {Accepted} new, {Duplicates} duplicate")]
+    partial void LogProcessed(string messageKey, int received, int accepted, int duplicates);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Rejected} of {Received} candles of message {MessageKey}: {FirstReasons}")]
+    partial void LogRejected(int rejected, int received, string messageKey, string firstReasons);
+}
+
+public sealed class MarketCandlesConsumerDefinition : ConsumerDefinition<MarketCandlesConsumer>
+{
+    readonly MessagingOptions _messaging;
+    readonly IngestOptions _ingest;
+
+    public MarketCandlesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<IngestOptions> ingest)
+    {
+        ArgumentNullException.ThrowIfNull(messaging);
+        ArgumentNullException.ThrowIfNull(ingest);
+        _messaging = messaging.Value;
+        _ingest = ingest.Value;
+        EndpointName = MarketCandlesConsumer.QueueName;
+        ConcurrentMessageLimit = _ingest.ConcurrentMessageLimit;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<MarketCandlesConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseNeuralTradeRetry(_messaging);
+    }
+}

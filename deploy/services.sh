@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Starts, stops or checks a private RabbitMQ (with the management UI) and Redis from Debian's
+# packages, bound to 127.0.0.1 on their own ports and data directories. No system service is
+# touched, no root is needed once the packages are installed (`deploy/services.sh install`).
+#
+#   deploy/services.sh install   # apt-get the packages if missing (root or sudo)
+#   deploy/services.sh start     # start both and wait until they answer
+#   deploy/services.sh stop
+#   deploy/services.sh status
+#   deploy/services.sh env       # print the connection variables for this shell
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="${NEURALTRADE_SERVICES_DIR:-$ROOT/.services}"
+AMQP_PORT="${NEURALTRADE_AMQP_PORT:-5673}"
+MGMT_PORT="${NEURALTRADE_MANAGEMENT_PORT:-15673}"
+DIST_PORT="${NEURALTRADE_ERLANG_DIST_PORT:-25673}"
+REDIS_PORT="${NEURALTRADE_REDIS_PORT:-6380}"
+NODE="neuraltrade-${AMQP_PORT}@localhost"
+RABBIT_BIN=/usr/lib/rabbitmq/bin
+PACKAGES=(rabbitmq-server redis-server patchelf g++)
+
+log() { printf '[services] %s\n' "$*" >&2; }
+
+rabbit_env() {
+  export HOME="$DATA/rabbitmq"            # holds the Erlang cookie rabbitmqctl needs
+  export RABBITMQ_NODENAME="$NODE"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT="$AMQP_PORT"
+  export RABBITMQ_DIST_PORT="$DIST_PORT"
+  export RABBITMQ_BASE="$DATA/rabbitmq"
+  export RABBITMQ_MNESIA_BASE="$DATA/rabbitmq/mnesia"
+  export RABBITMQ_LOG_BASE="$DATA/rabbitmq/log"
+  export RABBITMQ_PID_FILE="$DATA/rabbitmq/rabbitmq.pid"
+  export RABBITMQ_CONFIG_FILE="$DATA/rabbitmq/rabbitmq"          # .conf is appended
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$DATA/rabbitmq/enabled_plugins"
+  export RABBITMQ_ADVANCED_CONFIG_FILE="$DATA/rabbitmq/advanced.config"
+  export ERL_EPMD_ADDRESS=127.0.0.1
+}
+
+install() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v patchelf >/dev/null 2>&1 || missing+=(patchelf)
+  command -v g++ >/dev/null 2>&1 || missing+=(g++)
+  [ -x "$RABBIT_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
+  if [ ${#missing[@]} -eq 0 ]; then log "packages present: ${PACKAGES[*]}"; return 0; fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing from Debian's packages: ${missing[*]}"
+  # The packages' own system services are not wanted: deny their start during the install.
+  local policy=/usr/sbin/policy-rc.d created=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created=1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$created" -eq 0 ] || $sudo rm -f "$policy"
+}
+
+start_redis() {
+  mkdir -p "$DATA/redis"
+  if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then log "redis already up on 127.0.0.1:$REDIS_PORT"; return; fi
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DATA/redis" --daemonize yes \
+    --pidfile "$DATA/redis/redis.pid" --logfile "$DATA/redis/redis.log" \
+    --appendonly yes --save "" --protected-mode yes
+  for _ in $(seq 1 50); do
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && { log "redis up on 127.0.0.1:$REDIS_PORT"; return; }
+    sleep 0.2
+  done
+  log "redis did not start; see $DATA/redis/redis.log"; exit 1
+}
+
+start_rabbit() {
+  rabbit_env
+  mkdir -p "$RABBITMQ_BASE" "$RABBITMQ_LOG_BASE"
+  if "$RABBIT_BIN/rabbitmq-diagnostics" -q ping >/dev/null 2>&1; then log "rabbitmq already up on 127.0.0.1:$AMQP_PORT"; return; fi
+  [ -f "$HOME/.erlang.cookie" ] || { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HOME/.erlang.cookie"; chmod 400 "$HOME/.erlang.cookie"; }
+  echo '[rabbitmq_management].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  cat > "$RABBITMQ_CONFIG_FILE.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$AMQP_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $MGMT_PORT
+loopback_users.guest = true
+log.console = false
+log.file.level = warning
+CONF
+  echo '[].' > "$RABBITMQ_ADVANCED_CONFIG_FILE"
+  "$RABBIT_BIN/rabbitmq-server" -detached >"$RABBITMQ_LOG_BASE/startup.log" 2>&1 || true
+  if ! timeout 120 "$RABBIT_BIN/rabbitmqctl" -q await_startup >/dev/null 2>&1; then
+    # await_startup needs the node to be reachable first; poll ping before giving up.
+    for _ in $(seq 1 120); do "$RABBIT_BIN/rabbitmq-diagnostics" -q ping >/dev/null 2>&1 && break; sleep 1; done
+    timeout 120 "$RABBIT_BIN/rabbitmqctl" -q await_startup >/dev/null 2>&1 || {
+      log "rabbitmq did not start; see $RABBITMQ_LOG_BASE"; tail -n 30 "$RABBITMQ_LOG_BASE"/*.log >&2 || true; exit 1; }
+  fi
+  log "rabbitmq up on 127.0.0.1:$AMQP_PORT (management UI http://127.0.0.1:$MGMT_PORT, guest/guest from localhost)"
+}
+
+stop() {
+  if [ -f "$DATA/redis/redis.pid" ]; then
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$DATA/redis/redis.pid")" 2>/dev/null || true
+    rm -f "$DATA/redis/redis.pid"; log "redis stopped"
+  fi
+  if [ -d "$DATA/rabbitmq" ]; then
+    ( rabbit_env; "$RABBIT_BIN/rabbitmqctl" -q stop >/dev/null 2>&1 || true )
+    log "rabbitmq stopped"
+  fi
+}
+
+status() {
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | sed 's/^/redis: /' || echo "redis: down"
+  ( rabbit_env; "$RABBIT_BIN/rabbitmq-diagnostics" -q ping 2>/dev/null | sed 's/^/rabbitmq: /' ) || echo "rabbitmq: down"
+}
+
+print_env() {
+  echo "export RABBITMQ_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
+  echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+  echo "export RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$MGMT_PORT/"
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start_redis; start_rabbit ;;
+  stop) stop ;;
+  status) status ;;
+  env) print_env ;;
+  *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
+esac
