@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -77,17 +78,21 @@ public static class BusRegistration
         return builder;
     }
 
+    /// <summary>MassTransit's JSON settings, made to write the public contract exactly as documented.</summary>
+    public static JsonSerializerOptions ConfigureWireJson(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // MassTransit writes decimals as JSON strings; the contract says prices and volumes are JSON numbers.
+        foreach (var converter in options.Converters.OfType<StringDecimalJsonConverter>().ToList())
+            options.Converters.Remove(converter);
+        return ContractJson.Configure(options);
+    }
+
     /// <summary>The conventions of the public contract, the same on every transport.</summary>
     internal static void ApplyConventions<TEndpoint>(IBusRegistrationContext context, IBusFactoryConfigurator<TEndpoint> cfg)
         where TEndpoint : IReceiveEndpointConfigurator
     {
-        cfg.ConfigureJsonSerializerOptions(options =>
-        {
-            // MassTransit writes decimals as JSON strings; the contract says prices and volumes are JSON numbers.
-            foreach (var converter in options.Converters.OfType<StringDecimalJsonConverter>().ToList())
-                options.Converters.Remove(converter);
-            return ContractJson.Configure(options);
-        });
+        cfg.ConfigureJsonSerializerOptions(ConfigureWireJson);
 
         // Raw JSON (content_type application/json) on every exchange: no MassTransit envelope leaks onto the
         // public contract. Without AnyMessageType a body that names its type (MT-MessageType) only reaches

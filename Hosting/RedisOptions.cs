@@ -38,6 +38,10 @@ public sealed class RedisOptions
             var db = uri.AbsolutePath.Trim('/');
             if (db.Length > 0) options.DefaultDatabase = int.Parse(db, System.Globalization.CultureInfo.InvariantCulture);
         }
+        else if (Url!.Contains("://", StringComparison.Ordinal))
+        {
+            throw new FormatException($"'{Url}' is not a valid redis:// or rediss:// URL (redis://[:password@]host:port[/db]).");
+        }
         else
         {
             options = ConfigurationOptions.Parse(Url!);

@@ -1,0 +1,92 @@
+using NeuralTrade.Events.MarketData;
+using NUnit.Framework;
+
+namespace NeuralTrade.Events.Testing;
+
+/// <summary>The behaviour every <see cref="ICandleStore"/> must have; run against in-memory and against a real Redis.</summary>
+public abstract class CandleStoreContract
+{
+    protected abstract ICandleStore Store { get; }
+
+    static readonly SeriesKey Series = new("binance", "BTC/USDT", "1m");
+
+    [Test]
+    public async Task Append_new_candles_stores_them_in_openTime_order()
+    {
+        var candles = TestCandles.Series(10);
+        var shuffled = candles.OrderByDescending(c => c.OpenTime).ToList();
+
+        var statuses = await Store.AppendAsync(Series, shuffled, receipt: null);
+
+        Assert.That(statuses, Is.All.EqualTo(AppendStatus.Added));
+        Assert.That(await Store.GetRangeAsync(Series), Is.EqualTo(candles));
+        Assert.That(await Store.CountAsync(Series), Is.EqualTo(10));
+        Assert.That(await Store.ListSeriesAsync(), Is.EqualTo(new[] { Series }));
+    }
+
+    [Test]
+    public async Task Append_same_values_again_is_a_duplicate_and_changes_nothing()
+    {
+        var candles = TestCandles.Series(5);
+        await Store.AppendAsync(Series, candles, null);
+        // Equal values written with other trailing zeros are the same candle.
+        var again = candles.Select(c => c with { Close = c.Close * 1.000m }).ToList();
+
+        var statuses = await Store.AppendAsync(Series, again, null);
+
+        Assert.That(statuses, Is.All.EqualTo(AppendStatus.Duplicate));
+        Assert.That(await Store.CountAsync(Series), Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task Append_other_values_at_a_stored_openTime_is_a_conflict_and_keeps_the_stored_candle()
+    {
+        var original = TestCandles.One();
+        await Store.AppendAsync(Series, [original], null);
+
+        var statuses = await Store.AppendAsync(Series, [original with { Close = original.Close + 1 }], null);
+
+        Assert.That(statuses, Is.EqualTo(new[] { AppendStatus.Conflict }));
+        Assert.That(await Store.GetAsync(Series, original.OpenTime), Is.EqualTo(original));
+    }
+
+    [Test]
+    public async Task Append_with_a_used_receipt_replays_the_first_answer()
+    {
+        var candles = TestCandles.Series(3);
+
+        var first = await Store.AppendAsync(Series, candles, "message-1");
+        var second = await Store.AppendAsync(Series, candles, "message-1");
+        var other = await Store.AppendAsync(Series, candles, "message-2");
+
+        Assert.That(first, Is.All.EqualTo(AppendStatus.Added));
+        Assert.That(second, Is.EqualTo(first), "the same receipt must report what the first append did");
+        Assert.That(other, Is.All.EqualTo(AppendStatus.Duplicate));
+    }
+
+    [Test]
+    public async Task GetLatest_and_GetRange_select_by_openTime()
+    {
+        var candles = TestCandles.Series(20);
+        await Store.AppendAsync(Series, candles, null);
+
+        Assert.That(await Store.GetLatestAsync(Series, 3), Is.EqualTo(candles.TakeLast(3)));
+        Assert.That(await Store.GetLatestAsync(Series, 100), Is.EqualTo(candles));
+        Assert.That(await Store.GetRangeAsync(Series, candles[5].OpenTime, candles[7].OpenTime), Is.EqualTo(candles.Skip(5).Take(3)));
+        Assert.That(await Store.GetRangeAsync(new SeriesKey("binance", "ETH/USDT", "1m")), Is.Empty);
+        Assert.That(await Store.GetAsync(Series, candles[0].OpenTime.AddSeconds(-60)), Is.Null);
+    }
+
+    [Test]
+    public async Task Concurrent_appends_of_overlapping_batches_store_each_candle_once()
+    {
+        var candles = TestCandles.Series(400);
+        var batches = Enumerable.Range(0, 16).Select(i => candles.Skip(i * 20).Take(100).ToList()).ToList();
+
+        var results = await Task.WhenAll(batches.Select((b, i) => Task.Run(() => Store.AppendAsync(Series, b, $"m{i}"))));
+
+        Assert.That(results.Sum(r => r.Count(s => s == AppendStatus.Added)), Is.EqualTo(candles.Take(400).Count()));
+        Assert.That(results.SelectMany(r => r).Count(s => s == AppendStatus.Conflict), Is.Zero);
+        Assert.That(await Store.CountAsync(Series), Is.EqualTo(400));
+    }
+}

@@ -1,0 +1,207 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Workers.Ingest;
+
+namespace NeuralTrade.Events.Tests;
+
+/// <summary>The Ingest worker's own wiring on MassTransit's in-memory test harness.</summary>
+public sealed class IngestConsumerTests
+{
+    static readonly DateTimeOffset Now = TestCandles.Start.AddDays(1);
+    IHost _host = null!;
+    ITestHarness _harness = null!;
+    ICandleStore _store = null!;
+    FailOnceAfterAppendStore? _failingStore;
+
+    async Task StartAsync(bool failOnceAfterAppend = false)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
+        if (failOnceAfterAppend)
+            builder.Services.AddSingleton<ICandleStore>(_failingStore = new FailOnceAfterAppendStore(new InMemoryCandleStore()));
+        builder.AddServiceDefaults("ingest-tests");
+        builder.Services.PostConfigure<MessagingOptions>(o => o.RetryIntervalsMs = [10, 10]);
+        builder.AddIngestWorker();
+        builder.AddNeuralTradeBus(useTestHarness: true);
+        _host = builder.Build();
+        _harness = _host.Services.GetTestHarness();
+        _harness.TestTimeout = TimeSpan.FromSeconds(10);
+        _store = _host.Services.GetRequiredService<ICandleStore>();
+        await _host.StartAsync();
+    }
+
+    [TearDown]
+    public async Task StopAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    async Task<MarketCandles> PublishAndWait(MarketCandles message)
+    {
+        await _harness.Bus.Publish(message);
+        var consumer = _harness.GetConsumerHarness<MarketCandlesConsumer>();
+        Assert.That(await consumer.Consumed.Any<IncomingCandles>(x => x.Context.MessageId == message.EventId), Is.True, "not consumed");
+        return message;
+    }
+
+    List<T> Published<T>() where T : class => _harness.Published.Select<T>().Select(p => p.Context.Message).ToList();
+
+    [Test]
+    public async Task Valid_batch_is_stored_and_announced_once_in_order()
+    {
+        await StartAsync();
+        var candles = TestCandles.Series(50);
+        var message = await PublishAndWait(new MarketCandles { Candles = candles.AsEnumerable().Reverse().ToList(), Source = "unit" });
+
+        var ingested = Published<DataIngested>().Single();
+        Assert.That(ingested.Candles, Is.EqualTo(candles));
+        Assert.That((ingested.FirstOpenTime, ingested.LastOpenTime), Is.EqualTo((candles[0].OpenTime, candles[^1].OpenTime)));
+        Assert.That(ingested.CorrelationId, Is.EqualTo(message.CorrelationId));
+        Assert.That((ingested.Exchange, ingested.Symbol, ingested.Interval), Is.EqualTo(("binance", "BTC/USDT", "1m")));
+        Assert.That(Published<DataRejected>(), Is.Empty);
+        Assert.That(await _store.GetRangeAsync(new SeriesKey("binance", "BTC/USDT", "1m")), Is.EqualTo(candles));
+    }
+
+    [Test]
+    public async Task Mixed_batch_announces_each_series_and_rejects_bad_candles_with_reasons()
+    {
+        await StartAsync();
+        var btc = TestCandles.Series(3);
+        var eth = TestCandles.Series(2, symbol: "ETH/USDT", seed: 2);
+        var bad = btc[0] with { OpenTime = btc[0].OpenTime.AddSeconds(10), Volume = -1 };
+        await PublishAndWait(new MarketCandles { Candles = [btc[0], eth[0], bad, btc[1], eth[1], btc[2]] });
+
+        var ingested = Published<DataIngested>().OrderBy(e => e.Symbol).ToList();
+        Assert.That(ingested.Select(e => (e.Symbol, e.Candles.Count)), Is.EqualTo(new[] { ("BTC/USDT", 3), ("ETH/USDT", 2) }));
+        var rejected = Published<DataRejected>().Single();
+        Assert.That(rejected.Reasons.Select(r => (r.Index, r.Code, r.Field)), Is.EquivalentTo(new[]
+        {
+            (2, "misaligned", "openTime"), (2, "negative", "volume"),
+        }));
+        Assert.That(rejected.Candles, Has.Count.EqualTo(1));
+        Assert.That(rejected.Candles[0].GetProperty("volume").GetDecimal(), Is.EqualTo(-1m), "the candle is returned as received");
+    }
+
+    [Test]
+    public async Task Same_message_twice_is_stored_once_and_announced_once()
+    {
+        await StartAsync();
+        using var replayed = new CounterListener(IngestTelemetry.Name, "neuraltrade.ingest.messages", ("outcome", "replayed"));
+        var message = new MarketCandles { Candles = TestCandles.Series(10) };
+        await PublishAndWait(message);
+        await _harness.Bus.Publish(message);
+
+        // The harness keys its message lists by message id, so the second delivery is seen through the worker's metric.
+        Assert.That(await replayed.WaitForAsync(1, TimeSpan.FromSeconds(10)), Is.True, "the second delivery was not recognised");
+        Assert.That(Published<DataIngested>(), Has.Count.EqualTo(1));
+        Assert.That(await _store.CountAsync(new SeriesKey("binance", "BTC/USDT", "1m")), Is.EqualTo(10));
+    }
+
+    [Test]
+    public async Task Overlapping_batch_announces_only_the_new_candles()
+    {
+        await StartAsync();
+        var candles = TestCandles.Series(15);
+        await PublishAndWait(new MarketCandles { Candles = candles[..10] });
+        await PublishAndWait(new MarketCandles { Candles = candles[5..] });
+
+        var announced = Published<DataIngested>();
+        Assert.That(announced.Select(e => e.Candles.Count), Is.EqualTo(new[] { 10, 5 }));
+        Assert.That(announced[1].Candles, Is.EqualTo(candles[10..]));
+        Assert.That(Published<DataRejected>(), Is.Empty, "duplicates are not rejections");
+    }
+
+    [Test]
+    public async Task Conflicting_candle_is_rejected_and_the_stored_one_kept()
+    {
+        await StartAsync();
+        var original = TestCandles.One();
+        await PublishAndWait(new MarketCandles { Candles = [original] });
+        await PublishAndWait(new MarketCandles { Candles = [original with { Close = 42200m }] });
+
+        var reason = Published<DataRejected>().Single().Reasons.Single();
+        Assert.That((reason.Index, reason.Code), Is.EqualTo((0, "conflict")));
+        Assert.That(reason.Message, Does.Contain("42250.75").And.Contain("42200"));
+        Assert.That(await _store.GetAsync(SeriesKey.Of(original), original.OpenTime), Is.EqualTo(original));
+        Assert.That(Published<DataIngested>(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Crash_after_the_store_write_is_retried_and_announced_once()
+    {
+        await StartAsync(failOnceAfterAppend: true);
+        var candles = TestCandles.Series(20);
+        await _harness.Bus.Publish(new MarketCandles { Candles = candles });
+        await _harness.InactivityTask;
+
+        Assert.That(_failingStore!.Failures, Is.EqualTo(1), "the fault was injected");
+        var announced = Published<DataIngested>().Single();
+        Assert.That(announced.Candles, Is.EqualTo(candles), "the retry reports what the first attempt stored");
+        Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.False);
+    }
+
+    [TestCase(0)]
+    [TestCase(10_001)]
+    public async Task Batch_outside_1_to_10000_candles_is_dead_lettered_without_retry(int count)
+    {
+        await StartAsync();
+        var candle = TestCandles.One();
+        var message = new MarketCandles { Candles = Enumerable.Repeat(candle, count).ToList() };
+        await _harness.Bus.Publish(message);
+
+        Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
+        var fault = _harness.Published.Select<Fault<IncomingCandles>>().Single().Context.Message;
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain($"holds {count} candles"));
+        Assert.That(_harness.GetConsumerHarness<MarketCandlesConsumer>().Consumed.Select<IncomingCandles>().Count(), Is.EqualTo(1), "not retried");
+        Assert.That(Published<DataIngested>(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Body_without_candles_is_dead_lettered_with_the_reason()
+    {
+        await StartAsync();
+        await _harness.Bus.Publish(new CandlesWithoutCandles("feed"));
+
+        Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
+        var fault = _harness.Published.Select<Fault<IncomingCandles>>().Single().Context.Message;
+        Assert.That(fault.Exceptions.Single().ExceptionType, Is.EqualTo(typeof(InvalidMessageException).FullName));
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain("no 'candles' array"));
+    }
+
+    /// <summary>A body on the market.candles exchange that lacks its array, as a broken feed might send.</summary>
+    [Exchange(Exchanges.MarketCandles)]
+    [MessageUrn("neuraltrade:market.candles")]
+    public sealed record CandlesWithoutCandles(string Source);
+
+    /// <summary>Stores, then throws once, as a worker killed between its write and its ack would.</summary>
+    sealed class FailOnceAfterAppendStore(ICandleStore inner) : ICandleStore
+    {
+        int _failures;
+        public int Failures => _failures;
+
+        public async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+            CancellationToken cancellationToken = default)
+        {
+            var result = await inner.AppendAsync(series, candles, receipt, cancellationToken);
+            if (Interlocked.CompareExchange(ref _failures, 1, 0) == 0)
+                throw new TimeoutException("injected: the process died after the store write");
+            return result;
+        }
+
+        public Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default) =>
+            inner.GetAsync(series, openTime, cancellationToken);
+        public Task<IReadOnlyList<Candle>> GetRangeAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null,
+            CancellationToken cancellationToken = default) => inner.GetRangeAsync(series, from, to, cancellationToken);
+        public Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
+            inner.GetLatestAsync(series, count, cancellationToken);
+        public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) => inner.CountAsync(series, cancellationToken);
+        public Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default) => inner.ListSeriesAsync(cancellationToken);
+    }
+}
