@@ -16,10 +16,11 @@ public static class EndpointConventions
         ArgumentNullException.ThrowIfNull(options);
         endpoint.UseMessageRetry(r =>
         {
-            if (options.RetryIntervalsMs.Length == 0)
+            var intervals = options.RetryIntervals();
+            if (intervals.Length == 0)
                 r.None();
             else
-                r.Intervals(options.RetryIntervalsMs);
+                r.Intervals(intervals);
             r.Ignore<InvalidMessageException>();
             r.Ignore<JsonException>();
             r.Ignore<SerializationException>();

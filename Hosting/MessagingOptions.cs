@@ -13,9 +13,17 @@ public sealed class MessagingOptions
     [Range(1, 10_000)]
     public int PrefetchCount { get; set; } = 64;
 
-    /// <summary>Delays between attempts of a consumer that failed for a reason other than bad input.</summary>
-    [MinLength(0), MaxLength(20)]
-    public int[] RetryIntervalsMs { get; set; } = [200, 1_000, 5_000];
+    /// <summary>
+    /// Delays in milliseconds between attempts of a consumer that failed for a reason other than bad input,
+    /// comma-separated; empty for no retry. (A string, not an array: the configuration binder appends to a
+    /// non-empty default array instead of replacing it.)
+    /// </summary>
+    public string RetryIntervalsMs { get; set; } = "200,1000,5000";
+
+    public int[] RetryIntervals() =>
+        RetryIntervalsMs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
 
     [Range(1, 3_600)]
     public int StopTimeoutSeconds { get; set; } = 30;
@@ -35,8 +43,9 @@ public sealed class MessagingOptionsUrlValidator : IValidateOptions<MessagingOpt
         var failures = new List<string>();
         if (options.UsesRabbitMq && !RabbitMqAddress.TryParse(options.RabbitMqUrl!, out _, out var error))
             failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)} (RABBITMQ_URL): {error}");
-        if (options.RetryIntervalsMs.Any(i => i < 0))
-            failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RetryIntervalsMs)} must not hold negative delays.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(options.RetryIntervalsMs, @"^\s*(\d{1,7}\s*(,\s*\d{1,7}\s*){0,19})?$"))
+            failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RetryIntervalsMs)} must be up to 20 comma-separated "
+                + $"delays in milliseconds (e.g. 200,1000,5000), or empty for no retry; got '{options.RetryIntervalsMs}'.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -13,13 +13,14 @@ namespace NeuralTrade.Events.Workers.Ingest;
 [MessageUrn("neuraltrade:market.candles")]
 public sealed record IncomingCandles
 {
-    public JsonElement Candles { get; init; }
-    public JsonElement Source { get; init; }
-    public JsonElement EventId { get; init; }
-    public JsonElement CorrelationId { get; init; }
+    // Nullable so that an absent member stays absent when MassTransit writes this message into a Fault<T>.
+    public JsonElement? Candles { get; init; }
+    public JsonElement? Source { get; init; }
+    public JsonElement? EventId { get; init; }
+    public JsonElement? CorrelationId { get; init; }
 
-    public string? SourceName => Source.ValueKind == JsonValueKind.String ? Source.GetString() : null;
+    public string? SourceName => Source is { ValueKind: JsonValueKind.String } source ? source.GetString() : null;
 
-    public static Guid? AsGuid(JsonElement element) =>
-        element.ValueKind == JsonValueKind.String && Guid.TryParse(element.GetString(), out var id) ? id : null;
+    public static Guid? AsGuid(JsonElement? element) =>
+        element is { ValueKind: JsonValueKind.String } e && Guid.TryParse(e.GetString(), out var id) ? id : null;
 }

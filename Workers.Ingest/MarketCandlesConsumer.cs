@@ -43,12 +43,12 @@ public sealed partial class MarketCandlesConsumer(
             throw Invalid($"the body is {bodyLength} bytes, above the limit of {limits.MaxBodyBytes} bytes.");
 
         var message = context.Message;
-        if (message.Candles.ValueKind != JsonValueKind.Array)
-            throw Invalid(message.Candles.ValueKind == JsonValueKind.Undefined
+        if (message.Candles is not { ValueKind: JsonValueKind.Array } candles)
+            throw Invalid(message.Candles is null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }
                 ? "the body has no 'candles' array; expected {\"candles\":[{exchange, symbol, interval, openTime, open, high, low, close, volume}, ...]}."
-                : $"'candles' must be an array, got {message.Candles.ValueKind}.");
+                : $"'candles' must be an array, got {message.Candles.Value.ValueKind}.");
 
-        var count = message.Candles.GetArrayLength();
+        var count = candles.GetArrayLength();
         if (count == 0 || count > limits.MaxCandlesPerMessage)
             throw Invalid($"'candles' holds {count} candles; a message carries 1 to {limits.MaxCandlesPerMessage}.");
 
@@ -57,7 +57,7 @@ public sealed partial class MarketCandlesConsumer(
         var valid = new List<(int Index, Candle Candle)>(count);
         var reasons = new List<RejectionReason>();
         var index = 0;
-        foreach (var element in message.Candles.EnumerateArray())
+        foreach (var element in candles.EnumerateArray())
         {
             received[index] = element;
             var check = validator.Read(element, index);

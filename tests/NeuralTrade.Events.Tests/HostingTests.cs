@@ -38,6 +38,7 @@ public sealed class HostingTests
 
     [TestCase("Messaging:RabbitMqUrl", "http://rabbit", "RABBITMQ_URL")]
     [TestCase("Messaging:PrefetchCount", "0", "PrefetchCount")]
+    [TestCase("Messaging:RetryIntervalsMs", "200,soon", "RetryIntervalsMs")]
     [TestCase("Redis:Url", "redis://localhost:notaport", "REDIS_URL")]
     [TestCase("Redis:KeyPrefix", "has spaces", "KeyPrefix")]
     public void Bad_setting_stops_the_host_with_a_message_naming_it(string key, string value, string named)

@@ -26,7 +26,7 @@ public sealed class IngestConsumerTests
         if (failOnceAfterAppend)
             builder.Services.AddSingleton<ICandleStore>(_failingStore = new FailOnceAfterAppendStore(new InMemoryCandleStore()));
         builder.AddServiceDefaults("ingest-tests");
-        builder.Services.PostConfigure<MessagingOptions>(o => o.RetryIntervalsMs = [10, 10]);
+        builder.Services.PostConfigure<MessagingOptions>(o => o.RetryIntervalsMs = "10,10");
         builder.AddIngestWorker();
         builder.AddNeuralTradeBus(useTestHarness: true);
         _host = builder.Build();
