@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian 12 machine or a developer's:
+#   1. installs RabbitMQ, Redis, patchelf and g++ from Debian's packages where missing (root or sudo),
+#   2. starts RabbitMQ (with the management UI) and Redis on 127.0.0.1 with their own data under .services/,
+#   3. builds and runs every NUnit test (unit and integration) in Release,
+#   4. stops the services it started, and prints "N passed, N failed, N skipped".
+# Extra arguments go to `dotnet test` (e.g. --filter Category!=Broker).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+deploy/services.sh install
+
+already_up=0
+before="$(deploy/services.sh status 2>/dev/null || true)"
+if [[ "$before" == *"redis: PONG"* && "$before" == *"rabbitmq: Ping succeeded"* ]]; then
+  already_up=1   # started by someone else: leave them running
+fi
+deploy/services.sh start
+if [ "$already_up" -eq 0 ]; then
+  trap 'deploy/services.sh stop' EXIT
+fi
+
+# The tests read these (not RABBITMQ_URL / REDIS_URL, which would switch the unit tests' hosts to the real services).
+eval "$(deploy/services.sh env)"
+export NEURALTRADE_RABBITMQ="$RABBITMQ_URL" NEURALTRADE_REDIS="$REDIS_URL" NEURALTRADE_RABBITMQ_MANAGEMENT="$RABBITMQ_MANAGEMENT_URL"
+unset RABBITMQ_URL REDIS_URL RABBITMQ_MANAGEMENT_URL
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log="$(mktemp)"
+status=0
+dotnet test NeuralTrade.Events.slnx -c Release "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole suite, summed over the test assemblies.
+awk '/(Passed|Failed)! +- +Failed: / {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+if ! grep -qE '(Passed|Failed)! +- +Failed: ' "$log"; then
+  echo "no test results were reported" >&2
+  status=1
+fi
+rm -f "$log"
+exit "$status"
