@@ -57,15 +57,29 @@ public sealed partial class CandleValidator(CandleRules rules, TimeProvider time
             return new CandleCheck(null, reasons);
         }
 
-        var exchange = ReadString(element, "exchange", index, reasons);
-        var symbol = ReadString(element, "symbol", index, reasons);
-        var interval = ReadString(element, "interval", index, reasons);
-        var openTime = ReadTimestamp(element, "openTime", index, reasons);
-        var open = ReadNumber(element, "open", index, reasons);
-        var high = ReadNumber(element, "high", index, reasons);
-        var low = ReadNumber(element, "low", index, reasons);
-        var close = ReadNumber(element, "close", index, reasons);
-        var volume = ReadNumber(element, "volume", index, reasons);
+        // One pass over the members; names match case-insensitively, as the bus's deserializer does for typed messages.
+        var slots = new FieldSlots();
+        Span<JsonElement> fields = slots;
+        Span<bool> present = stackalloc bool[FieldNames.Length];
+        foreach (var property in element.EnumerateObject())
+        {
+            var slot = SlotOf(property.Name);
+            if (slot >= 0 && !present[slot] && property.Value.ValueKind != JsonValueKind.Null)
+            {
+                fields[slot] = property.Value;
+                present[slot] = true;
+            }
+        }
+
+        var exchange = ReadString(fields, present, 0, index, reasons);
+        var symbol = ReadString(fields, present, 1, index, reasons);
+        var interval = ReadString(fields, present, 2, index, reasons);
+        var openTime = ReadTimestamp(fields, present, 3, index, reasons);
+        var open = ReadNumber(fields, present, 4, index, reasons);
+        var high = ReadNumber(fields, present, 5, index, reasons);
+        var low = ReadNumber(fields, present, 6, index, reasons);
+        var close = ReadNumber(fields, present, 7, index, reasons);
+        var volume = ReadNumber(fields, present, 8, index, reasons);
 
         if (reasons.Count > 0)
         {
@@ -154,10 +168,40 @@ public sealed partial class CandleValidator(CandleRules rules, TimeProvider time
             reasons.Add(new(index, "too_large", field, $"{field} {Num(p)} exceeds the limit {Num(rules.MaxPrice)}."));
     }
 
-    static string? ReadString(JsonElement candle, string field, int index, List<RejectionReason> reasons)
+    [System.Runtime.CompilerServices.InlineArray(9)]
+    struct FieldSlots
     {
-        if (!TryGetField(candle, field, index, reasons, out var value))
+        JsonElement _element;
+    }
+
+    static readonly string[] FieldNames = ["exchange", "symbol", "interval", "openTime", "open", "high", "low", "close", "volume"];
+
+    static int SlotOf(string name)
+    {
+        for (var i = 0; i < FieldNames.Length; i++)
+        {
+            if (string.Equals(name, FieldNames[i], StringComparison.OrdinalIgnoreCase))
+                return i;
+        }
+
+        return -1;
+    }
+
+    static bool TryGetField(ReadOnlySpan<JsonElement> fields, ReadOnlySpan<bool> present, int slot, int index,
+        List<RejectionReason> reasons, out JsonElement value)
+    {
+        value = fields[slot];
+        if (present[slot])
+            return true;
+        reasons.Add(new(index, "required", FieldNames[slot], $"{FieldNames[slot]} is required."));
+        return false;
+    }
+
+    static string? ReadString(ReadOnlySpan<JsonElement> fields, ReadOnlySpan<bool> present, int slot, int index, List<RejectionReason> reasons)
+    {
+        if (!TryGetField(fields, present, slot, index, reasons, out var value))
             return null;
+        var field = FieldNames[slot];
         if (value.ValueKind != JsonValueKind.String)
         {
             reasons.Add(new(index, "wrong_type", field, $"{field} must be a string, got {Describe(value.ValueKind)}."));
@@ -174,10 +218,11 @@ public sealed partial class CandleValidator(CandleRules rules, TimeProvider time
         return text;
     }
 
-    static DateTimeOffset? ReadTimestamp(JsonElement candle, string field, int index, List<RejectionReason> reasons)
+    static DateTimeOffset? ReadTimestamp(ReadOnlySpan<JsonElement> fields, ReadOnlySpan<bool> present, int slot, int index, List<RejectionReason> reasons)
     {
-        if (!TryGetField(candle, field, index, reasons, out var value))
+        if (!TryGetField(fields, present, slot, index, reasons, out var value))
             return null;
+        var field = FieldNames[slot];
         if (value.ValueKind != JsonValueKind.String)
         {
             reasons.Add(new(index, "wrong_type", field, $"{field} must be an RFC 3339 timestamp string, got {Describe(value.ValueKind)}."));
@@ -195,10 +240,11 @@ public sealed partial class CandleValidator(CandleRules rules, TimeProvider time
         return parsed.ToUniversalTime();
     }
 
-    static decimal? ReadNumber(JsonElement candle, string field, int index, List<RejectionReason> reasons)
+    static decimal? ReadNumber(ReadOnlySpan<JsonElement> fields, ReadOnlySpan<bool> present, int slot, int index, List<RejectionReason> reasons)
     {
-        if (!TryGetField(candle, field, index, reasons, out var value))
+        if (!TryGetField(fields, present, slot, index, reasons, out var value))
             return null;
+        var field = FieldNames[slot];
         if (value.ValueKind != JsonValueKind.Number)
         {
             reasons.Add(new(index, "wrong_type", field, $"{field} must be a JSON number, got {Describe(value.ValueKind)}."));
@@ -212,25 +258,6 @@ public sealed partial class CandleValidator(CandleRules rules, TimeProvider time
         }
 
         return number;
-    }
-
-    static bool TryGetField(JsonElement candle, string field, int index, List<RejectionReason> reasons, out JsonElement value)
-    {
-        // Field names are matched case-insensitively, as the bus's deserializer does for typed messages.
-        foreach (var property in candle.EnumerateObject())
-        {
-            if (string.Equals(property.Name, field, StringComparison.OrdinalIgnoreCase))
-            {
-                value = property.Value;
-                if (value.ValueKind == JsonValueKind.Null)
-                    break;
-                return true;
-            }
-        }
-
-        reasons.Add(new(index, "required", field, $"{field} is required."));
-        value = default;
-        return false;
     }
 
     static string Describe(JsonValueKind kind) => kind switch

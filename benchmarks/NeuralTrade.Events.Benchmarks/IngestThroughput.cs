@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net.Http.Headers;
+using System.Text;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Workers.Ingest;
+using StackExchange.Redis;
+
+namespace NeuralTrade.Events.Benchmarks;
+
+/// <summary>
+/// Ingest throughput through RabbitMQ in candles/s with N-candle messages, against the bound of the same run:
+/// bare MassTransit publish → consume of the same messages with a consumer that does nothing.
+/// </summary>
+internal sealed class IngestThroughput(string rabbitUrl, string managementUrl, string redisUrl, int messages, int batch, int publishers)
+{
+    public sealed record Result(string Scenario, int Messages, int Candles, double Seconds)
+    {
+        public double CandlesPerSecond => Candles / Seconds;
+    }
+
+    public async Task<(Result Bare, Result Ingest)> RunAsync()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var vhost = $"nt-bench-{id}";
+        using var management = CreateManagement();
+        (await management.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
+        RabbitMqAddress.TryParse(rabbitUrl, out var address, out var error);
+        if (address is null)
+            throw new ArgumentException($"RABBITMQ_URL: {error}");
+        (await management.PutAsync($"api/permissions/{vhost}/{Uri.EscapeDataString(address.Username)}",
+            new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var url = $"amqp://{Uri.EscapeDataString(address.Username)}:{Uri.EscapeDataString(address.Password)}@{address.Host}:{address.Port}/{vhost}";
+        var prefix = $"nt-bench-{id}";
+        try
+        {
+            var warmup = Bodies(Math.Max(50, messages / 20), seriesOffset: 10_000);
+            var timed = Bodies(messages, seriesOffset: 0);
+
+            var bare = await MeasureAsync("bare MassTransit publish→consume", url, prefix, warmup, timed, bare: true);
+            var ingest = await MeasureAsync("ingest (validate, store in Redis, announce)", url, prefix, warmup, timed, bare: false);
+            return (bare, ingest);
+        }
+        finally
+        {
+            await management.DeleteAsync($"api/vhosts/{vhost}");
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(new RedisOptions { Url = redisUrl }.ToConfigurationOptions());
+            var keys = redis.GetServers().First().Keys(pattern: $"{prefix}:*", pageSize: 5_000).ToArray();
+            foreach (var chunk in keys.Chunk(5_000))
+                await redis.GetDatabase().KeyDeleteAsync(chunk);
+        }
+    }
+
+    List<MarketCandles> Bodies(int count, int seriesOffset)
+    {
+        // 100 messages per series, each message a new stretch of that series: every candle is new.
+        const int messagesPerSeries = 100;
+        var result = new List<MarketCandles>(count);
+        for (var s = 0; s * messagesPerSeries < count; s++)
+        {
+            var candles = new MarketSimulator(new SimulatedMarket { Exchange = "bench", Symbol = $"S{seriesOffset + s}/USDT", Seed = s })
+                .Generate(messagesPerSeries * batch).ToList();
+            for (var m = 0; m < messagesPerSeries && result.Count < count; m++)
+                result.Add(new MarketCandles { Candles = candles.GetRange(m * batch, batch), Source = "benchmark" });
+        }
+
+        return result;
+    }
+
+    async Task<Result> MeasureAsync(string scenario, string url, string prefix, List<MarketCandles> warmup, List<MarketCandles> timed, bool bare)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDefaults("benchmark");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:RabbitMqUrl"] = url,
+            ["Redis:Url"] = redisUrl,
+            ["Redis:KeyPrefix"] = prefix,
+        });
+        if (bare)
+        {
+            builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
+            builder.Services.AddBusContributor("bare", x => x.AddConsumer<BareConsumer, BareConsumerDefinition>());
+        }
+        else
+            builder.AddIngestWorker();
+        builder.AddNeuralTradeBus();
+
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            using var done = new DoneCounter(bare ? BareConsumer.MeterName : IngestTelemetry.Name,
+                bare ? BareConsumer.CounterName : "neuraltrade.ingest.messages");
+
+            await PublishAllAsync(bus, warmup, bare);
+            await done.WaitForAsync(warmup.Count);
+
+            var stopwatch = Stopwatch.StartNew();
+            await PublishAllAsync(bus, timed, bare);
+            await done.WaitForAsync(warmup.Count + timed.Count);
+            stopwatch.Stop();
+            return new Result(scenario, timed.Count, timed.Count * batch, stopwatch.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    async Task PublishAllAsync(IBus bus, List<MarketCandles> bodies, bool bare)
+    {
+        // A feed with this many publishes in flight, each awaiting its publisher confirm.
+        await Parallel.ForEachAsync(bodies, new ParallelOptions { MaxDegreeOfParallelism = publishers }, async (body, ct) =>
+        {
+            if (bare)
+                await bus.Publish(new BareBatch(body.Candles), ct);
+            else
+                await bus.Publish(body, ct);
+        });
+    }
+
+    HttpClient CreateManagement()
+    {
+        RabbitMqAddress.TryParse(rabbitUrl, out var a, out _);
+        var client = new HttpClient { BaseAddress = new Uri(managementUrl.TrimEnd('/') + "/") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{a!.Username}:{a.Password}")));
+        return client;
+    }
+
+    /// <summary>Counts finished messages through the workers' own metrics: no extra consumer skews the figure.</summary>
+    sealed class DoneCounter : IDisposable
+    {
+        readonly MeterListener _listener = new();
+        long _count;
+
+        public DoneCounter(string meter, string instrument)
+        {
+            _listener.InstrumentPublished = (i, l) =>
+            {
+                if (i.Meter.Name == meter && i.Name == instrument)
+                    l.EnableMeasurementEvents(i);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, v, tags, _) =>
+            {
+                foreach (var t in tags)
+                {
+                    if (t.Key == "outcome" && (string?)t.Value != "processed")
+                        return;
+                }
+
+                Interlocked.Add(ref _count, v);
+            });
+            _listener.Start();
+        }
+
+        public async Task WaitForAsync(long count)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (Interlocked.Read(ref _count) < count)
+            {
+                if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+                    throw new TimeoutException($"only {Interlocked.Read(ref _count)} of {count} messages were consumed in 5 minutes");
+                await Task.Delay(5);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
+
+/// <summary>The same candles as a <c>market.candles</c> message, on a queue of its own.</summary>
+public sealed record BareBatch(IReadOnlyList<Candle> Candles);
+
+public sealed class BareConsumer : IConsumer<BareBatch>
+{
+    public const string MeterName = "NeuralTrade.Benchmarks";
+    public const string CounterName = "bench.bare.messages";
+    static readonly Meter Meter = new(MeterName);
+    static readonly Counter<long> Consumed = Meter.CreateCounter<long>(CounterName);
+
+    public Task Consume(ConsumeContext<BareBatch> context)
+    {
+        // Touch the payload, as any real consumer would.
+        if (context.Message.Candles.Count == 0)
+            throw new InvalidOperationException("empty batch");
+        Consumed.Add(1);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Same endpoint settings as Ingest's, so that only the work differs.</summary>
+public sealed class BareConsumerDefinition : ConsumerDefinition<BareConsumer>
+{
+    public BareConsumerDefinition(Microsoft.Extensions.Options.IOptions<IngestOptions> ingest)
+    {
+        ArgumentNullException.ThrowIfNull(ingest);
+        EndpointName = "bench-bare";
+        ConcurrentMessageLimit = ingest.Value.ConcurrentMessageLimit;
+    }
+}
