@@ -187,12 +187,12 @@ public sealed class IngestBrokerTests : BrokerTest
 
         public ICandleStore Wrap(ICandleStore inner) => new Store(inner, this);
 
-        sealed class Store(ICandleStore inner, HangOnceAfterAppendStore owner) : ICandleStore
+        sealed class Store(ICandleStore inner, HangOnceAfterAppendStore owner) : DelegatingCandleStore(inner)
         {
-            public async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+            public override async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
                 CancellationToken cancellationToken = default)
             {
-                var result = await inner.AppendAsync(series, candles, receipt, cancellationToken);
+                var result = await Inner.AppendAsync(series, candles, receipt, cancellationToken);
                 if (Interlocked.Exchange(ref owner._hung, 1) == 0)
                 {
                     owner.Stored.TrySetResult();
@@ -201,15 +201,6 @@ public sealed class IngestBrokerTests : BrokerTest
 
                 return result;
             }
-
-            public Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default) =>
-                inner.GetAsync(series, openTime, cancellationToken);
-            public Task<IReadOnlyList<Candle>> GetRangeAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null,
-                CancellationToken cancellationToken = default) => inner.GetRangeAsync(series, from, to, cancellationToken);
-            public Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
-                inner.GetLatestAsync(series, count, cancellationToken);
-            public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) => inner.CountAsync(series, cancellationToken);
-            public Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default) => inner.ListSeriesAsync(cancellationToken);
         }
     }
 }

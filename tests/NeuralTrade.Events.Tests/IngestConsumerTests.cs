@@ -181,27 +181,18 @@ public sealed class IngestConsumerTests
     public sealed record CandlesWithoutCandles(string Source);
 
     /// <summary>Stores, then throws once, as a worker killed between its write and its ack would.</summary>
-    sealed class FailOnceAfterAppendStore(ICandleStore inner) : ICandleStore
+    sealed class FailOnceAfterAppendStore(ICandleStore inner) : DelegatingCandleStore(inner)
     {
         int _failures;
         public int Failures => _failures;
 
-        public async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+        public override async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
             CancellationToken cancellationToken = default)
         {
-            var result = await inner.AppendAsync(series, candles, receipt, cancellationToken);
+            var result = await Inner.AppendAsync(series, candles, receipt, cancellationToken);
             if (Interlocked.CompareExchange(ref _failures, 1, 0) == 0)
                 throw new TimeoutException("injected: the process died after the store write");
             return result;
         }
-
-        public Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default) =>
-            inner.GetAsync(series, openTime, cancellationToken);
-        public Task<IReadOnlyList<Candle>> GetRangeAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null,
-            CancellationToken cancellationToken = default) => inner.GetRangeAsync(series, from, to, cancellationToken);
-        public Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
-            inner.GetLatestAsync(series, count, cancellationToken);
-        public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) => inner.CountAsync(series, cancellationToken);
-        public Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default) => inner.ListSeriesAsync(cancellationToken);
     }
 }
