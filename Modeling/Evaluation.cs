@@ -1,0 +1,141 @@
+namespace NeuralTrade.Events.Modeling;
+
+/// <summary>Classification quality and a cost-aware backtest of the signals on one set of samples.</summary>
+public sealed record EvaluationReport(
+    double Accuracy,
+    double MacroF1,
+    double[] Precision,
+    double[] Recall,
+    double[] F1,
+    int[][] ConfusionMatrix,
+    double LogLoss,
+    BacktestReport Backtest,
+    int Samples)
+{
+    /// <summary>Flat metric names for events, MLflow and the registry gate.</summary>
+    public IReadOnlyDictionary<string, double> ToMetrics(string prefix = "")
+    {
+        var m = new Dictionary<string, double>
+        {
+            [$"{prefix}accuracy"] = Accuracy,
+            [$"{prefix}macro_f1"] = MacroF1,
+            [$"{prefix}log_loss"] = LogLoss,
+            [$"{prefix}samples"] = Samples,
+            [$"{prefix}backtest_total_return"] = Backtest.TotalReturn,
+            [$"{prefix}backtest_sharpe"] = Backtest.Sharpe,
+            [$"{prefix}backtest_hit_rate"] = Backtest.HitRate,
+            [$"{prefix}backtest_max_drawdown"] = Backtest.MaxDrawdown,
+            [$"{prefix}backtest_trades"] = Backtest.Trades,
+        };
+        for (var c = 0; c < SignalClasses.Count; c++)
+        {
+            m[$"{prefix}precision_{SignalClasses.Names[c]}"] = Precision[c];
+            m[$"{prefix}recall_{SignalClasses.Names[c]}"] = Recall[c];
+        }
+
+        return m;
+    }
+}
+
+/// <summary>
+/// The signals traded one candle at a time: position +1 (buy), −1 (sell) or 0 (hold) from the close of the
+/// window's last candle to the next close, paying <c>costBps</c> per unit of position change.
+/// </summary>
+public sealed record BacktestReport(double TotalReturn, double Sharpe, double HitRate, double MaxDrawdown, int Trades);
+
+public static class Evaluation
+{
+    public static EvaluationReport Evaluate(IReadOnlyList<int> labels, ReadOnlySpan<float> probabilities, IReadOnlyList<double> nextReturns,
+        double costBps, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(nextReturns);
+        var n = labels.Count;
+        if (n == 0)
+            throw new ArgumentException("Nothing to evaluate.", nameof(labels));
+        var k = SignalClasses.Count;
+        var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
+        var predicted = new int[n];
+        double logLoss = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var row = probabilities.Slice(i * k, k);
+            var argmax = 0;
+            for (var c = 1; c < k; c++)
+            {
+                if (row[c] > row[argmax])
+                    argmax = c;
+            }
+
+            predicted[i] = argmax;
+            confusion[labels[i]][argmax]++;
+            logLoss -= Math.Log(Math.Clamp(row[labels[i]], 1e-7, 1));
+        }
+
+        var precision = new double[k];
+        var recall = new double[k];
+        var f1 = new double[k];
+        for (var c = 0; c < k; c++)
+        {
+            var tp = confusion[c][c];
+            var predictedC = Enumerable.Range(0, k).Sum(r => confusion[r][c]);
+            var actualC = confusion[c].Sum();
+            precision[c] = predictedC == 0 ? 0 : (double)tp / predictedC;
+            recall[c] = actualC == 0 ? 0 : (double)tp / actualC;
+            f1[c] = precision[c] + recall[c] == 0 ? 0 : 2 * precision[c] * recall[c] / (precision[c] + recall[c]);
+        }
+
+        var accuracy = (double)Enumerable.Range(0, k).Sum(c => confusion[c][c]) / n;
+        return new EvaluationReport(accuracy, f1.Average(), precision, recall, f1, confusion, logLoss / n,
+            Backtest(predicted, nextReturns, costBps, interval), n);
+    }
+
+    /// <summary>Macro-F1 of always predicting the most frequent class of <paramref name="train"/>: the baseline to beat.</summary>
+    public static double MajorityBaselineMacroF1(IReadOnlyList<int> train, IReadOnlyList<int> test)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        var majority = train.GroupBy(l => l).OrderByDescending(g => g.Count()).First().Key;
+        var share = (double)test.Count(l => l == majority) / test.Count;
+        // Only the majority class is ever predicted: its precision is its share, its recall 1; the others score 0.
+        var f1 = share == 0 ? 0 : 2 * share / (share + 1);
+        return f1 / SignalClasses.Count;
+    }
+
+    public static BacktestReport Backtest(IReadOnlyList<int> predicted, IReadOnlyList<double> nextReturns, double costBps, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(nextReturns);
+        var cost = costBps / 10_000;
+        var pnl = new double[predicted.Count];
+        var previous = 0;
+        var equity = 1.0;
+        var peak = 1.0;
+        var maxDrawdown = 0.0;
+        int trades = 0, active = 0, hits = 0;
+        for (var i = 0; i < predicted.Count; i++)
+        {
+            var position = predicted[i] switch { SignalClasses.Buy => 1, SignalClasses.Sell => -1, _ => 0 };
+            if (position != previous)
+                trades++;
+            pnl[i] = position * nextReturns[i] - cost * Math.Abs(position - previous);
+            if (position != 0)
+            {
+                active++;
+                if (pnl[i] > 0)
+                    hits++;
+            }
+
+            equity *= 1 + pnl[i];
+            peak = Math.Max(peak, equity);
+            maxDrawdown = Math.Max(maxDrawdown, (peak - equity) / peak);
+            previous = position;
+        }
+
+        var mean = pnl.Average();
+        var sd = Math.Sqrt(pnl.Sum(p => (p - mean) * (p - mean)) / Math.Max(1, pnl.Length - 1));
+        var periodsPerYear = TimeSpan.FromDays(365).TotalSeconds / interval.TotalSeconds;
+        var sharpe = sd == 0 ? 0 : mean / sd * Math.Sqrt(periodsPerYear);
+        return new BacktestReport(equity - 1, sharpe, active == 0 ? 0 : (double)hits / active, maxDrawdown, trades);
+    }
+}

@@ -1,0 +1,210 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using NeuralTrade.Events.Contracts;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NeuralTrade.Events.Modeling;
+
+/// <summary>Distribution of one raw feature over the training rows: the drift baseline.</summary>
+/// <param name="Name">Feature name.</param>
+/// <param name="QuantileEdges">11 edges of 10 equal-count bins (min, deciles, max).</param>
+/// <param name="Sample">Up to 500 values, evenly spaced in time, for two-sample tests.</param>
+public sealed record FeatureBaseline(string Name, double[] QuantileEdges, float[] Sample);
+
+/// <summary>What the model produced on its validation split: the prediction-drift baseline.</summary>
+public sealed record PredictionBaseline(double[] ClassShares, double[] ConfidenceQuantiles, float[] ConfidenceSample);
+
+/// <summary>Where a model came from.</summary>
+public sealed record TrainingInfo(string Series, DateTimeOffset From, DateTimeOffset To, int TrainSamples, int ValidationSamples, int TestSamples,
+    int Gap, int Seed, string Device, int BestEpoch, int EpochsRun, double DurationSeconds);
+
+public sealed record ScalerInfo(float[] Mean, float[] Std, float Clip)
+{
+    public FeatureScaler ToScaler() => new(Mean, Std, Clip);
+    public static ScalerInfo From(FeatureScaler s) => new(s.Mean, s.Std, s.Clip);
+}
+
+/// <summary>Everything about a model except its weights.</summary>
+public sealed record ArtifactManifest
+{
+    public const int CurrentFormat = 1;
+    public int FormatVersion { get; init; } = CurrentFormat;
+    public required string ModelName { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string FeatureSpecId { get; init; }
+    public required IReadOnlyList<string> FeatureNames { get; init; }
+    public required ScalerInfo Scaler { get; init; }
+    public required LabelSpec Labels { get; init; }
+    public required int WindowSize { get; init; }
+    public required int HiddenSize { get; init; }
+    public required int NumLayers { get; init; }
+    public required double Dropout { get; init; }
+    public required IReadOnlyDictionary<string, string> Hyperparameters { get; init; }
+    public IReadOnlyList<string> ClassNames { get; init; } = SignalClasses.Names;
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+    public required int[][] ConfusionMatrix { get; init; }
+    public required IReadOnlyList<FeatureBaseline> FeatureBaseline { get; init; }
+    public required PredictionBaseline PredictionBaseline { get; init; }
+    public required TrainingInfo Training { get; init; }
+}
+
+/// <summary>A model read back from an artifact whose digest matched.</summary>
+public sealed class LoadedModel(ArtifactManifest manifest, SignalPredictor model, string sha256) : IDisposable
+{
+    public ArtifactManifest Manifest { get; } = manifest;
+    public SignalPredictor Model { get; } = model;
+    public string Sha256 { get; } = sha256;
+    public FeatureSpec FeatureSpec { get; } = FeatureSpec.Resolve(manifest.FeatureSpecId);
+    public FeatureScaler Scaler { get; } = manifest.Scaler.ToScaler();
+
+    public void Dispose() => Model.Dispose();
+}
+
+public sealed class ArtifactIntegrityException(string message) : Exception(message);
+
+/// <summary>
+/// The model artifact: one zip file holding <c>manifest.json</c> and <c>weights.bin</c> (TorchSharp state,
+/// saved on CPU). Entries carry a fixed timestamp so that the same model always gives the same bytes.
+/// </summary>
+public static class ModelArtifact
+{
+    public const string FileExtension = ".ntm";
+    static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    static readonly JsonSerializerOptions Json = new(ContractJson.Options) { WriteIndented = true };
+
+    public static byte[] Write(ArtifactManifest manifest, SignalPredictor model)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(model);
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var entry = zip.CreateEntry("manifest.json", CompressionLevel.Optimal);
+            entry.LastWriteTime = EntryTime;
+            using (var stream = entry.Open())
+                JsonSerializer.Serialize(stream, manifest, Json);
+
+            var weights = zip.CreateEntry("weights.bin", CompressionLevel.Optimal);
+            weights.LastWriteTime = EntryTime;
+            using var weightStream = weights.Open();
+            using var buffer = new MemoryStream();
+            var device = model.parameters().First().device;
+            model.cpu();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+                model.save(writer);
+            model.to(device);
+            buffer.Position = 0;
+            buffer.CopyTo(weightStream);
+        }
+
+        return output.ToArray();
+    }
+
+    public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Reads an artifact, refusing it when <paramref name="expectedSha256"/> is given and does not match.</summary>
+    public static LoadedModel Read(byte[] bytes, string? expectedSha256, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var actual = Sha256(bytes);
+        if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ArtifactIntegrityException($"artifact digest is {actual}, expected {expectedSha256}: refusing it");
+
+        using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+        var manifestEntry = zip.GetEntry("manifest.json") ?? throw new ArtifactIntegrityException("artifact has no manifest.json");
+        ArtifactManifest manifest;
+        using (var stream = manifestEntry.Open())
+            manifest = JsonSerializer.Deserialize<ArtifactManifest>(stream, Json) ?? throw new ArtifactIntegrityException("empty manifest");
+        if (manifest.FormatVersion != ArtifactManifest.CurrentFormat)
+            throw new ArtifactIntegrityException($"artifact format {manifest.FormatVersion} is not supported (this build reads {ArtifactManifest.CurrentFormat})");
+
+        var model = new SignalPredictor(manifest.FeatureNames.Count, manifest.HiddenSize, manifest.NumLayers, manifest.Dropout);
+        try
+        {
+            var weightsEntry = zip.GetEntry("weights.bin") ?? throw new ArtifactIntegrityException("artifact has no weights.bin");
+            using var buffer = new MemoryStream();
+            using (var stream = weightsEntry.Open())
+                stream.CopyTo(buffer);
+            buffer.Position = 0;
+            using (var reader = new BinaryReader(buffer))
+                model.load(reader);
+            model.to(device ?? CPU);
+            model.eval();
+            return new LoadedModel(manifest, model, actual);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Baselines of the raw features over the rows <paramref name="first"/>..<paramref name="last"/>.</summary>
+    public static IReadOnlyList<FeatureBaseline> FeatureBaselines(FeatureMatrix features, FeatureSpec spec, int first, int last)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(spec);
+        first = Math.Max(first, features.FirstValid);
+        var result = new List<FeatureBaseline>(spec.Count);
+        for (var c = 0; c < spec.Count; c++)
+        {
+            var values = new float[last - first + 1];
+            for (var r = first; r <= last; r++)
+                values[r - first] = features[r, c];
+            result.Add(new FeatureBaseline(spec.Names[c], Quantiles(values, 10), EvenSample(values, 500)));
+        }
+
+        return result;
+    }
+
+    public static PredictionBaseline PredictionBaselineOf(ReadOnlySpan<float> probabilities)
+    {
+        var k = SignalClasses.Count;
+        var n = probabilities.Length / k;
+        var shares = new double[k];
+        var confidence = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var row = probabilities.Slice(i * k, k);
+            var argmax = 0;
+            for (var c = 1; c < k; c++)
+            {
+                if (row[c] > row[argmax])
+                    argmax = c;
+            }
+
+            shares[argmax] += 1.0 / n;
+            confidence[i] = row[argmax];
+        }
+
+        return new PredictionBaseline(shares, Quantiles(confidence, 10), EvenSample(confidence, 500));
+    }
+
+    /// <summary>bins + 1 edges of equal-count bins (linear interpolation between order statistics).</summary>
+    public static double[] Quantiles(float[] values, int bins)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var sorted = values.Where(float.IsFinite).Select(v => (double)v).Order().ToArray();
+        var edges = new double[bins + 1];
+        if (sorted.Length == 0)
+            return edges;
+        for (var b = 0; b <= bins; b++)
+        {
+            var position = (sorted.Length - 1) * (double)b / bins;
+            var lo = (int)Math.Floor(position);
+            var hi = Math.Min(lo + 1, sorted.Length - 1);
+            edges[b] = sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
+        }
+
+        return edges;
+    }
+
+    static float[] EvenSample(float[] values, int count)
+    {
+        if (values.Length <= count)
+            return values.ToArray();
+        return Enumerable.Range(0, count).Select(i => values[(int)((long)i * values.Length / count)]).ToArray();
+    }
+}

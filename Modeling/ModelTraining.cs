@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.MarketData;
+using static TorchSharp.torch;
+
+namespace NeuralTrade.Events.Modeling;
+
+/// <summary>The request cannot be served as asked (too little data, bad hyperparameters): retrying will not help.</summary>
+public sealed class TrainingRequestException(string message) : Exception(message);
+
+/// <summary>What one training run produced.</summary>
+public sealed record TrainingOutcome(
+    byte[] Artifact,
+    string Sha256,
+    ArtifactManifest Manifest,
+    EvaluationReport Test,
+    EvaluationReport Validation,
+    double MajorityBaselineMacroF1,
+    IReadOnlyList<EpochProgress> History,
+    DatasetRange Dataset,
+    double DurationSeconds);
+
+/// <summary>
+/// One training run from candles to a verified artifact: features, labels, chronological split with purge
+/// gaps, train-only scaler, training, evaluation on the held-out test split, baselines, artifact.
+/// Synchronous; run it on a dedicated thread.
+/// </summary>
+public static class ModelTraining
+{
+    public static TrainingOutcome Run(string modelName, SeriesKey series, IReadOnlyList<Candle> candles, Hyperparameters hp, Device? device = null,
+        Action<EpochProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(hp);
+        var problems = hp.Validate().ToList();
+        if (problems.Count > 0)
+            throw new TrainingRequestException("invalid hyperparameters: " + string.Join("; ", problems));
+
+        var needed = SignalDataset.CandlesNeeded(hp.MinSamples, hp.WindowSize, hp.Labels);
+        if (candles.Count < needed)
+            throw new TrainingRequestException(
+                $"{series} holds {candles.Count} candles in the requested range; training needs at least {needed} " +
+                $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}, feature warm-up {FeatureSpec.OhlcvV1.Warmup}).");
+
+        var stopwatch = Stopwatch.StartNew();
+        device ??= TorchDevices.Best();
+        var data = SignalDataset.Build(candles, hp.WindowSize, hp.Labels);
+        var split = data.Split(hp.TrainFraction, hp.ValidationFraction);
+        if (split.Train.Select(s => s.Label).Distinct().Count() < 2)
+            throw new TrainingRequestException($"the training split of {series} holds a single class; widen the range or lower the threshold.");
+
+        using var trained = SignalTrainer.Train(data, split, hp, device, progress, cancellationToken);
+        var interval = Intervals.LengthOf(series.Interval);
+        var testProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, hp.BatchSize, device);
+        var validationProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, hp.BatchSize, device);
+        var test = Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), testProbabilities, split.Test.Select(s => s.NextReturn).ToList(),
+            hp.CostBps, interval);
+        var validation = Evaluation.Evaluate(split.Validation.Select(s => s.Label).ToList(), validationProbabilities,
+            split.Validation.Select(s => s.NextReturn).ToList(), hp.CostBps, interval);
+        var baseline = Evaluation.MajorityBaselineMacroF1(split.Train.Select(s => s.Label).ToList(), split.Test.Select(s => s.Label).ToList());
+
+        var metrics = new Dictionary<string, double>(test.ToMetrics());
+        foreach (var (k, v) in validation.ToMetrics("validation_"))
+            metrics[k] = v;
+        metrics["baseline_macro_f1"] = baseline;
+        metrics["best_epoch"] = trained.BestEpoch;
+
+        var trainRows = (First: split.Train.Min(s => s.End) - data.Window + 1, Last: split.Train.Max(s => s.End));
+        var dataset = new DatasetRange(candles[0].OpenTime, candles[^1].OpenTime, data.Samples.Count);
+        var manifest = new ArtifactManifest
+        {
+            ModelName = modelName,
+            CreatedAt = DateTimeOffset.UtcNow,
+            FeatureSpecId = FeatureSpec.OhlcvV1.Id,
+            FeatureNames = FeatureSpec.OhlcvV1.Names,
+            Scaler = ScalerInfo.From(trained.Scaler),
+            Labels = hp.Labels,
+            WindowSize = hp.WindowSize,
+            HiddenSize = hp.HiddenSize,
+            NumLayers = hp.NumLayers,
+            Dropout = hp.Dropout,
+            Hyperparameters = hp.ToDictionary(),
+            Metrics = metrics,
+            ConfusionMatrix = test.ConfusionMatrix,
+            FeatureBaseline = ModelArtifact.FeatureBaselines(data.Features, FeatureSpec.OhlcvV1, trainRows.First, trainRows.Last),
+            PredictionBaseline = ModelArtifact.PredictionBaselineOf(validationProbabilities),
+            Training = new TrainingInfo(series.ToString(), dataset.From, dataset.To, split.Train.Count, split.Validation.Count, split.Test.Count,
+                split.Gap, hp.Seed, device.type.ToString(), trained.BestEpoch, trained.History.Count, stopwatch.Elapsed.TotalSeconds),
+        };
+        var bytes = ModelArtifact.Write(manifest, trained.Model);
+        return new TrainingOutcome(bytes, ModelArtifact.Sha256(bytes), manifest, test, validation, baseline, trained.History, dataset,
+            stopwatch.Elapsed.TotalSeconds);
+    }
+}

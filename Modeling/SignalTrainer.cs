@@ -1,0 +1,209 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NeuralTrade.Events.Modeling;
+
+/// <summary>One finished epoch.</summary>
+public sealed record EpochProgress(int Epoch, int MaxEpochs, double TrainLoss, double ValidationLoss, double LearningRate, bool Improved,
+    int SamplesSeen, TimeSpan Elapsed);
+
+/// <summary>A trained model with what is needed to use it: its scaler and the epoch it was kept from.</summary>
+public sealed class TrainedModel(SignalPredictor model, FeatureScaler scaler, int bestEpoch, IReadOnlyList<EpochProgress> history, Device device)
+    : IDisposable
+{
+    public SignalPredictor Model { get; } = model;
+    public FeatureScaler Scaler { get; } = scaler;
+    public int BestEpoch { get; } = bestEpoch;
+    public IReadOnlyList<EpochProgress> History { get; } = history;
+    public Device Device { get; } = device;
+
+    public void Dispose() => Model.Dispose();
+}
+
+public static class TorchDevices
+{
+    /// <summary>CUDA when this build's libtorch has it and a GPU is visible, else CPU.</summary>
+    public static Device Best() => cuda.is_available() ? CUDA : CPU;
+}
+
+/// <summary>
+/// Trains <see cref="SignalPredictor"/>: AdamW, gradient clipping, cosine learning-rate schedule, class-weighted
+/// cross-entropy, early stopping on validation loss keeping the best weights. Deterministic for a seed on CPU.
+/// Runs synchronously on the calling thread: TorchSharp's dispose scopes are per thread, so never await inside.
+/// </summary>
+public static class SignalTrainer
+{
+    public static TrainedModel Train(SignalDataset data, DataSplit split, Hyperparameters hp, Device? device = null,
+        Action<EpochProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentNullException.ThrowIfNull(hp);
+        device ??= TorchDevices.Best();
+        random.manual_seed(hp.Seed);
+        var shuffle = new Random(hp.Seed);
+        var started = DateTime.UtcNow;
+
+        var scaler = data.FitScaler(split.Train);
+        var model = new SignalPredictor(data.Features.Columns, hp.HiddenSize, hp.NumLayers, hp.Dropout).to(device);
+        using var optimizer = optim.AdamW(model.parameters(), hp.LearningRate, weight_decay: hp.WeightDecay);
+        var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, hp.Epochs);
+        using var weights = tensor(SignalDataset.ClassWeights(split.Train)).to(device);
+        using var loss = nn.CrossEntropyLoss(weights);
+
+        var history = new List<EpochProgress>();
+        Dictionary<string, Tensor>? best = null;
+        var bestLoss = double.PositiveInfinity;
+        var bestEpoch = 0;
+        var sinceBest = 0;
+        var seen = 0;
+        var train = split.Train.ToArray();
+        var buffer = new float[hp.BatchSize * data.Window * data.Features.Columns];
+
+        try
+        {
+            for (var epoch = 1; epoch <= hp.Epochs; epoch++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                model.train();
+                shuffle.Shuffle(train);
+                double total = 0;
+                for (var offset = 0; offset < train.Length; offset += hp.BatchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var batch = new ArraySegment<Sample>(train, offset, Math.Min(hp.BatchSize, train.Length - offset));
+                    if (batch.Count < 2)
+                        continue; // BatchNorm needs two samples in training mode
+                    using var scope = NewDisposeScope();
+                    var (x, y) = ToTensors(data, scaler, batch, buffer, device);
+                    optimizer.zero_grad();
+                    var value = loss.forward(model.forward(x), y);
+                    value.backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), hp.GradientClip);
+                    optimizer.step();
+                    total += value.item<float>() * batch.Count;
+                    seen += batch.Count;
+                }
+
+                var learningRate = schedule.get_last_lr().First();
+                schedule.step();
+                var validationLoss = Loss(model, loss, data, scaler, split.Validation, hp.BatchSize, device);
+                var improved = validationLoss < bestLoss - 1e-6;
+                if (improved)
+                {
+                    bestLoss = validationLoss;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    DisposeAll(best);
+                    using var copyScope = NewDisposeScope();
+                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().cpu().MoveToOuterDisposeScope());
+                }
+                else
+                {
+                    sinceBest++;
+                }
+
+                var record = new EpochProgress(epoch, hp.Epochs, total / Math.Max(1, train.Length), validationLoss, learningRate, improved, seen,
+                    DateTime.UtcNow - started);
+                history.Add(record);
+                progress?.Invoke(record);
+                if (sinceBest >= hp.Patience)
+                    break;
+            }
+
+            if (best is not null)
+            {
+                using var _ = no_grad();
+                foreach (var (name, value) in model.state_dict())
+                    value.copy_(best[name]);
+            }
+
+            model.eval();
+            return new TrainedModel(model, scaler, bestEpoch, history, device);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            DisposeAll(best);
+        }
+    }
+
+    /// <summary>Mean class-weighted loss over <paramref name="samples"/> in evaluation mode.</summary>
+    public static double Loss(SignalPredictor model, nn.Module<Tensor, Tensor, Tensor> loss, SignalDataset data, FeatureScaler scaler,
+        IReadOnlyList<Sample> samples, int batchSize, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(samples);
+        model.eval();
+        using var _ = no_grad();
+        var buffer = new float[batchSize * data.Window * data.Features.Columns];
+        double total = 0;
+        for (var offset = 0; offset < samples.Count; offset += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = samples.Skip(offset).Take(batchSize).ToList();
+            var (x, y) = ToTensors(data, scaler, batch, buffer, device);
+            total += loss.forward(model.forward(x), y).item<float>() * batch.Count;
+        }
+
+        return total / Math.Max(1, samples.Count);
+    }
+
+    /// <summary>Class probabilities (n × 3, row-major) for <paramref name="samples"/>.</summary>
+    public static float[] PredictProbabilities(SignalPredictor model, SignalDataset data, FeatureScaler scaler, IReadOnlyList<Sample> samples,
+        int batchSize, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(samples);
+        var f = data.Features.Columns;
+        var windows = new float[samples.Count * data.Window * f];
+        data.CopyWindows(samples, scaler, windows);
+        return PredictProbabilities(model, windows, samples.Count, data.Window, f, batchSize, device);
+    }
+
+    /// <summary>Class probabilities for already scaled windows (n × window × features): the path Inference uses too.</summary>
+    public static float[] PredictProbabilities(SignalPredictor model, float[] scaledWindows, int count, int window, int features, int batchSize,
+        Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(scaledWindows);
+        model.eval();
+        using var _ = no_grad();
+        var result = new float[count * SignalClasses.Count];
+        var per = window * features;
+        for (var offset = 0; offset < count; offset += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(batchSize, count - offset);
+            var x = tensor(scaledWindows.AsSpan(offset * per, n * per).ToArray(), [n, window, features]).to(device);
+            var probabilities = softmax(model.forward(x), 1).cpu();
+            probabilities.data<float>().CopyTo(result, offset * SignalClasses.Count);
+        }
+
+        return result;
+    }
+
+    static (Tensor X, Tensor Y) ToTensors(SignalDataset data, FeatureScaler scaler, IReadOnlyList<Sample> batch, float[] buffer, Device device)
+    {
+        var per = data.Window * data.Features.Columns;
+        data.CopyWindows(batch, scaler, buffer.AsSpan(0, batch.Count * per));
+        var x = tensor(buffer.AsSpan(0, batch.Count * per).ToArray(), [batch.Count, data.Window, data.Features.Columns]).to(device);
+        var y = tensor(batch.Select(s => (long)s.Label).ToArray()).to(device);
+        return (x, y);
+    }
+
+    static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null)
+            return;
+        foreach (var t in tensors.Values)
+            t.Dispose();
+    }
+}
