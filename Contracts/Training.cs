@@ -72,7 +72,14 @@ public sealed record TrainingCompleted : IntegrationEvent
     public required DatasetRange Dataset { get; init; }
     /// <summary>Wall-clock length of the run.</summary>
     public required double DurationSeconds { get; init; }
+    /// <summary>Where the run was recorded, and why not in MLflow when MLflow was configured but failed.</summary>
+    public TrackingInfo? Tracking { get; init; }
 }
+
+/// <summary>Where a run is recorded.</summary>
+/// <param name="Store"><c>mlflow</c>, or <c>local</c> (the worker's run directory).</param>
+/// <param name="Error">Why MLflow was not used although configured; absent when all went well.</param>
+public sealed record TrackingInfo(string Store, string? Error = null);
 
 /// <summary>A training request could not be served; the reason says why.</summary>
 [Exchange(Exchanges.TrainingFailed)]

@@ -1,10 +1,12 @@
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Workers.Training;
 
-// The training worker's host: configuration, telemetry, health and the bus, with no consumers yet.
-// Its consumers arrive with their issue; until then it starts, reports ready, and stops cleanly.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddServiceDefaults("training");
+builder.AddTrainingWorker();
 builder.AddNeuralTradeBus();
+// A job is handed back (and retried elsewhere) when the worker stops; give it time to do so.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -57,6 +57,7 @@ public sealed class ContractJsonTests
             RequestId = RequestId, RunId = "run-1", ModelName = Model.Name, Artifact = Artifact, Metrics = Metrics,
             Dataset = new DatasetRange(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), Candle.OpenTime, 19_000),
             DurationSeconds = 95.5,
+            Tracking = new TrackingInfo("local", "MLflow at http://mlflow:5000/api/2.0/ could not start the run: connection refused"),
         }));
         yield return Case(Id(new TrainingFailed { RequestId = RequestId, Error = "binance:BTC/USDT:1m holds 120 candles; training needs at least 500." }));
         yield return Case(Id(new ModelDeployed

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NeuralTrade.Events.Tracking;
+
+/// <summary>An error answered by MLflow: <c>{"error_code": "...", "message": "..."}</c> with its HTTP status.</summary>
+public sealed class MlflowException(HttpStatusCode status, string errorCode, string message)
+    : Exception($"MLflow answered {(int)status} {errorCode}: {message}")
+{
+    public HttpStatusCode Status { get; } = status;
+    public string ErrorCode { get; } = errorCode;
+}
+
+public sealed record MlflowMetric(string Key, double Value, long Timestamp, long Step);
+
+public sealed record MlflowRun(string RunId, string ExperimentId, string ArtifactUri, string Status);
+
+/// <summary>
+/// The parts of MLflow's REST API (paths under <c>/api/2.0</c>, stable across MLflow 2.x and 3.x) that the fleet uses:
+/// experiments, runs, batched logging within the documented limits, the proxied artifact store, and the model
+/// registry. JSON keys are snake_case; unknown fields are ignored. Outbound resilience (timeouts, retries on
+/// transient errors) comes from the HttpClient's Polly pipeline, registered in <see cref="TrackingRegistration"/>.
+/// </summary>
+public sealed class MlflowClient(HttpClient http)
+{
+    // MLflow's limits for one runs/log-batch request (mlflow/utils/validation.py).
+    public const int MaxMetricsPerBatch = 1000, MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxEntitiesPerBatch = 1000;
+    public const int MaxParamValueLength = 6000, MaxTagValueLength = 8000;
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public Uri? BaseAddress => http.BaseAddress;
+
+    public async Task<string?> GetExperimentIdByNameAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var body = await GetAsync($"mlflow/experiments/get-by-name?experiment_name={Uri.EscapeDataString(name)}", cancellationToken);
+            return body.GetProperty("experiment").GetProperty("experiment_id").GetString();
+        }
+        catch (MlflowException e) when (e.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The experiment's id, creating it if needed; safe when several workers race to create it.</summary>
+    public async Task<string> GetOrCreateExperimentAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (await GetExperimentIdByNameAsync(name, cancellationToken) is { } id)
+            return id;
+        try
+        {
+            var body = await PostAsync("mlflow/experiments/create", new { name }, cancellationToken);
+            return body.GetProperty("experiment_id").GetString()!;
+        }
+        catch (MlflowException e) when (e.ErrorCode == "RESOURCE_ALREADY_EXISTS")
+        {
+            return await GetExperimentIdByNameAsync(name, cancellationToken)
+                ?? throw new InvalidOperationException($"MLflow says experiment '{name}' exists but cannot find it.", e);
+        }
+    }
+
+    public async Task<MlflowRun> CreateRunAsync(string experimentId, string runName, DateTimeOffset start,
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default)
+    {
+        var body = await PostAsync("mlflow/runs/create", new
+        {
+            experiment_id = experimentId,
+            run_name = runName,
+            start_time = start.ToUnixTimeMilliseconds(),
+            tags = tags.Select(t => new { key = t.Key, value = Truncate(t.Value, MaxTagValueLength) }).ToArray(),
+        }, cancellationToken);
+        return ReadRun(body.GetProperty("run").GetProperty("info"));
+    }
+
+    public async Task<MlflowRun> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var body = await GetAsync($"mlflow/runs/get?run_id={Uri.EscapeDataString(runId)}", cancellationToken);
+        return ReadRun(body.GetProperty("run").GetProperty("info"));
+    }
+
+    /// <summary>Logs everything, split into requests that respect MLflow's per-request limits.</summary>
+    public async Task LogBatchAsync(string runId, IReadOnlyList<MlflowMetric> metrics, IReadOnlyDictionary<string, string> parameters,
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default)
+    {
+        var p = parameters.Select(kv => new { key = kv.Key, value = Truncate(kv.Value, MaxParamValueLength) }).ToList();
+        var t = tags.Select(kv => new { key = kv.Key, value = Truncate(kv.Value, MaxTagValueLength) }).ToList();
+        var m = metrics.Select(x => new { key = x.Key, value = x.Value, timestamp = x.Timestamp, step = x.Step }).ToList();
+        int mi = 0, pi = 0, ti = 0;
+        while (mi < m.Count || pi < p.Count || ti < t.Count)
+        {
+            var ps = p.Skip(pi).Take(MaxParamsPerBatch).ToList();
+            var ts = t.Skip(ti).Take(Math.Min(MaxTagsPerBatch, MaxEntitiesPerBatch - ps.Count)).ToList();
+            var ms = m.Skip(mi).Take(Math.Min(MaxMetricsPerBatch, MaxEntitiesPerBatch - ps.Count - ts.Count)).ToList();
+            await PostAsync("mlflow/runs/log-batch", new { run_id = runId, metrics = ms, @params = ps, tags = ts }, cancellationToken);
+            (mi, pi, ti) = (mi + ms.Count, pi + ps.Count, ti + ts.Count);
+        }
+    }
+
+    public Task SetTagAsync(string runId, string key, string value, CancellationToken cancellationToken = default) =>
+        PostAsync("mlflow/runs/set-tag", new { run_id = runId, key, value = Truncate(value, MaxTagValueLength) }, cancellationToken);
+
+    public Task UpdateRunAsync(string runId, string status, DateTimeOffset end, CancellationToken cancellationToken = default) =>
+        PostAsync("mlflow/runs/update", new { run_id = runId, status, end_time = end.ToUnixTimeMilliseconds() }, cancellationToken);
+
+    /// <summary>Uploads through the tracking server's artifact proxy; returns the artifact's <c>mlflow-artifacts:</c> URI.</summary>
+    public async Task<string> UploadArtifactAsync(string runArtifactUri, string relativePath, byte[] content, CancellationToken cancellationToken = default)
+    {
+        var uri = $"{runArtifactUri.TrimEnd('/')}/{relativePath.TrimStart('/')}";
+        using var body = new ByteArrayContent(content);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        using var response = await http.PutAsync(ArtifactUrl(uri), body, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        return uri;
+    }
+
+    public async Task<byte[]> DownloadArtifactAsync(string artifactUri, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(ArtifactUrl(artifactUri), cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+    }
+
+    /// <summary><c>mlflow-artifacts:/1/abc/artifacts/model</c> → <c>{tracking}/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model</c>.</summary>
+    public string ArtifactUrl(string artifactUri)
+    {
+        ArgumentNullException.ThrowIfNull(artifactUri);
+        if (artifactUri.StartsWith("http://", StringComparison.Ordinal) || artifactUri.StartsWith("https://", StringComparison.Ordinal))
+            return artifactUri;
+        if (!artifactUri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal))
+            throw new ArgumentException($"'{artifactUri}' is not an mlflow-artifacts: URI; this client uploads through the tracking server only.",
+                nameof(artifactUri));
+        var path = artifactUri["mlflow-artifacts:".Length..];
+        if (path.StartsWith("//", StringComparison.Ordinal))
+            path = path[(path.IndexOf('/', 2) is var i and >= 0 ? i : path.Length)..]; // a netloc names the server; we talk to ours
+        var segments = path.Trim('/').Split('/').Select(Uri.EscapeDataString);
+        return $"mlflow-artifacts/artifacts/{string.Join('/', segments)}";
+    }
+
+    async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(path, cancellationToken);
+        return await ReadAsync(response, cancellationToken);
+    }
+
+    async Task<JsonElement> PostAsync(string path, object body, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(path, body, Json, cancellationToken);
+        return await ReadAsync(response, cancellationToken);
+    }
+
+    static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await EnsureSuccessAsync(response, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        string code = "HTTP_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), message = text;
+        try
+        {
+            var error = JsonDocument.Parse(text).RootElement;
+            code = error.GetProperty("error_code").GetString() ?? code;
+            message = error.TryGetProperty("message", out var m) ? m.GetString() ?? text : text;
+        }
+        catch (JsonException)
+        {
+            // A proxy's or a disabled route's plain-text answer: keep it as the message.
+        }
+        catch (KeyNotFoundException)
+        {
+        }
+
+        throw new MlflowException(response.StatusCode, code, message);
+    }
+
+    static MlflowRun ReadRun(JsonElement info) => new(
+        info.GetProperty("run_id").GetString()!,
+        info.GetProperty("experiment_id").GetString()!,
+        info.TryGetProperty("artifact_uri", out var a) ? a.GetString() ?? "" : "",
+        info.TryGetProperty("status", out var s) ? s.ToString() : "RUNNING");
+
+    static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Workers.Training;
+
+public sealed class TrainingOptions
+{
+    public const string SectionName = "Training";
+
+    /// <summary>How long a claimed job stays this worker's without a heartbeat; a dead worker's job is taken over after it.</summary>
+    [Range(5, 3600)]
+    public int LeaseSeconds { get; set; } = 60;
+
+    [Range(1, 600)]
+    public int HeartbeatSeconds { get; set; } = 10;
+
+    /// <summary>Attempts (including ones lost to crashes) before a job is given up with training.failed.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 3;
+
+    [Range(0, 3600)]
+    public int RetryDelaySeconds { get; set; } = 30;
+
+    [Range(50, 60_000)]
+    public int PollIntervalMs { get; set; } = 1_000;
+
+    /// <summary>Jobs one worker runs at a time (one per accelerator).</summary>
+    [Range(1, 16)]
+    public int ConcurrentJobs { get; set; } = 1;
+}
+
+[OptionsValidator]
+public sealed partial class TrainingOptionsValidator : IValidateOptions<TrainingOptions>;

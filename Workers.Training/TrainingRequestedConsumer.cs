@@ -1,0 +1,100 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+
+namespace NeuralTrade.Events.Workers.Training;
+
+/// <summary>
+/// Checks a training request at once and turns it into a durable job; the job runner trains. A bad request
+/// (unknown series, too little data, invalid hyperparameters) is answered with training.failed, not retried.
+/// The message is acknowledged in milliseconds, so a long job never meets RabbitMQ's consumer timeout.
+/// </summary>
+public sealed partial class TrainingRequestedConsumer(ICandleStore store, ITrainingJobStore jobs, ILogger<TrainingRequestedConsumer> logger)
+    : IConsumer<TrainingRequested>
+{
+    public const string QueueName = "training";
+
+    public async Task Consume(ConsumeContext<TrainingRequested> context)
+    {
+        var request = context.Message;
+        var problem = await CheckAsync(request, context.CancellationToken);
+        if (problem is not null)
+        {
+            LogRefused(request.RequestId, problem);
+            TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
+            await context.Publish(new TrainingFailed
+            {
+                EventId = DeterministicGuid.Create($"{request.RequestId}|training.failed|refused"),
+                CorrelationId = request.CorrelationId,
+                RequestId = request.RequestId,
+                Error = problem,
+            }, context.CancellationToken);
+            return;
+        }
+
+        var json = JsonSerializer.Serialize(request, ContractJson.Options);
+        if (await jobs.EnqueueAsync(request.RequestId, json, context.CancellationToken))
+            LogQueued(request.RequestId, $"{request.Exchange}:{request.Symbol}:{request.Interval}");
+        else
+            LogAlreadyKnown(request.RequestId);
+    }
+
+    async Task<string?> CheckAsync(TrainingRequested request, CancellationToken cancellationToken)
+    {
+        if (request.RequestId == Guid.Empty)
+            return "requestId is required.";
+        var validator = new CandleValidator(new CandleRules(), TimeProvider.System);
+        var probe = new Candle(request.Exchange ?? "", request.Symbol ?? "", request.Interval ?? "", DateTimeOffset.UnixEpoch, 1, 1, 1, 1, 0);
+        var seriesProblems = validator.Validate(probe, 0).Reasons.Where(r => r.Field is "exchange" or "symbol" or "interval").ToList();
+        if (seriesProblems.Count > 0)
+            return "invalid series: " + string.Join(" ", seriesProblems.Select(r => r.Message));
+        if (request.From is { } from && request.To is { } to && from >= to)
+            return $"from {from:O} must be before to {to:O}.";
+
+        var hp = Hyperparameters.Apply(request.Hyperparameters, out var problems);
+        if (problems.Count > 0)
+            return "invalid hyperparameters: " + string.Join("; ", problems);
+
+        var series = new SeriesKey(request.Exchange!, request.Symbol!, request.Interval!);
+        var candles = await store.GetRangeAsync(series, request.From, request.To, cancellationToken);
+        if (candles.Count == 0)
+            return $"no candles are stored for {series}{Range(request)}; ingest some first.";
+        var needed = SignalDataset.CandlesNeeded(hp.MinSamples, hp.WindowSize, hp.Labels);
+        if (candles.Count < needed)
+            return $"{series} holds {candles.Count} candles{Range(request)}; training needs at least {needed} " +
+                $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}).";
+        return null;
+    }
+
+    static string Range(TrainingRequested r) => r.From is null && r.To is null ? "" : $" between {r.From:O} and {r.To:O}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training request {RequestId} refused: {Problem}")]
+    partial void LogRefused(Guid requestId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training request {RequestId} for {Series} queued")]
+    partial void LogQueued(Guid requestId, string series);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training request {RequestId} is already known; acknowledged without effect")]
+    partial void LogAlreadyKnown(Guid requestId);
+}
+
+public sealed class TrainingRequestedConsumerDefinition : ConsumerDefinition<TrainingRequestedConsumer>
+{
+    readonly MessagingOptions _messaging;
+
+    public TrainingRequestedConsumerDefinition(IOptions<MessagingOptions> messaging)
+    {
+        ArgumentNullException.ThrowIfNull(messaging);
+        _messaging = messaging.Value;
+        EndpointName = TrainingRequestedConsumer.QueueName;
+        ConcurrentMessageLimit = 4;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<TrainingRequestedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseNeuralTradeRetry(_messaging);
+}

@@ -1,0 +1,27 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Tracking;
+
+namespace NeuralTrade.Events.Workers.Training;
+
+public static class TrainingWorker
+{
+    public static IHostApplicationBuilder AddTrainingWorker(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TrainingOptions>, TrainingOptionsValidator>();
+        builder.AddCandleStore();
+        builder.AddRunTracking();
+        if (builder.AddNeuralTradeRedis())
+            builder.Services.TryAddSingleton<ITrainingJobStore, RedisTrainingJobStore>();
+        else
+            builder.Services.TryAddSingleton<ITrainingJobStore, InMemoryTrainingJobStore>();
+        builder.Services.AddHostedService<TrainingJobRunner>();
+        builder.Services.AddBusContributor("training", x => x.AddConsumer<TrainingRequestedConsumer, TrainingRequestedConsumerDefinition>());
+        return builder;
+    }
+}

@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace NeuralTrade.Events.Testing;
+
+/// <summary>
+/// An in-process MLflow tracking server for tests (no MLflow can be installed here). It implements the endpoints
+/// the fleet uses as MLflow documents them (shared/MLFLOW.md: mlflow/protos/service.proto, model_registry.proto,
+/// server/handlers.py, utils/validation.py): snake_case JSON, <c>{"error_code","message"}</c> errors with MLflow's
+/// HTTP statuses (RESOURCE_ALREADY_EXISTS is 400), the log-batch limits, immutable params, a JSON content type on
+/// POST, and the artifact proxy under <c>/api/2.0/mlflow-artifacts/artifacts</c>.
+/// </summary>
+public sealed class FakeMlflowServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    readonly Lock _gate = new();
+    int _experimentSeq;
+    int _failNext;
+
+    public sealed class Run
+    {
+        public required string RunId { get; init; }
+        public required string ExperimentId { get; init; }
+        public string Status { get; set; } = "RUNNING";
+        public string? RunName { get; set; }
+        public long? EndTime { get; set; }
+        public Dictionary<string, string> Params { get; } = [];
+        public Dictionary<string, string> Tags { get; } = [];
+        public Dictionary<string, List<(double Value, long Step, long Timestamp)>> Metrics { get; } = [];
+    }
+
+    public ConcurrentDictionary<string, string> Experiments { get; } = new();   // name → id
+    public ConcurrentDictionary<string, Run> Runs { get; } = new();
+    public ConcurrentDictionary<string, byte[]> Artifacts { get; } = new();     // path under artifacts/ → bytes
+    public ConcurrentQueue<(string Method, string Path, int Status)> Requests { get; } = new();
+
+    /// <summary>While true, every request is answered 503 as by a server that is down behind a proxy.</summary>
+    public bool Down { get; set; }
+
+    /// <summary>Answers the next <paramref name="count"/> requests with 503, then serves normally.</summary>
+    public void FailNext(int count) => Interlocked.Exchange(ref _failNext, count);
+
+    public string Uri { get; private set; } = "";
+
+    FakeMlflowServer(WebApplication app) => _app = app;
+
+    public static async Task<FakeMlflowServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        FakeMlflowServer? server = null;
+        app.Use(async (context, next) =>
+        {
+            var s = server!;
+            if (s.Down || Interlocked.Decrement(ref s._failNext) >= 0)
+            {
+                context.Response.StatusCode = 503;
+                await context.Response.WriteAsync("Service Unavailable");
+            }
+            else
+            {
+                if (context.Request.Method == "POST" && context.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) != true)
+                    await Error(context, 400, "INVALID_PARAMETER_VALUE", "Bad Request. Content-Type must be 'application/json'.");
+                else
+                    await next(context);
+            }
+
+            s.Requests.Enqueue((context.Request.Method, context.Request.Path.Value ?? "", context.Response.StatusCode));
+        });
+        server = new FakeMlflowServer(app);
+        server.Map(app);
+        await app.StartAsync();
+        server.Uri = app.Urls.First();
+        return server;
+    }
+
+    void Map(WebApplication app)
+    {
+        var api = app.MapGroup("/api/2.0");
+        api.MapGet("/mlflow/experiments/get-by-name", (HttpContext c) =>
+        {
+            var name = c.Request.Query["experiment_name"].ToString();
+            return Experiments.TryGetValue(name, out var id)
+                ? Results.Json(new { experiment = new { experiment_id = id, name, artifact_location = $"mlflow-artifacts:/{id}", lifecycle_stage = "active", tags = Array.Empty<object>() } })
+                : ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Could not find experiment with name '{name}'");
+        });
+        api.MapPost("/mlflow/experiments/create", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            var name = body?["name"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(name))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name'.");
+            if (name.Length > 500)
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Experiment name exceeds the maximum length of 500.");
+            lock (_gate)
+            {
+                if (Experiments.ContainsKey(name))
+                    return ErrorResult(400, "RESOURCE_ALREADY_EXISTS", $"Experiment '{name}' already exists.");
+                var id = (++_experimentSeq).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Experiments[name] = id;
+                return Results.Json(new { experiment_id = id });
+            }
+        });
+        api.MapPost("/mlflow/runs/create", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            var experimentId = body?["experiment_id"]?.GetValue<string>();
+            if (experimentId is null || !Experiments.Values.Contains(experimentId))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"No Experiment with id={experimentId} exists");
+            var run = new Run { RunId = Guid.NewGuid().ToString("N"), ExperimentId = experimentId, RunName = body?["run_name"]?.GetValue<string>() };
+            foreach (var tag in body?["tags"]?.AsArray() ?? [])
+                run.Tags[tag!["key"]!.GetValue<string>()] = tag["value"]!.GetValue<string>();
+            Runs[run.RunId] = run;
+            return Results.Json(new { run = new { info = Info(run), data = new { } } });
+        });
+        api.MapGet("/mlflow/runs/get", (HttpContext c) =>
+        {
+            if (!Runs.TryGetValue(c.Request.Query["run_id"].ToString(), out var run))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+            return Results.Json(new
+            {
+                run = new
+                {
+                    info = Info(run),
+                    data = new
+                    {
+                        metrics = run.Metrics.Select(m => new { key = m.Key, value = m.Value.MaxBy(v => (v.Timestamp, v.Value)).Value, step = m.Value.MaxBy(v => v.Timestamp).Step }),
+                        @params = run.Params.Select(p => new { key = p.Key, value = p.Value }),
+                        tags = run.Tags.Select(t => new { key = t.Key, value = t.Value }),
+                    },
+                },
+            });
+        });
+        api.MapPost("/mlflow/runs/log-batch", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            if (!Runs.TryGetValue(body?["run_id"]?.GetValue<string>() ?? "", out var run))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+            var metrics = body!["metrics"]?.AsArray() ?? [];
+            var parameters = body["params"]?.AsArray() ?? [];
+            var tags = body["tags"]?.AsArray() ?? [];
+            if (metrics.Count > 1000 || parameters.Count > 100 || tags.Count > 100 || metrics.Count + parameters.Count + tags.Count > 1000)
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE",
+                    $"A batch logging request can contain at most 1000 metrics, 100 params, 100 tags and 1000 entities; got {metrics.Count}, {parameters.Count}, {tags.Count}.");
+            if (c.Request.ContentLength > 1_000_000)
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Batched logging API requests must be at most 1 MB in size.");
+            var keys = parameters.Select(p => p!["key"]!.GetValue<string>()).ToList();
+            if (keys.Count != keys.Distinct().Count())
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Duplicate parameter keys in the same batch.");
+            foreach (var entity in metrics.Concat(parameters).Concat(tags))
+            {
+                var key = entity!["key"]!.GetValue<string>();
+                if (key.Length > 250 || !System.Text.RegularExpressions.Regex.IsMatch(key, @"^[/\w.\- :]*$"))
+                    return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Invalid key '{key}'.");
+            }
+
+            lock (_gate)
+            {
+                foreach (var p in parameters)
+                {
+                    var key = p!["key"]!.GetValue<string>();
+                    var value = p["value"]!.GetValue<string>();
+                    if (value.Length > 6000)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Param value for '{key}' exceeds 6000 characters.");
+                    if (run.Params.TryGetValue(key, out var old) && old != value)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE",
+                            $"Changing param values is not allowed. Param with key='{key}' was already logged with value='{old}', new value='{value}'.");
+                    run.Params[key] = value;
+                }
+
+                foreach (var t in tags)
+                    run.Tags[t!["key"]!.GetValue<string>()] = t["value"]!.GetValue<string>();
+                foreach (var m in metrics)
+                {
+                    var key = m!["key"]!.GetValue<string>();
+                    if (!run.Metrics.TryGetValue(key, out var list))
+                        run.Metrics[key] = list = [];
+                    list.Add((m["value"]!.GetValue<double>(), m["step"]?.GetValue<long>() ?? 0, m["timestamp"]!.GetValue<long>()));
+                }
+            }
+
+            return Results.Json(new { });
+        });
+        api.MapPost("/mlflow/runs/update", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            if (!Runs.TryGetValue(body?["run_id"]?.GetValue<string>() ?? "", out var run))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+            var status = body!["status"]?.GetValue<string>();
+            if (status is not null and not ("RUNNING" or "SCHEDULED" or "FINISHED" or "FAILED" or "KILLED"))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Invalid status '{status}'.");
+            run.Status = status ?? run.Status;
+            run.EndTime = body["end_time"]?.GetValue<long>();
+            return Results.Json(new { run_info = Info(run) });
+        });
+        api.MapPost("/mlflow/runs/set-tag", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            if (!Runs.TryGetValue(body?["run_id"]?.GetValue<string>() ?? "", out var run))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+            run.Tags[body!["key"]!.GetValue<string>()] = body["value"]!.GetValue<string>();
+            return Results.Json(new { });
+        });
+        api.MapPut("/mlflow-artifacts/artifacts/{**path}", async (HttpContext c, string path) =>
+        {
+            if (path.Contains("..", StringComparison.Ordinal))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Invalid path");
+            using var buffer = new MemoryStream();
+            await c.Request.Body.CopyToAsync(buffer);
+            Artifacts[path] = buffer.ToArray();
+            return Results.Json(new { });
+        });
+        api.MapGet("/mlflow-artifacts/artifacts/{**path}", (string path) =>
+            Artifacts.TryGetValue(path, out var bytes) ? Results.File(bytes, "application/octet-stream", Path.GetFileName(path))
+                : ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Artifact '{path}' does not exist"));
+    }
+
+    static object Info(Run run) => new
+    {
+        run_id = run.RunId, run_uuid = run.RunId, run_name = run.RunName, experiment_id = run.ExperimentId, status = run.Status,
+        end_time = run.EndTime, artifact_uri = $"mlflow-artifacts:/{run.ExperimentId}/{run.RunId}/artifacts", lifecycle_stage = "active",
+    };
+
+    static async Task<JsonNode?> Body(HttpContext c) => await JsonNode.ParseAsync(c.Request.Body);
+
+    static IResult ErrorResult(int status, string code, string message) =>
+        Results.Json(new { error_code = code, message }, statusCode: status);
+
+    static Task Error(HttpContext context, int status, string code, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { error_code = code, message });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,209 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Workers.Training;
+
+namespace NeuralTrade.Events.Tests;
+
+/// <summary>The Training worker's own wiring on the in-memory harness, with the in-process MLflow server.</summary>
+[NonParallelizable]
+public sealed class TrainingWorkerTests
+{
+    static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
+    static readonly Dictionary<string, JsonElement> Tiny = new()
+    {
+        ["windowSize"] = J("16"), ["hiddenSize"] = J("8"), ["numLayers"] = J("1"), ["epochs"] = J("3"), ["minSamples"] = J("100"),
+        ["fixedThreshold"] = J("0.006"), ["volatilityScale"] = J("0"), ["batchSize"] = J("64"),
+    };
+
+    IHost _host = null!;
+    ITestHarness _harness = null!;
+    FakeMlflowServer _mlflow = null!;
+    string _runs = "";
+
+    [SetUp]
+    public async Task StartMlflow()
+    {
+        _mlflow = await FakeMlflowServer.StartAsync();
+        _runs = Path.Combine(Path.GetTempPath(), "nt-runs-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    async Task StartAsync(bool mlflow = true, Action<IServiceCollection>? services = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tracking:LocalDirectory"] = _runs,
+            ["Tracking:MlflowUri"] = mlflow ? _mlflow.Uri : null,
+            ["Tracking:TimeoutSeconds"] = "2",
+            ["Tracking:Retries"] = "1",
+            ["Training:PollIntervalMs"] = "50",
+            ["Training:LeaseSeconds"] = "5",
+            ["Training:HeartbeatSeconds"] = "1",
+        });
+        services?.Invoke(builder.Services);
+        builder.AddServiceDefaults("training-tests");
+        builder.AddTrainingWorker();
+        builder.AddNeuralTradeBus(useTestHarness: true);
+        _host = builder.Build();
+        _harness = _host.Services.GetTestHarness();
+        _harness.TestTimeout = TimeSpan.FromSeconds(60);
+        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(60); // training is quiet on the bus for seconds
+        var store = _host.Services.GetRequiredService<ICandleStore>();
+        await store.AppendAsync(Series, PlantedMarket.Generate(1_200, seed: 4), null);
+        await _host.StartAsync();
+    }
+
+    [TearDown]
+    public async Task Stop()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
+        await _mlflow.DisposeAsync();
+        if (Directory.Exists(_runs))
+            Directory.Delete(_runs, recursive: true);
+    }
+
+    static TrainingRequested Request(IReadOnlyDictionary<string, JsonElement>? hp = null, string symbol = "PLANT/USD") => new()
+    {
+        RequestId = Guid.NewGuid(), Exchange = "sim", Symbol = symbol, Interval = "1m", Hyperparameters = hp ?? Tiny, Reason = "test",
+    };
+
+    async Task<T> Single<T>(Func<T, bool> match) where T : class
+    {
+        Assert.That(await _harness.Published.Any<T>(x => match(x.Context.Message)), Is.True, $"no {typeof(T).Name} was published");
+        return _harness.Published.Select<T>(x => match(x.Context.Message)).Single().Context.Message;
+    }
+
+    [Test]
+    public async Task Request_is_trained_tracked_in_mlflow_and_announced_with_a_verified_artifact()
+    {
+        await StartAsync();
+        var request = Request();
+        await _harness.Bus.Publish(request);
+
+        var started = await Single<TrainingStarted>(e => e.RequestId == request.RequestId);
+        var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
+
+        Assert.That(started.ModelName, Is.EqualTo("signal-sim-plant-usd-1m"));
+        Assert.That((completed.RunId, completed.CorrelationId), Is.EqualTo((started.RunId, request.CorrelationId)));
+        Assert.That(completed.Tracking, Is.EqualTo(new TrackingInfo("mlflow")));
+        Assert.That(completed.Artifact.Uri, Does.StartWith($"mlflow-artifacts:/1/{completed.RunId}/artifacts/model/"));
+        Assert.That(completed.Metrics.Keys, Is.SupersetOf(new[] { "accuracy", "macro_f1", "log_loss", "precision_buy", "recall_sell",
+            "backtest_total_return", "backtest_sharpe", "backtest_hit_rate", "backtest_max_drawdown", "validation_macro_f1" }));
+        Assert.That(completed.Dataset.Samples, Is.GreaterThan(1_000));
+
+        var run = _mlflow.Runs[completed.RunId];
+        Assert.That(run.Status, Is.EqualTo("FINISHED"));
+        Assert.That(run.Params["hiddenSize"], Is.EqualTo("8"));
+        Assert.That(run.Tags["feature_spec"], Is.EqualTo("ohlcv-v1"));
+        Assert.That(run.Tags["device"], Is.EqualTo("CPU"));
+        Assert.That(run.Metrics["train_loss"].Select(m => m.Step), Is.EqualTo(new long[] { 1, 2, 3 }));
+        var bytes = _mlflow.Artifacts.Single().Value;
+        Assert.That(ModelArtifact.Sha256(bytes), Is.EqualTo(completed.Artifact.Sha256));
+        Assert.That(bytes.LongLength, Is.EqualTo(completed.Artifact.SizeBytes));
+        using var model = ModelArtifact.Read(bytes, completed.Artifact.Sha256);
+        Assert.That(model.Manifest.ModelName, Is.EqualTo(completed.ModelName));
+
+        var job = await _host.Services.GetRequiredService<ITrainingJobStore>().GetAsync(request.RequestId);
+        Assert.That(job!.Status, Is.EqualTo(JobStatus.Completed));
+        Assert.That(JsonNode.Parse(job.ProgressJson!)!["epoch"]!.GetValue<int>(), Is.EqualTo(3), "progress is visible in the job");
+    }
+
+    [Test]
+    public async Task With_mlflow_down_the_run_is_recorded_locally_and_the_event_says_so()
+    {
+        _mlflow.Down = true;
+        await StartAsync();
+        var request = Request();
+        await _harness.Bus.Publish(request);
+
+        var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
+
+        Assert.That(completed.Tracking!.Store, Is.EqualTo("local"));
+        Assert.That(completed.Tracking.Error, Does.Contain("MLflow").And.Contain("503"));
+        var path = new Uri(completed.Artifact.Uri).LocalPath;
+        Assert.That(ModelArtifact.Sha256(await File.ReadAllBytesAsync(path)), Is.EqualTo(completed.Artifact.Sha256));
+        var runDirectory = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(path)))!;
+        var runJson = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDirectory, "run.json")))!;
+        Assert.That(runJson["status"]!.GetValue<string>(), Is.EqualTo("FINISHED"));
+        Assert.That(runJson["params"]!["windowSize"]!.GetValue<string>(), Is.EqualTo("16"));
+        Assert.That(File.ReadAllLines(Path.Combine(runDirectory, "metrics.jsonl")), Has.Some.Contains("\"train_loss\""));
+    }
+
+    [TestCase("ETH/USDT", null, "no candles are stored")]
+    [TestCase("PLANT/USD", "{\"windowSize\":\"wide\",\"layers\":3}", "invalid hyperparameters")]
+    [TestCase("PLANT/USD", "{\"minSamples\":5000}", "training needs at least")]
+    [TestCase("plant/usd", null, "invalid series")]
+    public async Task Bad_request_fails_fast_with_the_reason(string symbol, string? hp, string reason)
+    {
+        await StartAsync(mlflow: false);
+        var overrides = hp is null ? Tiny : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(hp)!;
+        var request = Request(overrides, symbol);
+        await _harness.Bus.Publish(request);
+
+        var failed = await Single<TrainingFailed>(e => e.RequestId == request.RequestId);
+
+        Assert.That(failed.Error, Does.Contain(reason));
+        await Task.Delay(500);
+        // Snapshots, not waits: the answer has arrived, so anything else would have too.
+        Assert.That(_harness.Published.Select<Fault<TrainingRequested>>().Any(), Is.False, "a bad request is answered, not retried");
+        Assert.That(_harness.Published.Select<TrainingStarted>().Any(), Is.False);
+    }
+
+    [Test]
+    public async Task The_same_request_twice_trains_once()
+    {
+        await StartAsync(mlflow: false);
+        var request = Request();
+        await _harness.Bus.Publish(request);
+        await _harness.Bus.Publish(request);
+
+        await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
+        await Task.Delay(1_500);
+
+        Assert.That(_harness.Published.Select<TrainingStarted>().Count(), Is.EqualTo(1));
+        Assert.That(_harness.Published.Select<TrainingCompleted>().Count(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_job_left_by_a_dead_worker_is_taken_over_when_its_lease_expires()
+    {
+        var jobs = new InMemoryTrainingJobStore(TimeProvider.System);
+        var request = Request();
+        await jobs.EnqueueAsync(request.RequestId, JsonSerializer.Serialize(request, ContractJson.Options));
+        await jobs.TryClaimAsync("worker-that-was-killed", TimeSpan.FromSeconds(2)); // it never renews: kill -9
+        await StartAsync(mlflow: false, services: s => s.AddSingleton<ITrainingJobStore>(jobs));
+
+        var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
+
+        var job = await jobs.GetAsync(request.RequestId);
+        Assert.That((job!.Status, job.Attempts), Is.EqualTo((JobStatus.Completed, 2)));
+        Assert.That(completed.ModelName, Is.EqualTo("signal-sim-plant-usd-1m"));
+    }
+
+    static JsonElement J(string raw) => JsonDocument.Parse(raw).RootElement;
+}
+
+public sealed class InMemoryTrainingJobStoreTests : TrainingJobStoreContract
+{
+    InMemoryTrainingJobStore _store = new(TimeProvider.System);
+
+    protected override ITrainingJobStore Store => _store;
+
+    [SetUp]
+    public void New() => _store = new InMemoryTrainingJobStore(TimeProvider.System);
+}
