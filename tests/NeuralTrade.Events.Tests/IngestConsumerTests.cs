@@ -51,7 +51,7 @@ public sealed class IngestConsumerTests
         return message;
     }
 
-    List<T> Published<T>() where T : class => _harness.Published.Select<T>().Select(p => p.Context.Message).ToList();
+    List<T> Published<T>() where T : class => [.. _harness.PublishedNow<T>()];
 
     [Test]
     public async Task Valid_batch_is_stored_and_announced_once_in_order()
@@ -157,7 +157,7 @@ public sealed class IngestConsumerTests
         await _harness.Bus.Publish(message);
 
         Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
-        var fault = _harness.Published.Select<Fault<IncomingCandles>>().Single().Context.Message;
+        var fault = _harness.PublishedNow<Fault<IncomingCandles>>().Single();
         Assert.That(fault.Exceptions.Single().Message, Does.Contain($"holds {count} candles"));
         Assert.That(_harness.GetConsumerHarness<MarketCandlesConsumer>().Consumed.Select<IncomingCandles>().Count(), Is.EqualTo(1), "not retried");
         Assert.That(Published<DataIngested>(), Is.Empty);
@@ -170,7 +170,7 @@ public sealed class IngestConsumerTests
         await _harness.Bus.Publish(new CandlesWithoutCandles("feed"));
 
         Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
-        var fault = _harness.Published.Select<Fault<IncomingCandles>>().Single().Context.Message;
+        var fault = _harness.PublishedNow<Fault<IncomingCandles>>().Single();
         Assert.That(fault.Exceptions.Single().ExceptionType, Is.EqualTo(typeof(InvalidMessageException).FullName));
         Assert.That(fault.Exceptions.Single().Message, Does.Contain("no 'candles' array"));
     }

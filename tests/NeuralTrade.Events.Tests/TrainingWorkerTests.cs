@@ -82,11 +82,7 @@ public sealed class TrainingWorkerTests
         RequestId = Guid.NewGuid(), Exchange = "sim", Symbol = symbol, Interval = "1m", Hyperparameters = hp ?? Tiny, Reason = "test",
     };
 
-    async Task<T> Single<T>(Func<T, bool> match) where T : class
-    {
-        Assert.That(await _harness.Published.Any<T>(x => match(x.Context.Message)), Is.True, $"no {typeof(T).Name} was published");
-        return _harness.Published.Select<T>(x => match(x.Context.Message)).Single().Context.Message;
-    }
+    Task<T> Single<T>(Func<T, bool> match) where T : class => _harness.PublishedSingle(match);
 
     [Test]
     public async Task Request_is_trained_tracked_in_mlflow_and_announced_with_a_verified_artifact()
@@ -160,8 +156,8 @@ public sealed class TrainingWorkerTests
         Assert.That(failed.Error, Does.Contain(reason));
         await Task.Delay(500);
         // Snapshots, not waits: the answer has arrived, so anything else would have too.
-        Assert.That(_harness.Published.Select<Fault<TrainingRequested>>().Any(), Is.False, "a bad request is answered, not retried");
-        Assert.That(_harness.Published.Select<TrainingStarted>().Any(), Is.False);
+        Assert.That(_harness.PublishedNow<Fault<TrainingRequested>>().Any(), Is.False, "a bad request is answered, not retried");
+        Assert.That(_harness.PublishedNow<TrainingStarted>().Any(), Is.False);
     }
 
     [Test]
@@ -175,8 +171,8 @@ public sealed class TrainingWorkerTests
         await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
         await Task.Delay(1_500);
 
-        Assert.That(_harness.Published.Select<TrainingStarted>().Count(), Is.EqualTo(1));
-        Assert.That(_harness.Published.Select<TrainingCompleted>().Count(), Is.EqualTo(1));
+        Assert.That(_harness.PublishedNow<TrainingStarted>().Count, Is.EqualTo(1));
+        Assert.That(_harness.PublishedNow<TrainingCompleted>().Count, Is.EqualTo(1));
     }
 
     [Test]
