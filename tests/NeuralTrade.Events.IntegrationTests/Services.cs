@@ -88,6 +88,16 @@ public sealed class Management(HttpClient http, string howToStart) : IDisposable
 
     public async Task DeleteVirtualHostAsync(string vhost) => await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}");
 
+    /// <summary>The queue's management record, or null where the queue does not exist (MassTransit declares <c>_error</c> queues on first use).</summary>
+    public async Task<JsonElement?> FindQueueAsync(string vhost, string queue)
+    {
+        using var response = await http.GetAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     public async Task<JsonElement> GetQueueAsync(string vhost, string queue)
     {
         using var response = await http.GetAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}");
