@@ -51,8 +51,8 @@ public static class ModelTraining
 
         using var trained = SignalTrainer.Train(data, split, hp, device, progress, cancellationToken);
         var interval = Intervals.LengthOf(series.Interval);
-        var testProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, hp.BatchSize, device);
-        var validationProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, hp.BatchSize, device);
+        var testProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
+        var validationProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, SignalTrainer.EvaluationBatch(hp), device);
         var test = Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), testProbabilities, split.Test.Select(s => s.NextReturn).ToList(),
             hp.CostBps, interval);
         var validation = Evaluation.Evaluate(split.Validation.Select(s => s.Label).ToList(), validationProbabilities,

@@ -53,5 +53,53 @@ ingest.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { ingest };
+var candles = new Option<int>("--candles") { Description = "Simulated candles to train on.", DefaultValueFactory = _ => 4_000 };
+var epochs = new Option<int>("--epochs") { Description = "Epochs per timed run (early stopping off).", DefaultValueFactory = _ => 3 };
+var rounds = new Option<int>("--rounds") { Description = "Alternated bare/worker rounds; the best of each is reported.", DefaultValueFactory = _ => 3 };
+var trainingOut = new Option<FileInfo>("--out")
+{
+    Description = "Where to write the figures as JSON.",
+    DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", "training.json")),
+};
+var training = new Command("training", "Training samples/s of the worker's loop vs a bare TorchSharp loop over the same model, data and batch, "
+    + "and resident memory across epochs. In process; needs no services.")
+{
+    candles, epochs, rounds, trainingOut,
+};
+training.SetAction(async (parse, cancellationToken) =>
+{
+    var hp = new NeuralTrade.Events.Modeling.Hyperparameters();
+    var run = new TrainingThroughput(parse.GetValue(candles), parse.GetValue(epochs), parse.GetValue(rounds), hp);
+    var (bare, worker, memory) = run.Run(line => AnsiConsole.MarkupLine(Markup.Escape(line)));
+
+    const double target = 0.9;
+    var ratio = worker.SamplesPerSecond / bare.SamplesPerSecond;
+    var table = new Table().AddColumns("scenario", "epochs", "samples", "seconds", "samples/s");
+    foreach (var r in new[] { bare, worker })
+        table.AddRow(r.Scenario, r.Epochs.ToString(), r.Samples.ToString("N0"), r.Seconds.ToString("F2"), r.SamplesPerSecond.ToString("N0"));
+    AnsiConsole.Write(table);
+    AnsiConsole.MarkupLine($"worker / bare = [bold]{ratio:F2}[/] vs target {target:F2}: " + (ratio >= target ? "[green]met[/]" : "[red]not met[/]"));
+    AnsiConsole.MarkupLine($"resident memory after epoch 1 {memory.ResidentAfterFirstEpoch / 1048576.0:N0} MiB, at the end {memory.ResidentAtEnd / 1048576.0:N0} MiB "
+        + $"(growth {memory.GrowthAfterFirstEpoch:P1}), peak {memory.PeakResident / 1048576.0:N0} MiB");
+
+    var file = parse.GetValue(trainingOut)!;
+    file.Directory?.Create();
+    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new
+    {
+        benchmark = "training",
+        machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+        hyperparameters = hp.ToDictionary(),
+        candles = parse.GetValue(candles),
+        bare = new { bare.Epochs, bare.Samples, bare.Seconds, bare.SamplesPerSecond },
+        worker = new { worker.Epochs, worker.Samples, worker.Seconds, worker.SamplesPerSecond },
+        ratio,
+        targetRatio = target,
+        met = ratio >= target,
+        memory = new { memory.ResidentAfterFirstEpoch, memory.ResidentAtEnd, memory.PeakResident, memory.GrowthAfterFirstEpoch },
+    }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+    AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)}");
+    return 0;
+});
+
+var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { ingest, training };
 return await root.Parse(args).InvokeAsync();
