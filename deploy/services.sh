@@ -22,6 +22,9 @@ PACKAGES=(rabbitmq-server redis-server patchelf g++)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 rabbit_env() {
   export HOME="$DATA/rabbitmq"            # holds the Erlang cookie rabbitmqctl needs
   export RABBITMQ_NODENAME="$NODE"
@@ -75,6 +78,13 @@ start_rabbit() {
   rabbit_env
   mkdir -p "$RABBITMQ_BASE" "$RABBITMQ_LOG_BASE"
   if "$RABBIT_BIN/rabbitmq-diagnostics" -q ping >/dev/null 2>&1; then log "rabbitmq already up on 127.0.0.1:$AMQP_PORT"; return; fi
+  if port_taken "$AMQP_PORT" || port_taken "$MGMT_PORT"; then
+    # Something else answers there (often the services of another checkout, whose Erlang cookie differs from ours).
+    log "port $AMQP_PORT or $MGMT_PORT on 127.0.0.1 is taken by a RabbitMQ this checkout did not start (another checkout's"
+    log "deploy/services.sh? stop it there), or choose other ports: NEURALTRADE_AMQP_PORT, NEURALTRADE_MANAGEMENT_PORT,"
+    log "NEURALTRADE_ERLANG_DIST_PORT, NEURALTRADE_REDIS_PORT."
+    exit 1
+  fi
   [ -f "$HOME/.erlang.cookie" ] || { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HOME/.erlang.cookie"; chmod 400 "$HOME/.erlang.cookie"; }
   echo '[rabbitmq_management].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   cat > "$RABBITMQ_CONFIG_FILE.conf" <<CONF
