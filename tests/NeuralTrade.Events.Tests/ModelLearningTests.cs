@@ -38,6 +38,7 @@ public sealed class ModelLearningTests
     [Test]
     public void Model_beats_the_majority_baseline_on_a_planted_pattern()
     {
+        TestContext.Out.WriteLine($"planted: test macro-F1 {_outcome.Test.MacroF1:F3} vs majority baseline {_outcome.MajorityBaselineMacroF1:F3}");
         Assert.That(_outcome.Test.MacroF1, Is.GreaterThan(_outcome.MajorityBaselineMacroF1 + 0.15));
         Assert.That(_outcome.Test.Recall[SignalClasses.Buy], Is.GreaterThan(0.3));
         Assert.That(_outcome.Test.Recall[SignalClasses.Sell], Is.GreaterThan(0.3));
