@@ -23,6 +23,10 @@ public static class Exchanges
     public const string ModelDeployed = "model.deployed";
     /// <summary>A candidate did not pass the champion gate.</summary>
     public const string ModelRejected = "model.rejected";
+    /// <summary>Command: make a registered version the champion.</summary>
+    public const string ModelPromote = "model.promote";
+    /// <summary>Command: return to the previous champion.</summary>
+    public const string ModelRollback = "model.rollback";
     /// <summary>A trading service asks for a prediction.</summary>
     public const string PredictionRequested = "prediction.requested";
     /// <summary>A prediction, requested or streamed.</summary>
@@ -35,7 +39,7 @@ public static class Exchanges
     [
         typeof(MarketCandles), typeof(DataIngested), typeof(DataRejected),
         typeof(TrainingRequested), typeof(TrainingStarted), typeof(TrainingCompleted), typeof(TrainingFailed),
-        typeof(ModelDeployed), typeof(ModelRejected),
+        typeof(ModelDeployed), typeof(ModelRejected), typeof(PromoteModel), typeof(RollbackModel),
         typeof(PredictionRequested), typeof(PredictionCompleted),
         typeof(DriftDetected),
     ];

@@ -19,6 +19,32 @@ public sealed record ModelDeployed : IntegrationEvent
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
     /// <summary>The version it replaces, if any.</summary>
     public int? PreviousVersion { get; init; }
+    /// <summary>Why it is serving: <c>gate</c> (passed the champion gate), <c>promote</c> or <c>rollback</c> (an operator's command).</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>An operator's command: make a registered version the champion, without the gate.</summary>
+[Exchange(Exchanges.ModelPromote)]
+[MessageUrn("neuraltrade:model.promote")]
+public sealed record PromoteModel : IntegrationEvent
+{
+    /// <summary>Name of the model.</summary>
+    public required string ModelName { get; init; }
+    /// <summary>Registry version to serve.</summary>
+    public required int Version { get; init; }
+    /// <summary>Why, for the audit trail.</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>An operator's command: serve the champion before the current one again.</summary>
+[Exchange(Exchanges.ModelRollback)]
+[MessageUrn("neuraltrade:model.rollback")]
+public sealed record RollbackModel : IntegrationEvent
+{
+    /// <summary>Name of the model.</summary>
+    public required string ModelName { get; init; }
+    /// <summary>Why, for the audit trail.</summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary>A candidate did not pass the champion gate.</summary>

@@ -85,7 +85,11 @@ public static class ModelTraining
             FeatureBaseline = ModelArtifact.FeatureBaselines(data.Features, FeatureSpec.OhlcvV1, trainRows.First, trainRows.Last),
             PredictionBaseline = ModelArtifact.PredictionBaselineOf(validationProbabilities),
             Training = new TrainingInfo(series.ToString(), dataset.From, dataset.To, split.Train.Count, split.Validation.Count, split.Test.Count,
-                split.Gap, hp.Seed, device.type.ToString(), trained.BestEpoch, trained.History.Count, stopwatch.Elapsed.TotalSeconds),
+                split.Gap, hp.Seed, device.type.ToString(), trained.BestEpoch, trained.History.Count, stopwatch.Elapsed.TotalSeconds)
+            {
+                TestFrom = candles[split.Test[0].End].OpenTime,
+                TestTo = candles[split.Test[^1].End].OpenTime,
+            },
         };
         var bytes = ModelArtifact.Write(manifest, trained.Model);
         return new TrainingOutcome(bytes, ModelArtifact.Sha256(bytes), manifest, test, validation, baseline, trained.History, dataset,

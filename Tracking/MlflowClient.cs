@@ -18,6 +18,9 @@ public sealed record MlflowMetric(string Key, double Value, long Timestamp, long
 
 public sealed record MlflowRun(string RunId, string ExperimentId, string ArtifactUri, string Status);
 
+/// <summary>A registered model version (<c>version</c> is a string on the wire).</summary>
+public sealed record MlflowModelVersion(string Name, int Version, string? Source, string? RunId, string? Status, string? StatusMessage);
+
 /// <summary>
 /// The parts of MLflow's REST API (paths under <c>/api/2.0</c>, stable across MLflow 2.x and 3.x) that the fleet uses:
 /// experiments, runs, batched logging within the documented limits, the proxied artifact store, and the model
@@ -129,6 +132,84 @@ public sealed class MlflowClient(HttpClient http)
         await EnsureSuccessAsync(response, cancellationToken);
         return await response.Content.ReadAsByteArrayAsync(cancellationToken);
     }
+
+    /// <summary>Creates the registered model; an existing one (RESOURCE_ALREADY_EXISTS) is fine.</summary>
+    public async Task EnsureRegisteredModelAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await PostAsync("mlflow/registered-models/create", new { name }, cancellationToken);
+        }
+        catch (MlflowException e) when (e.ErrorCode == "RESOURCE_ALREADY_EXISTS")
+        {
+        }
+    }
+
+    /// <summary>
+    /// Registers a version from a run's artifact and waits until MLflow reports it READY (polling as MLflow's
+    /// own client does); returns the version number. FAILED_REGISTRATION throws with MLflow's status message.
+    /// </summary>
+    public async Task<int> CreateModelVersionAsync(string name, string source, string runId, IReadOnlyDictionary<string, string>? tags = null,
+        TimeSpan? readyTimeout = null, CancellationToken cancellationToken = default)
+    {
+        var body = await PostAsync("mlflow/model-versions/create", new
+        {
+            name,
+            source,
+            run_id = runId,
+            tags = (tags ?? new Dictionary<string, string>()).Select(t => new { key = t.Key, value = Truncate(t.Value, 5000) }).ToArray(),
+        }, cancellationToken);
+        var version = ReadVersion(body.GetProperty("model_version"));
+        var until = DateTimeOffset.UtcNow + (readyTimeout ?? TimeSpan.FromMinutes(5));
+        while (true)
+        {
+            var status = version.Status;
+            if (status is "READY" or null or "")
+                return version.Version;
+            if (status == "FAILED_REGISTRATION")
+                throw new MlflowException(System.Net.HttpStatusCode.OK, "FAILED_REGISTRATION",
+                    $"model {name} version {version.Version} failed to register: {version.StatusMessage}");
+            if (DateTimeOffset.UtcNow > until)
+                throw new TimeoutException($"model {name} version {version.Version} still {status} after {readyTimeout ?? TimeSpan.FromMinutes(5)}");
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            version = await GetModelVersionAsync(name, version.Version, cancellationToken);
+        }
+    }
+
+    public async Task<MlflowModelVersion> GetModelVersionAsync(string name, int version, CancellationToken cancellationToken = default)
+    {
+        var body = await GetAsync($"mlflow/model-versions/get?name={Uri.EscapeDataString(name)}&version={version.ToString(CultureInfo.InvariantCulture)}",
+            cancellationToken);
+        return ReadVersion(body.GetProperty("model_version"));
+    }
+
+    /// <summary>Points <paramref name="alias"/> at <paramref name="version"/>, moving it from wherever it was.</summary>
+    public Task SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken = default) =>
+        PostAsync("mlflow/registered-models/alias", new { name, alias, version = version.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
+
+    /// <summary>The version the alias points at, or null where the model or the alias does not exist.</summary>
+    public async Task<MlflowModelVersion?> GetVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var body = await GetAsync($"mlflow/registered-models/alias?name={Uri.EscapeDataString(name)}&alias={Uri.EscapeDataString(alias)}",
+                cancellationToken);
+            return ReadVersion(body.GetProperty("model_version"));
+        }
+        catch (MlflowException e) when (e.ErrorCode is "RESOURCE_DOES_NOT_EXIST" or "INVALID_PARAMETER_VALUE") // unknown model; unknown alias
+        {
+            return null;
+        }
+    }
+
+    static MlflowModelVersion ReadVersion(JsonElement v) => new(
+        v.GetProperty("name").GetString()!,
+        int.Parse(v.GetProperty("version").ValueKind == JsonValueKind.Number ? v.GetProperty("version").GetRawText() : v.GetProperty("version").GetString()!,
+            CultureInfo.InvariantCulture),
+        v.TryGetProperty("source", out var source) ? source.GetString() : null,
+        v.TryGetProperty("run_id", out var run) ? run.GetString() : null,
+        v.TryGetProperty("status", out var status) ? status.GetString() : null,
+        v.TryGetProperty("status_message", out var message) ? message.GetString() : null);
 
     /// <summary><c>mlflow-artifacts:/1/abc/artifacts/model</c> → <c>{tracking}/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model</c>.</summary>
     public string ArtifactUrl(string artifactUri)

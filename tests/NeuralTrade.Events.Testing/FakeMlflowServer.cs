@@ -39,6 +39,18 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     public ConcurrentDictionary<string, byte[]> Artifacts { get; } = new();     // path under artifacts/ → bytes
     public ConcurrentQueue<(string Method, string Path, int Status)> Requests { get; } = new();
 
+    public sealed class RegisteredModel
+    {
+        public required string Name { get; init; }
+        public List<(int Version, string Source, string? RunId)> Versions { get; } = [];
+        public Dictionary<string, int> Aliases { get; } = [];
+    }
+
+    public ConcurrentDictionary<string, RegisteredModel> Models { get; } = new();
+
+    /// <summary>How many <c>get</c> polls a new version answers PENDING_REGISTRATION before READY (MLflow may register asynchronously).</summary>
+    public int PendingPolls { get; set; }
+
     /// <summary>While true, every request is answered 503 as by a server that is down behind a proxy.</summary>
     public bool Down { get; set; }
 
@@ -208,6 +220,76 @@ public sealed class FakeMlflowServer : IAsyncDisposable
             run.Tags[body!["key"]!.GetValue<string>()] = body["value"]!.GetValue<string>();
             return Results.Json(new { });
         });
+        api.MapPost("/mlflow/registered-models/create", async (HttpContext c) =>
+        {
+            var name = (await Body(c))?["name"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(name))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name'.");
+            if (!Models.TryAdd(name, new RegisteredModel { Name = name }))
+                return ErrorResult(400, "RESOURCE_ALREADY_EXISTS", $"Registered Model (name={name}) already exists.");
+            return Results.Json(new { registered_model = ModelJson(Models[name]) });
+        });
+        api.MapGet("/mlflow/registered-models/get", (HttpContext c) =>
+            Models.TryGetValue(c.Request.Query["name"].ToString(), out var model)
+                ? Results.Json(new { registered_model = ModelJson(model) })
+                : ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Registered Model with name={c.Request.Query["name"]} not found"));
+        api.MapPost("/mlflow/model-versions/create", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            var name = body?["name"]?.GetValue<string>();
+            var source = body?["source"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(source))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name' or 'source'.");
+            if (source.Contains("..", StringComparison.Ordinal))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Invalid model version source: path traversal.");
+            if (!Models.TryGetValue(name, out var model))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Registered Model with name={name} not found");
+            var runId = body!["run_id"]?.GetValue<string>();
+            if (runId is not null && !Runs.ContainsKey(runId))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Run with id={runId} not found");
+            int version;
+            lock (_gate)
+            {
+                version = model.Versions.Count + 1;
+                model.Versions.Add((version, source, runId));
+                _pending[(name, version)] = PendingPolls;
+            }
+
+            return Results.Json(new { model_version = VersionJson(model, version) });
+        });
+        api.MapGet("/mlflow/model-versions/get", (HttpContext c) =>
+        {
+            if (!Models.TryGetValue(c.Request.Query["name"].ToString(), out var model)
+                || !int.TryParse(c.Request.Query["version"], out var version) || version < 1 || version > model.Versions.Count)
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Model Version not found");
+            lock (_gate)
+                _pending[(model.Name, version)] = Math.Max(0, _pending.GetValueOrDefault((model.Name, version)) - 1);
+            return Results.Json(new { model_version = VersionJson(model, version) });
+        });
+        api.MapPost("/mlflow/registered-models/alias", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            var alias = body?["alias"]?.GetValue<string>() ?? "";
+            if (!Models.TryGetValue(body?["name"]?.GetValue<string>() ?? "", out var model))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Registered Model not found");
+            if (alias.Length is 0 or > 255 || !System.Text.RegularExpressions.Regex.IsMatch(alias, @"^[\w\-]*$") || alias == "latest"
+                || System.Text.RegularExpressions.Regex.IsMatch(alias, @"^v\d+$"))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Invalid alias name: '{alias}'.");
+            if (!int.TryParse(body!["version"]?.GetValue<string>(), out var version) || version < 1 || version > model.Versions.Count)
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Model Version not found");
+            lock (_gate)
+                model.Aliases[alias] = version;
+            return Results.Json(new { });
+        });
+        api.MapGet("/mlflow/registered-models/alias", (HttpContext c) =>
+        {
+            if (!Models.TryGetValue(c.Request.Query["name"].ToString(), out var model))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Registered Model not found");
+            lock (_gate)
+                return model.Aliases.TryGetValue(c.Request.Query["alias"].ToString(), out var version)
+                    ? Results.Json(new { model_version = VersionJson(model, version) })
+                    : ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Registered model alias {c.Request.Query["alias"]} not found.");
+        });
         api.MapPut("/mlflow-artifacts/artifacts/{**path}", async (HttpContext c, string path) =>
         {
             if (path.Contains("..", StringComparison.Ordinal))
@@ -220,6 +302,26 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         api.MapGet("/mlflow-artifacts/artifacts/{**path}", (string path) =>
             Artifacts.TryGetValue(path, out var bytes) ? Results.File(bytes, "application/octet-stream", Path.GetFileName(path))
                 : ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Artifact '{path}' does not exist"));
+    }
+
+    readonly Dictionary<(string, int), int> _pending = [];
+
+    static object ModelJson(RegisteredModel model) => new
+    {
+        name = model.Name, latest_versions = Array.Empty<object>(), tags = Array.Empty<object>(),
+        aliases = model.Aliases.Select(a => new { alias = a.Key, version = a.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }).ToArray(),
+    };
+
+    object VersionJson(RegisteredModel model, int version)
+    {
+        var (_, source, runId) = model.Versions[version - 1];
+        var pending = _pending.GetValueOrDefault((model.Name, version)) > 0;
+        return new
+        {
+            name = model.Name, version = version.ToString(System.Globalization.CultureInfo.InvariantCulture), source, run_id = runId,
+            current_stage = "None", status = pending ? "PENDING_REGISTRATION" : "READY", status_message = "",
+            aliases = model.Aliases.Where(a => a.Value == version).Select(a => a.Key).ToArray(),
+        };
     }
 
     static object Info(Run run) => new

@@ -1,3 +1,4 @@
+using MassTransit;
 using MassTransit.Testing;
 
 namespace NeuralTrade.Events.Testing;
@@ -15,12 +16,27 @@ public static class HarnessSnapshots
         where T : class =>
         harness.Published.Select<T>(Now).Select(p => p.Context.Message).Where(m => match?.Invoke(m) ?? true).ToList();
 
+    /// <summary>What was published so far, faults with their exception messages: the first thing to read when a test fails.</summary>
+    public static string Describe(this ITestHarness harness)
+    {
+        var published = harness.Published.Select(_ => true, Now).Select(p =>
+            p.MessageObject switch
+            {
+                Fault fault => $"Fault({string.Join("; ", fault.Exceptions.Select(e => e.ExceptionType + ": " + e.Message))})",
+                NeuralTrade.Events.Contracts.ModelRejected rejected => $"ModelRejected({rejected.Reason})",
+                NeuralTrade.Events.Contracts.TrainingFailed failed => $"TrainingFailed({failed.Error})",
+                _ => p.MessageType.Name,
+            });
+        return string.Join(", ", published) is { Length: > 0 } text ? text : "nothing";
+    }
+
     /// <summary>Waits (up to the harness timeout) for one matching message, then returns the only one seen.</summary>
     public static async Task<T> PublishedSingle<T>(this ITestHarness harness, Func<T, bool> match)
         where T : class
     {
         if (!await harness.Published.Any<T>(x => match(x.Context.Message)))
-            throw new TimeoutException($"no {typeof(T).Name} was published within {harness.TestTimeout}");
+            throw new TimeoutException($"no matching {typeof(T).Name} was published (timeout {harness.TestTimeout}, inactivity "
+                + $"{harness.TestInactivityTimeout}); published: {Describe(harness)}");
 
         var seen = harness.PublishedNow(match);
         return seen.Count == 1

@@ -62,8 +62,10 @@ public sealed class ContractJsonTests
         yield return Case(Id(new TrainingFailed { RequestId = RequestId, Error = "binance:BTC/USDT:1m holds 120 candles; training needs at least 500." }));
         yield return Case(Id(new ModelDeployed
         {
-            ModelName = Model.Name, Version = 3, RunId = "run-1", Artifact = Artifact, Metrics = Metrics, PreviousVersion = 2,
+            ModelName = Model.Name, Version = 3, RunId = "run-1", Artifact = Artifact, Metrics = Metrics, PreviousVersion = 2, Reason = "gate",
         }));
+        yield return Case(Id(new PromoteModel { ModelName = Model.Name, Version = 2, Reason = "v3 misbehaves in production" }));
+        yield return Case(Id(new RollbackModel { ModelName = Model.Name, Reason = "v3 misbehaves in production" }));
         yield return Case(Id(new ModelRejected
         {
             ModelName = Model.Name, RunId = "run-2", Reason = "macro_f1 0.39 does not beat the champion's 0.41 by 0.01.",
@@ -121,7 +123,7 @@ public sealed class ContractJsonTests
     [Test]
     public void Every_contract_names_its_exchange_and_a_frozen_urn()
     {
-        Assert.That(Exchanges.ContractTypes, Has.Count.EqualTo(12));
+        Assert.That(Exchanges.ContractTypes, Has.Count.EqualTo(14));
         foreach (var type in Exchanges.ContractTypes)
         {
             var exchange = Exchanges.NameOf(type);

@@ -1,0 +1,28 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Tracking;
+
+namespace NeuralTrade.Events.Workers.Registry;
+
+public static class RegistryWorker
+{
+    public static IHostApplicationBuilder AddRegistryWorker(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RegistryOptions>, RegistryOptionsValidator>();
+        builder.AddCandleStore();
+        builder.AddRunTracking();
+        builder.AddModelRegistryStore();
+        builder.Services.AddSingleton<ModelDecisions>();
+        builder.Services.AddBusContributor("registry", x =>
+        {
+            x.AddConsumer<TrainingCompletedConsumer, TrainingCompletedConsumerDefinition>();
+            x.AddConsumer<PromoteModelConsumer, PromoteModelConsumerDefinition>();
+            x.AddConsumer<RollbackModelConsumer, RollbackModelConsumerDefinition>();
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,229 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Tracking;
+using NeuralTrade.Events.Workers.Registry;
+
+namespace NeuralTrade.Events.Tests;
+
+/// <summary>The Registry worker's gate, registry state and commands on the in-memory harness, with real (small) models.</summary>
+[NonParallelizable]
+public sealed class RegistryWorkerTests
+{
+    IHost _host = null!;
+    ITestHarness _harness = null!;
+    FakeMlflowServer _mlflow = null!;
+    string _directory = "";
+
+    InMemoryModelRegistryStore _registry = null!;
+
+    IModelRegistryStore Registry => _registry;
+
+    [SetUp]
+    public async Task Start()
+    {
+        _mlflow = await FakeMlflowServer.StartAsync();
+        _directory = Path.Combine(Path.GetTempPath(), "nt-registry-" + Guid.NewGuid().ToString("N")[..8]);
+        _registry = new InMemoryModelRegistryStore(); // outlives a host, as Redis would
+    }
+
+    async Task StartAsync(Dictionary<string, string?>? settings = null, bool mlflow = false)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tracking:LocalDirectory"] = _directory,
+            ["Tracking:MlflowUri"] = mlflow ? _mlflow.Uri : null,
+            ["Messaging:RetryIntervalsMs"] = "10",
+        });
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<IModelRegistryStore>(_registry);
+        builder.AddServiceDefaults("registry-tests");
+        builder.AddRegistryWorker();
+        builder.AddNeuralTradeBus(useTestHarness: true);
+        _host = builder.Build();
+        _harness = _host.Services.GetTestHarness();
+        _harness.TestTimeout = TimeSpan.FromSeconds(30);
+        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(30); // a decision is quiet on the bus while it scores two models
+        await _host.Services.GetRequiredService<ICandleStore>().AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await _host.StartAsync();
+    }
+
+    [TearDown]
+    public async Task Stop()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
+        await _mlflow.DisposeAsync();
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    Task<T> Published<T>(Func<T, bool> match) where T : class => _harness.PublishedSingle(match);
+
+    [Test]
+    public async Task First_model_that_passes_the_floors_is_promoted_and_recorded_as_champion()
+    {
+        await StartAsync();
+        var candidate = TrainedModels.Completed(_directory, "run-a");
+
+        await _harness.Bus.Publish(candidate);
+
+        var deployed = await Published<ModelDeployed>(d => d.RunId == "run-a");
+        Assert.That((deployed.ModelName, deployed.Version, deployed.PreviousVersion, deployed.Reason), Is.EqualTo((TrainedModels.ModelName, 1, (int?)null, "gate")));
+        Assert.That(deployed.Artifact, Is.EqualTo(candidate.Artifact));
+        Assert.That(deployed.CorrelationId, Is.EqualTo(candidate.CorrelationId));
+        Assert.That(deployed.Metrics["gate_macro_f1"], Is.GreaterThan(deployed.Metrics["gate_baseline_macro_f1"]), "it beat the majority class on the window");
+        var champion = await Registry.GetChampionAsync(TrainedModels.ModelName);
+        Assert.That((champion!.Version, champion.RunId, champion.Registry), Is.EqualTo((1, "run-a", RegisteredVersion.Local)));
+    }
+
+    [Test]
+    public async Task Candidate_as_good_as_the_champion_replaces_it_when_the_margin_is_zero()
+    {
+        await StartAsync(new() { ["Registry:Margin"] = "0" });
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Published<ModelDeployed>(d => d.RunId == "run-a");
+
+        // The same weights again: equal on the window, so with margin 0 it is promoted over the champion.
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-b"));
+
+        var second = await Published<ModelDeployed>(d => d.RunId == "run-b");
+        Assert.That((second.Version, second.PreviousVersion), Is.EqualTo((2, (int?)1)));
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.RunId, Is.EqualTo("run-b"));
+    }
+
+    [Test]
+    public async Task Candidate_that_does_not_beat_the_champion_by_the_margin_on_the_same_window_is_rejected()
+    {
+        await StartAsync(new() { ["Registry:Margin"] = "0.5" });
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Published<ModelDeployed>(d => d.RunId == "run-a"); // the first model only needs the floors
+
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-c"));
+
+        var rejected = await Published<ModelRejected>(r => r.RunId == "run-c");
+        Assert.That(rejected.Reason, Does.Contain("does not beat the champion's").And.Contain("by 0.5"));
+        Assert.That(rejected.CandidateMetrics["macro_f1"], Is.EqualTo(rejected.ChampionMetrics["macro_f1"]).Within(1e-12),
+            "the same weights scored on the same window score the same");
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.RunId, Is.EqualTo("run-a"));
+        Assert.That(await Registry.ListVersionsAsync(TrainedModels.ModelName), Has.Count.EqualTo(1), "a rejected candidate is not registered");
+    }
+
+    [Test]
+    public async Task Candidate_below_a_floor_is_rejected_with_its_metrics()
+    {
+        await StartAsync(new() { ["Registry:Floors:macro_f1"] = "0.99" });
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+
+        var rejected = await Published<ModelRejected>(r => r.RunId == "run-a");
+
+        Assert.That(rejected.Reason, Does.StartWith("macro_f1").And.Contain("does not reach the floor 0.99"));
+        Assert.That(rejected.CandidateMetrics.Keys, Is.SupersetOf(new[] { "macro_f1", "accuracy", "backtest_sharpe", "baseline_macro_f1" }));
+        Assert.That(rejected.ChampionMetrics, Is.Empty);
+        Assert.That(await Registry.GetChampionAsync(TrainedModels.ModelName), Is.Null);
+    }
+
+    [Test]
+    public async Task Artifact_whose_digest_does_not_match_is_refused_not_retried()
+    {
+        await StartAsync();
+        var tampered = TrainedModels.Outcome.Artifact.ToArray();
+        tampered[^10] ^= 0xFF;
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-x", tampered, claimedSha256: TrainedModels.Outcome.Sha256));
+
+        var rejected = await Published<ModelRejected>(r => r.RunId == "run-x");
+
+        Assert.That(rejected.Reason, Does.StartWith("artifact refused").And.Contain(TrainedModels.Outcome.Sha256));
+        Assert.That(_harness.PublishedNow<Fault<TrainingCompleted>>(), Is.Empty);
+        Assert.That(await Registry.GetChampionAsync(TrainedModels.ModelName), Is.Null);
+    }
+
+    [Test]
+    public async Task The_same_training_completed_twice_promotes_once()
+    {
+        await StartAsync();
+        var candidate = TrainedModels.Completed(_directory, "run-a");
+        await _harness.Bus.Publish(candidate);
+        await Published<ModelDeployed>(d => d.RunId == "run-a");
+
+        await _harness.Bus.Publish(candidate with { EventId = Guid.NewGuid() });
+        Assert.That(await _harness.Consumed.Any<TrainingCompleted>(c => c.Context.Message.EventId != candidate.EventId), Is.True);
+        await Task.Delay(200);
+
+        Assert.That(await Registry.ListVersionsAsync(TrainedModels.ModelName), Has.Count.EqualTo(1));
+        Assert.That(_harness.PublishedNow<ModelDeployed>().Select(d => d.EventId).Distinct().Count(), Is.EqualTo(1),
+            "announced again with the same event id, so consumers see one deployment");
+    }
+
+    [Test]
+    public async Task Rollback_returns_to_the_previous_champion_once_and_promote_moves_it_forward()
+    {
+        await StartAsync(new() { ["Registry:Margin"] = "0" });
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Published<ModelDeployed>(d => d.RunId == "run-a");
+        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-b"));
+        await Published<ModelDeployed>(d => d.RunId == "run-b");
+
+        var rollback = new RollbackModel { ModelName = TrainedModels.ModelName, Reason = "test" };
+        await _harness.Bus.Publish(rollback);
+        var back = await Published<ModelDeployed>(d => d.Reason == "rollback");
+        Assert.That((back.Version, back.PreviousVersion, back.CorrelationId), Is.EqualTo((1, (int?)2, rollback.CorrelationId)));
+
+        await _harness.Bus.Publish(rollback); // redelivered: must not roll back further
+        Assert.That(await _harness.Consumed.Any<RollbackModel>(c => c.Context.Message.EventId == rollback.EventId), Is.True);
+        await Task.Delay(300);
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(1));
+
+        await _harness.Bus.Publish(new PromoteModel { ModelName = TrainedModels.ModelName, Version = 2, Reason = "test" });
+        var forward = await Published<ModelDeployed>(d => d.Reason == "promote");
+        Assert.That((forward.Version, forward.PreviousVersion), Is.EqualTo((2, (int?)1)));
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Promoting_an_unknown_version_is_dead_lettered_at_once_with_the_reason()
+    {
+        await StartAsync();
+        await _harness.Bus.Publish(new PromoteModel { ModelName = TrainedModels.ModelName, Version = 9 });
+
+        var fault = await Published<Fault<PromoteModel>>(_ => true);
+
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain("has no version 9"));
+        Assert.That(_harness.PublishedNow<ModelDeployed>(), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_run_tracked_in_mlflow_is_registered_there_and_gets_the_champion_alias()
+    {
+        await StartAsync(mlflow: true);
+        _mlflow.PendingPolls = 1; // MLflow may answer PENDING_REGISTRATION first
+        var client = _host.Services.GetRequiredService<MlflowClient>();
+        var experiment = await client.GetOrCreateExperimentAsync(TrainedModels.ModelName);
+        var run = await client.CreateRunAsync(experiment, "r", DateTimeOffset.UtcNow, new Dictionary<string, string>());
+        var bytes = TrainedModels.Outcome.Artifact;
+        var uri = await client.UploadArtifactAsync(run.ArtifactUri, $"model/{TrainedModels.ModelName}.ntm", bytes);
+        var candidate = TrainedModels.Completed(_directory, run.RunId) with { Artifact = new ArtifactRef(uri, ModelArtifact.Sha256(bytes), bytes.LongLength) };
+
+        await _harness.Bus.Publish(candidate);
+
+        var deployed = await Published<ModelDeployed>(d => d.RunId == run.RunId);
+        var model = _mlflow.Models[TrainedModels.ModelName];
+        Assert.That(model.Versions.Single(), Is.EqualTo((1, $"mlflow-artifacts:/{experiment}/{run.RunId}/artifacts/model", (string?)run.RunId)));
+        Assert.That(model.Aliases["champion"], Is.EqualTo(1));
+        Assert.That(deployed.Version, Is.EqualTo(1));
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Registry, Is.EqualTo(RegisteredVersion.Mlflow));
+    }
+}
