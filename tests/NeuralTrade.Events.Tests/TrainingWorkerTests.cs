@@ -114,7 +114,7 @@ public sealed class TrainingWorkerTests
         using var model = ModelArtifact.Read(bytes, completed.Artifact.Sha256);
         Assert.That(model.Manifest.ModelName, Is.EqualTo(completed.ModelName));
 
-        var job = await _host.Services.GetRequiredService<ITrainingJobStore>().GetAsync(request.RequestId);
+        var job = await FinishedJobAsync(_host.Services.GetRequiredService<ITrainingJobStore>(), request.RequestId);
         Assert.That(job!.Status, Is.EqualTo(JobStatus.Completed));
         Assert.That(JsonNode.Parse(job.ProgressJson!)!["epoch"]!.GetValue<int>(), Is.EqualTo(3), "progress is visible in the job");
     }
@@ -186,9 +186,23 @@ public sealed class TrainingWorkerTests
 
         var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
 
-        var job = await jobs.GetAsync(request.RequestId);
+        var job = await FinishedJobAsync(jobs, request.RequestId);
+
         Assert.That((job!.Status, job.Attempts), Is.EqualTo((JobStatus.Completed, 2)));
         Assert.That(completed.ModelName, Is.EqualTo("signal-sim-plant-usd-1m"));
+    }
+
+    /// <summary>The job once it left the announcing state: it is marked completed just after its announcement is confirmed.</summary>
+    static async Task<TrainingJob?> FinishedJobAsync(ITrainingJobStore jobs, Guid requestId)
+    {
+        var job = await jobs.GetAsync(requestId);
+        for (var i = 0; i < 100 && job?.Status == JobStatus.Announcing; i++)
+        {
+            await Task.Delay(50);
+            job = await jobs.GetAsync(requestId);
+        }
+
+        return job;
     }
 
     static JsonElement J(string raw) => JsonDocument.Parse(raw).RootElement;
