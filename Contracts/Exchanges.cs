@@ -31,6 +31,8 @@ public static class Exchanges
     public const string PredictionRequested = "prediction.requested";
     /// <summary>A prediction, requested or streamed.</summary>
     public const string PredictionCompleted = "prediction.completed";
+    /// <summary>A prediction request that could not be answered, with the reason.</summary>
+    public const string PredictionFailed = "prediction.failed";
     /// <summary>The monitor saw drift.</summary>
     public const string DriftDetected = "drift.detected";
 
@@ -40,7 +42,7 @@ public static class Exchanges
         typeof(MarketCandles), typeof(DataIngested), typeof(DataRejected),
         typeof(TrainingRequested), typeof(TrainingStarted), typeof(TrainingCompleted), typeof(TrainingFailed),
         typeof(ModelDeployed), typeof(ModelRejected), typeof(PromoteModel), typeof(RollbackModel),
-        typeof(PredictionRequested), typeof(PredictionCompleted),
+        typeof(PredictionRequested), typeof(PredictionCompleted), typeof(PredictionFailed),
         typeof(DriftDetected),
     ];
 

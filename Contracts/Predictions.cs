@@ -87,3 +87,24 @@ public sealed record PredictionCompleted : IntegrationEvent
     /// <summary>Time from receipt to answer inside Inference.</summary>
     public required double LatencyMs { get; init; }
 }
+
+/// <summary>A prediction request that could not be answered, and why: it is answered, never dropped.</summary>
+[Exchange(Exchanges.PredictionFailed)]
+[MessageUrn("neuraltrade:prediction.failed")]
+public sealed record PredictionFailed : IntegrationEvent
+{
+    /// <summary>The request answered.</summary>
+    public required Guid RequestId { get; init; }
+    /// <summary>Exchange of the series.</summary>
+    public required string Exchange { get; init; }
+    /// <summary>Symbol of the series.</summary>
+    public required string Symbol { get; init; }
+    /// <summary>Candle interval of the series.</summary>
+    public required string Interval { get; init; }
+    /// <summary><c>no_model</c>, <c>invalid_candles</c>, <c>not_enough_data</c> or <c>invalid_request</c>.</summary>
+    public required string Code { get; init; }
+    /// <summary>What went wrong, for people.</summary>
+    public required string Error { get; init; }
+    /// <summary>With <c>invalid_candles</c>: one reason per problem, as in <c>data.rejected</c>.</summary>
+    public IReadOnlyList<RejectionReason>? Reasons { get; init; }
+}

@@ -79,6 +79,11 @@ public sealed class ContractJsonTests
             Risk = new RiskAssessment(4.2, RiskLevel.Medium, ["volatility 0.8% per candle"], "trade with reduced size"),
             Model = Model, LatencyMs = 3.4,
         }));
+        yield return Case(Id(new PredictionFailed
+        {
+            RequestId = RequestId, Exchange = "binance", Symbol = "BTC/USDT", Interval = "1m", Code = "invalid_candles",
+            Error = "1 of 60 candles is invalid.", Reasons = [new RejectionReason(3, "non_positive", "open", "open -1 must be greater than zero.")],
+        }));
         yield return Case(Id(new DriftDetected
         {
             DriftType = DriftType.Data, Metric = "psi", Feature = "log_return", Value = 0.31, Baseline = 0, Threshold = 0.25,
@@ -123,7 +128,7 @@ public sealed class ContractJsonTests
     [Test]
     public void Every_contract_names_its_exchange_and_a_frozen_urn()
     {
-        Assert.That(Exchanges.ContractTypes, Has.Count.EqualTo(14));
+        Assert.That(Exchanges.ContractTypes, Has.Count.EqualTo(15));
         foreach (var type in Exchanges.ContractTypes)
         {
             var exchange = Exchanges.NameOf(type);

@@ -1,0 +1,117 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+/// <summary><c>prediction.requested</c> → <c>prediction.completed</c> or <c>prediction.failed</c>; also answers MassTransit requests.</summary>
+public sealed class PredictionRequestedConsumer(PredictionService predictions) : IConsumer<PredictionRequested>
+{
+    public const string QueueName = "inference";
+
+    public async Task Consume(ConsumeContext<PredictionRequested> context)
+    {
+        var request = context.Message;
+        using var activity = InferenceTelemetry.Source.StartActivity("predict");
+        var outcome = await predictions.PredictAsync(new SeriesKey(request.Exchange ?? "", request.Symbol ?? "", request.Interval ?? ""), request.RequestId,
+            request.CorrelationId, request.Candles, context.CancellationToken);
+        if (outcome.Prediction is { } prediction)
+        {
+            await context.Publish(prediction, context.CancellationToken);
+            if (context.ResponseAddress is not null)
+                await context.RespondAsync(prediction);
+        }
+        else
+        {
+            await context.Publish(outcome.Failure!, context.CancellationToken);
+            if (context.ResponseAddress is not null)
+                await context.RespondAsync(outcome.Failure!);
+        }
+    }
+}
+
+/// <summary><c>data.ingested</c> → a streamed <c>prediction.completed</c> for the series' newest closed candle.</summary>
+public sealed class DataIngestedConsumer(PredictionService predictions) : IConsumer<DataIngested>
+{
+    public const string QueueName = "inference-stream";
+
+    public async Task Consume(ConsumeContext<DataIngested> context)
+    {
+        var m = context.Message;
+        var outcome = await predictions.PredictAsync(new SeriesKey(m.Exchange, m.Symbol, m.Interval), null, m.CorrelationId, null, context.CancellationToken);
+        // No model yet, or too little history: nothing to stream (counted as failed in the metrics), not an error.
+        if (outcome.Prediction is { } prediction)
+            await context.Publish(prediction, context.CancellationToken);
+    }
+}
+
+/// <summary><c>model.deployed</c>, on a queue of this instance's own: every instance swaps.</summary>
+public sealed class ModelDeployedConsumer(ModelSwapper swapper) : IConsumer<ModelDeployed>
+{
+    public async Task Consume(ConsumeContext<ModelDeployed> context) =>
+        await swapper.SwapAsync(context.Message.ModelName, context.Message.Version, context.Message.Artifact, context.CancellationToken);
+}
+
+public sealed class PredictionRequestedConsumerDefinition : ConsumerDefinition<PredictionRequestedConsumer>
+{
+    readonly MessagingOptions _messaging;
+
+    public PredictionRequestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
+    {
+        ArgumentNullException.ThrowIfNull(messaging);
+        ArgumentNullException.ThrowIfNull(inference);
+        _messaging = messaging.Value;
+        EndpointName = PredictionRequestedConsumer.QueueName;
+        ConcurrentMessageLimit = inference.Value.ConcurrentRequests;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<PredictionRequestedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseNeuralTradeRetry(_messaging);
+}
+
+public sealed class DataIngestedConsumerDefinition : ConsumerDefinition<DataIngestedConsumer>
+{
+    readonly MessagingOptions _messaging;
+
+    public DataIngestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
+    {
+        ArgumentNullException.ThrowIfNull(messaging);
+        ArgumentNullException.ThrowIfNull(inference);
+        _messaging = messaging.Value;
+        EndpointName = DataIngestedConsumer.QueueName;
+        ConcurrentMessageLimit = inference.Value.ConcurrentRequests;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DataIngestedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseNeuralTradeRetry(_messaging);
+}
+
+/// <summary>A temporary queue per instance (auto-deleted when it goes; a restarted instance loads the champions from the registry).</summary>
+public sealed class ModelDeployedConsumerDefinition : ConsumerDefinition<ModelDeployedConsumer>
+{
+    readonly MessagingOptions _messaging;
+
+    public ModelDeployedConsumerDefinition(IOptions<MessagingOptions> messaging)
+    {
+        ArgumentNullException.ThrowIfNull(messaging);
+        _messaging = messaging.Value;
+        EndpointName = $"inference-swap-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        ConcurrentMessageLimit = 1;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ModelDeployedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.AutoDelete = true;
+            rabbit.Durable = false;
+        }
+
+        endpointConfigurator.UseNeuralTradeRetry(_messaging);
+    }
+}

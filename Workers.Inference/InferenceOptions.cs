@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>Most requests one forward pass takes.</summary>
+    [Range(1, 4096)]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>Longest a request waits for others to join its batch.</summary>
+    [Range(0, 1000)]
+    public double MaxBatchDelayMs { get; set; } = 2;
+
+    /// <summary>Prediction requests one instance handles at once (they meet in the batcher).</summary>
+    [Range(1, 4096)]
+    public int ConcurrentRequests { get; set; } = 64;
+}
+
+[OptionsValidator]
+public sealed partial class InferenceOptionsValidator : IValidateOptions<InferenceOptions>;

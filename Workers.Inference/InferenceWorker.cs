@@ -1,0 +1,39 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Tracking;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+public static class InferenceWorker
+{
+    /// <summary>Call before <c>AddNeuralTradeBus</c>: the champions load before the bus takes requests.</summary>
+    public static IHostApplicationBuilder AddInferenceWorker(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        builder.AddCandleStore();
+        builder.AddRunTracking();
+        builder.AddModelRegistryStore();
+        if (builder.AddNeuralTradeRedis())
+            builder.Services.TryAddSingleton<IPredictionCache, RedisPredictionCache>();
+        else
+            builder.Services.TryAddSingleton<IPredictionCache, InMemoryPredictionCache>();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<ModelSwapper>();
+        builder.Services.AddSingleton<BatchingPredictor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchingPredictor>());
+        builder.Services.AddHostedService<ChampionLoader>();
+        builder.Services.AddSingleton<PredictionService>();
+        builder.Services.AddBusContributor("inference", x =>
+        {
+            x.AddConsumer<PredictionRequestedConsumer, PredictionRequestedConsumerDefinition>();
+            x.AddConsumer<DataIngestedConsumer, DataIngestedConsumerDefinition>();
+            x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>();
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+/// <summary>An answer: a prediction, or why there is none.</summary>
+public sealed record PredictionOutcome(PredictionCompleted? Prediction, PredictionFailed? Failure);
+
+/// <summary>
+/// One prediction for a series: the champion in service, the window (given, or the newest stored), validated like
+/// Ingest validates, features from the modeling library, the batched forward pass, the risk, the cache.
+/// </summary>
+public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor predictor, ICandleStore store, CandleValidator validator,
+    IPredictionCache cache)
+{
+    public async Task<PredictionOutcome> PredictAsync(SeriesKey series, Guid? requestId, Guid correlationId, IReadOnlyList<Candle>? given,
+        CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var kind = requestId is null ? "streamed" : "requested";
+        PredictionOutcome Fail(string code, string error, IReadOnlyList<RejectionReason>? reasons = null)
+        {
+            InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "failed"));
+            return new PredictionOutcome(null, new PredictionFailed
+            {
+                EventId = DeterministicGuid.Create($"{requestId ?? correlationId}|prediction.failed"),
+                CorrelationId = correlationId,
+                RequestId = requestId ?? Guid.Empty,
+                Exchange = series.Exchange, Symbol = series.Symbol, Interval = series.Interval,
+                Code = code, Error = error, Reasons = reasons,
+            });
+        }
+
+        var probe = validator.Validate(new Candle(series.Exchange, series.Symbol, series.Interval, DateTimeOffset.UnixEpoch, 1, 1, 1, 1, 0), 0);
+        var seriesProblems = probe.Reasons.Where(r => r.Field is "exchange" or "symbol" or "interval").ToList();
+        if (seriesProblems.Count > 0)
+            return Fail("invalid_request", "invalid series: " + string.Join(" ", seriesProblems.Select(r => r.Message)));
+
+        var modelName = ModelNames.For(series);
+        using var lease = catalog.Acquire(modelName);
+        if (lease is null)
+            return Fail("no_model", $"no model serves {series} yet ({modelName} has no champion); train one with training.requested");
+        var model = lease.Served.Model;
+
+        IReadOnlyList<Candle> candles;
+        if (given is { Count: > 0 })
+        {
+            var reasons = new List<RejectionReason>();
+            for (var i = 0; i < given.Count; i++)
+            {
+                reasons.AddRange(validator.Validate(given[i], i).Reasons);
+                if (SeriesKey.Of(given[i]) != series)
+                    reasons.Add(new RejectionReason(i, "other_series", null, $"candle {i} belongs to {SeriesKey.Of(given[i])}, the request to {series}"));
+                else if (i > 0 && given[i].OpenTime <= given[i - 1].OpenTime)
+                    reasons.Add(new RejectionReason(i, "not_ascending", "openTime", $"candle {i} does not open after candle {i - 1}"));
+            }
+
+            if (reasons.Count > 0)
+                return Fail("invalid_candles", $"{reasons.Select(r => r.Index).Distinct().Count()} of {given.Count} candles are invalid", reasons);
+            candles = given;
+        }
+        else
+        {
+            candles = await store.GetLatestAsync(series, ServingWindow.CandlesWanted(model), cancellationToken);
+        }
+
+        if (candles.Count < ServingWindow.CandlesNeeded(model))
+            return Fail("not_enough_data",
+                $"{candles.Count} candles of {series} available; {modelName} v{lease.Served.Version} needs {ServingWindow.CandlesNeeded(model)}");
+
+        var asOf = candles[^1].OpenTime;
+        var modelRef = new ModelRef(modelName, lease.Served.Version);
+        if (await cache.GetAsync(series, cancellationToken) is { } cached && cached.AsOf == asOf && cached.Model == modelRef)
+        {
+            InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "cached"));
+            return new PredictionOutcome(cached with
+            {
+                EventId = Id(series, asOf, modelRef, requestId), CorrelationId = correlationId, RequestId = requestId,
+                OccurredAt = DateTimeOffset.UtcNow, LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 3),
+            }, null);
+        }
+
+        var window = ServingWindow.Latest(model, candles);
+        var p = await predictor.PredictAsync(lease, window);
+        var best = p[0] >= p[1] && p[0] >= p[2] ? Signal.Sell : p[2] > p[1] ? Signal.Buy : Signal.Hold;
+        var confidence = Math.Round(p[(int)best], 6);
+        var prediction = new PredictionCompleted
+        {
+            EventId = Id(series, asOf, modelRef, requestId),
+            CorrelationId = correlationId,
+            RequestId = requestId,
+            Exchange = series.Exchange, Symbol = series.Symbol, Interval = series.Interval,
+            AsOf = asOf,
+            Signal = best,
+            Confidence = confidence,
+            Probabilities = new SignalProbabilities(Math.Round(p[0], 6), Math.Round(p[1], 6), Math.Round(p[2], 6)),
+            Risk = RiskAssessor.Assess(candles.Skip(candles.Count - model.Manifest.WindowSize).ToList(), best, confidence),
+            Model = modelRef,
+            LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 3),
+        };
+        await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
+        InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "answered"));
+        InferenceTelemetry.Latency.Record(watch.Elapsed.TotalMilliseconds);
+        return new PredictionOutcome(prediction, null);
+    }
+
+    /// <summary>A request's answer has an id from the request; a streamed one from (series, asOf, model), so a redelivery repeats it.</summary>
+    static Guid Id(SeriesKey series, DateTimeOffset asOf, ModelRef model, Guid? requestId) =>
+        DeterministicGuid.Create(requestId is { } r ? $"{r}|prediction.completed" : $"{series}|{asOf:O}|{model.Name}|{model.Version}|prediction.completed");
+}

@@ -1,0 +1,248 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Tracking;
+using NeuralTrade.Events.Workers.Inference;
+
+namespace NeuralTrade.Events.Tests;
+
+/// <summary>The Inference worker on the in-memory harness with a real (small) model.</summary>
+[NonParallelizable]
+public sealed class InferenceWorkerTests
+{
+    IHost _host = null!;
+    ITestHarness _harness = null!;
+    InMemoryModelRegistryStore _registry = null!;
+    string _directory = "";
+    static SeriesKey Series => TrainedModels.Series;
+
+    [SetUp]
+    public void Prepare()
+    {
+        _registry = new InMemoryModelRegistryStore();
+        _directory = Path.Combine(Path.GetTempPath(), "nt-inference-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    async Task StartAsync(bool withChampion = true)
+    {
+        if (withChampion)
+            await RegisterChampionAsync("run-1");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tracking:LocalDirectory"] = _directory,
+            ["Messaging:RetryIntervalsMs"] = "10",
+            ["Candles:RequireClosed"] = "true",
+        });
+        builder.Services.AddSingleton<IModelRegistryStore>(_registry);
+        builder.AddServiceDefaults("inference-tests");
+        builder.AddInferenceWorker();
+        builder.AddNeuralTradeBus(useTestHarness: true);
+        _host = builder.Build();
+        _harness = _host.Services.GetTestHarness();
+        _harness.TestTimeout = TimeSpan.FromSeconds(30);
+        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(10);
+        await _host.Services.GetRequiredService<ICandleStore>().AppendAsync(Series, TrainedModels.Market, null);
+        await _host.StartAsync();
+    }
+
+    async Task<RegisteredVersion> RegisterChampionAsync(string runId)
+    {
+        var completed = TrainedModels.Completed(_directory, runId);
+        var version = await _registry.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, runId, completed.Artifact, completed.Metrics,
+            DateTimeOffset.UtcNow, RegisteredVersion.Local));
+        await _registry.PromoteAsync(completed.ModelName, version.Version);
+        return version;
+    }
+
+    [TearDown]
+    public async Task Stop()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    static PredictionRequested Request(IReadOnlyList<Candle>? candles = null, string symbol = "PLANT/USD") => new()
+    {
+        RequestId = Guid.NewGuid(), Exchange = Series.Exchange, Symbol = symbol, Interval = Series.Interval, Candles = candles,
+    };
+
+    [Test]
+    public async Task Without_a_model_a_request_is_answered_with_no_model()
+    {
+        await StartAsync(withChampion: false);
+        var request = Request();
+        await _harness.Bus.Publish(request);
+
+        var failed = await _harness.PublishedSingle<PredictionFailed>(f => f.RequestId == request.RequestId);
+
+        Assert.That((failed.Code, failed.CorrelationId), Is.EqualTo(("no_model", request.CorrelationId)));
+        Assert.That(failed.Error, Does.Contain("no model serves sim:PLANT/USD:1m"));
+    }
+
+    [Test]
+    public async Task The_champion_loaded_at_start_answers_from_the_stored_window_with_risk_and_the_cache_repeats_it()
+    {
+        await StartAsync();
+        var request = Request();
+        await _harness.Bus.Publish(request);
+
+        var answer = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
+
+        Assert.That(answer.CorrelationId, Is.EqualTo(request.CorrelationId));
+        Assert.That(answer.Model, Is.EqualTo(new ModelRef(TrainedModels.ModelName, 1)));
+        Assert.That(answer.AsOf, Is.EqualTo(TrainedModels.Market[^1].OpenTime));
+        var p = answer.Probabilities;
+        Assert.That(p.Sell + p.Hold + p.Buy, Is.EqualTo(1).Within(1e-4));
+        Assert.That(answer.Confidence, Is.EqualTo(Math.Max(p.Sell, Math.Max(p.Hold, p.Buy))).Within(1e-9));
+        Assert.That(answer.Risk.Score, Is.InRange(0, 10));
+        Assert.That(answer.Risk.Factors, Has.Some.StartsWith("volatility"));
+
+        var cached = await _host.Services.GetRequiredService<IPredictionCache>().GetAsync(Series);
+        Assert.That(cached!.AsOf, Is.EqualTo(answer.AsOf));
+        var again = Request();
+        await _harness.Bus.Publish(again);
+        var second = await _harness.PublishedSingle<PredictionCompleted>(x => x.RequestId == again.RequestId);
+        Assert.That((second.Probabilities, second.AsOf, second.Model), Is.EqualTo((answer.Probabilities, answer.AsOf, answer.Model)));
+        Assert.That(second.EventId, Is.Not.EqualTo(answer.EventId), "each request gets its own answer");
+    }
+
+    [Test]
+    public async Task Candles_in_the_request_are_used_and_invalid_ones_are_refused_with_reasons()
+    {
+        await StartAsync();
+        var window = TrainedModels.Market.Take(200).ToList();
+        var request = Request(window);
+        await _harness.Bus.Publish(request);
+        var answer = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
+        Assert.That(answer.AsOf, Is.EqualTo(window[^1].OpenTime));
+
+        var broken = window.ToList();
+        broken[10] = broken[10] with { Low = broken[10].High + 1 };
+        var bad = Request(broken);
+        await _harness.Bus.Publish(bad);
+        var failed = await _harness.PublishedSingle<PredictionFailed>(f => f.RequestId == bad.RequestId);
+        Assert.That(failed.Code, Is.EqualTo("invalid_candles"));
+        Assert.That(failed.Reasons!.Select(r => (r.Index, r.Code)), Has.Member((10, "ohlc_inconsistent")));
+
+        var few = Request(window.Take(20).ToList());
+        await _harness.Bus.Publish(few);
+        Assert.That((await _harness.PublishedSingle<PredictionFailed>(f => f.RequestId == few.RequestId)).Code, Is.EqualTo("not_enough_data"));
+    }
+
+    [Test]
+    public async Task Ingested_data_streams_a_prediction_for_the_newest_candle()
+    {
+        await StartAsync();
+        var last = TrainedModels.Market[^1];
+        await _harness.Bus.Publish(new DataIngested
+        {
+            Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Candles = [last],
+            FirstOpenTime = last.OpenTime, LastOpenTime = last.OpenTime,
+        });
+
+        var streamed = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId is null);
+
+        Assert.That(streamed.AsOf, Is.EqualTo(last.OpenTime));
+    }
+
+    [Test]
+    public async Task A_tampered_artifact_is_refused_and_the_champion_keeps_serving()
+    {
+        await StartAsync();
+        var tampered = TrainedModels.Outcome.Artifact.ToArray();
+        tampered[^10] ^= 0xFF;
+        var bad = TrainedModels.Completed(_directory, "run-bad", tampered, claimedSha256: TrainedModels.Outcome.Sha256);
+        await _harness.Bus.Publish(new ModelDeployed
+        {
+            ModelName = bad.ModelName, Version = 2, RunId = "run-bad", Artifact = bad.Artifact, Metrics = bad.Metrics, PreviousVersion = 1,
+        });
+
+        var fault = await _harness.PublishedSingle<Fault<ModelDeployed>>(_ => true);
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain("refused").And.Contain("keeps serving"));
+        Assert.That(_harness.PublishedNow<Fault<ModelDeployed>>(), Has.Count.EqualTo(1), "refused at once, not retried");
+
+        var request = Request();
+        await _harness.Bus.Publish(request);
+        var answer = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
+        Assert.That(answer.Model.Version, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_swap_under_load_fails_and_loses_no_request_and_retires_the_old_model()
+    {
+        await StartAsync();
+        var catalog = _host.Services.GetRequiredService<ModelCatalog>();
+        var v1 = catalog.Current(TrainedModels.ModelName)!;
+        var v2 = await RegisterChampionAsync("run-2");
+        var requests = Enumerable.Range(0, 300).Select(_ => Request(TrainedModels.Market.Skip(1_000).Take(200).ToList())).ToList();
+
+        var sending = Task.WhenAll(requests.Select(r => _harness.Bus.Publish(r)));
+        await _harness.Bus.Publish(new ModelDeployed
+        {
+            ModelName = v2.ModelName, Version = v2.Version, RunId = v2.RunId, Artifact = v2.Artifact, Metrics = v2.Metrics, PreviousVersion = 1,
+        });
+        await sending;
+
+        var ids = requests.Select(r => r.RequestId).ToHashSet();
+        for (var i = 0; i < 200 && _harness.PublishedNow<PredictionCompleted>(p => p.RequestId is { } id && ids.Contains(id)).Count < ids.Count; i++)
+            await Task.Delay(50);
+        var answers = _harness.PublishedNow<PredictionCompleted>(p => p.RequestId is { } id && ids.Contains(id));
+        Assert.That(answers.Select(a => a.RequestId).Distinct().Count(), Is.EqualTo(300), "every request answered");
+        Assert.That(_harness.PublishedNow<PredictionFailed>(), Is.Empty);
+        Assert.That(answers.Select(a => a.Model.Version).Distinct(), Is.SubsetOf(new[] { 1, 2 }));
+        Assert.That(catalog.Current(TrainedModels.ModelName)!.Version, Is.EqualTo(2));
+        Assert.That(v1.IsDisposed, Is.True, "the old model is disposed once no prediction uses it");
+    }
+}
+
+/// <summary>Serving reads features exactly as training did, and the risk follows the market's shape.</summary>
+public sealed class ServingTests
+{
+    [Test]
+    public void The_serving_window_equals_the_training_window_for_the_same_candle()
+    {
+        using var model = ModelArtifact.Read(TrainedModels.Outcome.Artifact, TrainedModels.Outcome.Sha256);
+        var candles = TrainedModels.Market;
+        var data = SignalDataset.Build(candles, model.Manifest.WindowSize, model.Manifest.Labels);
+        var sample = data.Samples[^1];
+        var expected = new float[model.Manifest.WindowSize * data.Features.Columns];
+        data.CopyWindows([sample], model.Scaler, expected);
+
+        Assume.That(sample.End, Is.GreaterThan(ServingWindow.CandlesWanted(model)), "the serving path must see only part of the history");
+
+        var served = ServingWindow.Latest(model, candles.Take(sample.End + 1).ToList());
+
+        Assert.That(served, Is.EqualTo(expected).Within(1e-5f), "training and serving must see the same inputs");
+    }
+
+    [Test]
+    public void Risk_is_low_for_a_calm_trend_and_high_for_violent_chop()
+    {
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        Candle At(int i, double close) => new("sim", "X", "1m", start.AddMinutes(i), (decimal)close, (decimal)close, (decimal)close, (decimal)close, 1);
+        var calm = Enumerable.Range(0, 30).Select(i => At(i, 100 * Math.Pow(1.0005, i))).ToList();
+        var chop = Enumerable.Range(0, 30).Select(i => At(i, i % 2 == 0 ? 100 : 103)).ToList();
+
+        var low = RiskAssessor.Assess(calm, Signal.Buy, 0.9);
+        var high = RiskAssessor.Assess(chop, Signal.Buy, 0.4);
+
+        Assert.That((low.Level, low.Recommendation), Is.EqualTo((RiskLevel.Low, "trade with normal size")));
+        Assert.That(high.Level, Is.EqualTo(RiskLevel.Critical));
+        Assert.That(high.Factors, Is.SupersetOf(new[] { "high volatility", "no clear trend", "low model confidence" }));
+        Assert.That(RiskAssessor.Assess(calm, Signal.Hold, 0.9).Recommendation, Is.EqualTo("stay flat"));
+    }
+}
