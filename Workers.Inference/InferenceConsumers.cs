@@ -90,28 +90,23 @@ public sealed class DataIngestedConsumerDefinition : ConsumerDefinition<DataInge
         endpointConfigurator.UseNeuralTradeRetry(_messaging);
 }
 
-/// <summary>A temporary queue per instance (auto-deleted when it goes; a restarted instance loads the champions from the registry).</summary>
+/// <summary>A queue of this instance's own, bound to <c>model.deployed</c>: every instance receives every deployment.</summary>
 public sealed class ModelDeployedConsumerDefinition : ConsumerDefinition<ModelDeployedConsumer>
 {
     readonly MessagingOptions _messaging;
 
-    public ModelDeployedConsumerDefinition(IOptions<MessagingOptions> messaging)
+    public ModelDeployedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
     {
         ArgumentNullException.ThrowIfNull(messaging);
+        ArgumentNullException.ThrowIfNull(inference);
         _messaging = messaging.Value;
-        EndpointName = $"inference-swap-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        EndpointName = QueueFor(inference.Value.InstanceId);
         ConcurrentMessageLimit = 1;
     }
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ModelDeployedConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.AutoDelete = true;
-            rabbit.Durable = false;
-        }
+    public static string QueueFor(string instanceId) => $"inference-swap-{instanceId}";
 
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ModelDeployedConsumer> consumerConfigurator, IRegistrationContext context) =>
         endpointConfigurator.UseNeuralTradeRetry(_messaging);
-    }
 }

@@ -15,6 +15,14 @@ public sealed class InferenceOptions
     [Range(0, 1000)]
     public double MaxBatchDelayMs { get; set; } = 2;
 
+    /// <summary>
+    /// This instance's name, unique in the fleet: its <c>model.deployed</c> queue is <c>inference-swap-{InstanceId}</c>
+    /// (durable, so that a restarted instance keeps its queue and its dead letters). Defaults to the host name, which
+    /// containers make unique; give each process its own when several run on one machine.
+    /// </summary>
+    [RegularExpression("^[a-z0-9][a-z0-9._-]{0,62}$")]
+    public string InstanceId { get; set; } = Environment.MachineName.ToLowerInvariant();
+
     /// <summary>Prediction requests one instance handles at once (they meet in the batcher).</summary>
     [Range(1, 4096)]
     public int ConcurrentRequests { get; set; } = 64;

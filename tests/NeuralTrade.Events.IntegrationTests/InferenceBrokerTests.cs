@@ -1,0 +1,124 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Tracking;
+using NeuralTrade.Events.Workers.Inference;
+
+namespace NeuralTrade.Events.IntegrationTests;
+
+/// <summary>Inference on a real RabbitMQ and Redis: every instance swaps; requests from any client are answered.</summary>
+public sealed class InferenceBrokerTests : BrokerTest
+{
+    string _directory = "";
+
+    [SetUp]
+    public void Directory_() => _directory = Path.Combine(Path.GetTempPath(), "nt-inference-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [TearDown]
+    public void RemoveDirectory()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    Task<IHost> StartInferenceAsync(string instance = "a") => StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>
+    {
+        ["Tracking:LocalDirectory"] = _directory,
+        ["Inference:InstanceId"] = instance,
+    });
+
+    RedisModelRegistryStore RegistryState => new(Redis, new RedisKeys(KeyPrefix));
+
+    async Task<RegisteredVersion> RegisterAsync(string runId, bool champion)
+    {
+        var completed = TrainedModels.Completed(_directory, runId);
+        var version = await RegistryState.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, runId, completed.Artifact, completed.Metrics,
+            DateTimeOffset.UtcNow, RegisteredVersion.Local));
+        if (champion)
+            await RegistryState.PromoteAsync(completed.ModelName, version.Version);
+        return version;
+    }
+
+    static string Deployed(RegisteredVersion v, string? sha = null) => JsonSerializer.Serialize(new ModelDeployed
+    {
+        ModelName = v.ModelName, Version = v.Version, RunId = v.RunId, Artifact = v.Artifact with { Sha256 = sha ?? v.Artifact.Sha256 },
+        Metrics = v.Metrics,
+    }, ContractJson.Options);
+
+    [Test]
+    public async Task Every_instance_swaps_on_model_deployed_and_a_plain_client_gets_answers()
+    {
+        await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await RegisterAsync("run-1", champion: true);
+        var first = await StartInferenceAsync();
+        var second = await StartInferenceAsync("b");
+        var completed = await Amqp.TapAsync(Exchanges.PredictionCompleted);
+        Assert.That(first.Services.GetRequiredService<ModelCatalog>().Current(TrainedModels.ModelName)!.Version, Is.EqualTo(1), "loaded before serving");
+
+        var v2 = await RegisterAsync("run-2", champion: false);
+        await Amqp.PublishAsync(Exchanges.ModelDeployed, Deployed(v2));
+        foreach (var host in new[] { first, second })
+        {
+            var catalog = host.Services.GetRequiredService<ModelCatalog>();
+            for (var i = 0; i < 200 && catalog.Current(TrainedModels.ModelName)?.Version != 2; i++)
+                await Task.Delay(50);
+            Assert.That(catalog.Current(TrainedModels.ModelName)!.Version, Is.EqualTo(2), "every instance swaps, not one of them");
+        }
+
+        var requestIds = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in requestIds)
+            await Amqp.PublishAsync(Exchanges.PredictionRequested,
+                $$"""{"requestId":"{{id}}","correlationId":"{{id}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m"}""");
+
+        var answers = await completed.WaitAsync(r => requestIds.All(id => r.Any(d => d.Json.TryGetProperty("requestId", out var x) && x.GetGuid() == id)),
+            TimeSpan.FromSeconds(30), "20 answers");
+        var one = answers.First(d => d.Json.GetProperty("requestId").GetGuid() == requestIds[0]).Json;
+        Assert.That(one.GetProperty("model").GetProperty("version").GetInt32(), Is.EqualTo(2));
+        Assert.That(one.GetProperty("signal").GetString(), Is.AnyOf("sell", "hold", "buy"));
+        Assert.That(one.GetProperty("correlationId").GetGuid(), Is.EqualTo(requestIds[0]));
+    }
+
+    [Test]
+    public async Task A_tampered_deployment_is_dead_lettered_with_the_reason_and_the_champion_keeps_serving()
+    {
+        await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        var v1 = await RegisterAsync("run-1", champion: true);
+        var host = await StartInferenceAsync();
+        var v2 = await RegisterAsync("run-2", champion: false);
+
+        await Amqp.PublishAsync(Exchanges.ModelDeployed, Deployed(v2, sha: new string('0', 64)));
+
+        var catalog = host.Services.GetRequiredService<ModelCatalog>();
+        List<Delivery> dead = [];
+        for (var i = 0; i < 100 && dead.Count == 0; i++)
+        {
+            await Task.Delay(100);
+            dead.AddRange(await Amqp.DrainAsync(ModelDeployedConsumerDefinition.QueueFor("a") + "_error"));
+        }
+
+        Assert.That(dead, Has.Count.EqualTo(1));
+        Assert.That(dead[0].Header("MT-Fault-Message"), Does.Contain("refused").And.Contain("keeps serving"));
+        Assert.That(catalog.Current(TrainedModels.ModelName)!.Version, Is.EqualTo(v1.Version));
+    }
+
+    [Test]
+    public async Task A_dotnet_caller_can_use_request_response()
+    {
+        await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await RegisterAsync("run-1", champion: true);
+        var host = await StartInferenceAsync();
+        var client = host.Services.GetRequiredService<IBus>().CreateRequestClient<PredictionRequested>(new Uri("queue:inference"));
+
+        var response = await client.GetResponse<PredictionCompleted, PredictionFailed>(new PredictionRequested
+        {
+            RequestId = Guid.NewGuid(), Exchange = "sim", Symbol = "PLANT/USD", Interval = "1m",
+        });
+
+        Assert.That(response.Is(out Response<PredictionCompleted>? ok), Is.True);
+        Assert.That(ok!.Message.Model.Version, Is.EqualTo(1));
+    }
+}
