@@ -28,34 +28,13 @@ internal sealed class IngestThroughput(string rabbitUrl, string managementUrl, s
 
     public async Task<(Result Bare, Result Ingest)> RunAsync()
     {
-        var id = Guid.NewGuid().ToString("N")[..8];
-        var vhost = $"nt-bench-{id}";
-        using var management = CreateManagement();
-        (await management.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
-        RabbitMqAddress.TryParse(rabbitUrl, out var address, out var error);
-        if (address is null)
-            throw new ArgumentException($"RABBITMQ_URL: {error}");
-        (await management.PutAsync($"api/permissions/{vhost}/{Uri.EscapeDataString(address.Username)}",
-            new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        var url = $"amqp://{Uri.EscapeDataString(address.Username)}:{Uri.EscapeDataString(address.Password)}@{address.Host}:{address.Port}/{vhost}";
-        var prefix = $"nt-bench-{id}";
-        try
-        {
-            var warmup = Bodies(Math.Max(50, messages / 20), seriesOffset: 10_000);
-            var timed = Bodies(messages, seriesOffset: 0);
+        await using var broker = await BenchBroker.CreateAsync(rabbitUrl, managementUrl, redisUrl);
+        var warmup = Bodies(Math.Max(50, messages / 20), seriesOffset: 10_000);
+        var timed = Bodies(messages, seriesOffset: 0);
 
-            var bare = await MeasureAsync("bare MassTransit publish→consume", url, prefix, warmup, timed, bare: true);
-            var ingest = await MeasureAsync("ingest (validate, store in Redis, announce)", url, prefix, warmup, timed, bare: false);
-            return (bare, ingest);
-        }
-        finally
-        {
-            await management.DeleteAsync($"api/vhosts/{vhost}");
-            await using var redis = await ConnectionMultiplexer.ConnectAsync(new RedisOptions { Url = redisUrl }.ToConfigurationOptions());
-            var keys = redis.GetServers().First().Keys(pattern: $"{prefix}:*", pageSize: 5_000).ToArray();
-            foreach (var chunk in keys.Chunk(5_000))
-                await redis.GetDatabase().KeyDeleteAsync(chunk);
-        }
+        var bare = await MeasureAsync("bare MassTransit publish→consume", broker.Url, broker.KeyPrefix, warmup, timed, bare: true);
+        var ingest = await MeasureAsync("ingest (validate, store in Redis, announce)", broker.Url, broker.KeyPrefix, warmup, timed, bare: false);
+        return (bare, ingest);
     }
 
     List<MarketCandles> Bodies(int count, int seriesOffset)
@@ -127,15 +106,6 @@ internal sealed class IngestThroughput(string rabbitUrl, string managementUrl, s
             else
                 await bus.Publish(body, ct);
         });
-    }
-
-    HttpClient CreateManagement()
-    {
-        RabbitMqAddress.TryParse(rabbitUrl, out var a, out _);
-        var client = new HttpClient { BaseAddress = new Uri(managementUrl.TrimEnd('/') + "/") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{a!.Username}:{a.Password}")));
-        return client;
     }
 
     /// <summary>Counts finished messages through the workers' own metrics: no extra consumer skews the figure.</summary>

@@ -101,5 +101,53 @@ training.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { ingest, training };
+var requestCount = new Option<int>("--requests") { Description = "Requests per timed scenario.", DefaultValueFactory = _ => 3_000 };
+var inFlight = new Option<int>("--in-flight") { Description = "Requests in flight under load.", DefaultValueFactory = _ => 64 };
+var memoryCount = new Option<int>("--memory-predictions") { Description = "Predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
+var inferenceOut = new Option<FileInfo>("--out")
+{
+    Description = "Where to write the figures as JSON.",
+    DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", "inference.json")),
+};
+var inference = new Command("inference", "Inference through RabbitMQ and Redis vs the in-process forward pass: rate, latency, hot swaps, memory. "
+    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).")
+{
+    requestCount, inFlight, memoryCount, inferenceOut,
+};
+inference.SetAction(async (parse, cancellationToken) =>
+{
+    string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
+        ? v
+        : throw new InvalidOperationException($"{name} is not set; run deploy/benchmark.sh inference.");
+    var run = new InferenceThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(requestCount),
+        parse.GetValue(inFlight), parse.GetValue(memoryCount), line => AnsiConsole.MarkupLine(Markup.Escape(line)));
+    var f = await run.RunAsync();
+
+    var table = new Table().AddColumns("figure", "value", "bound", "ratio", "target", "");
+    string Mark(bool ok) => ok ? "[green]met[/]" : "[red]not met[/]";
+    var rateRatio = f.Sustained.PerSecond / f.BoundPerSecond;
+    var lightRatio = f.Light.P99Ms / f.SingleP99Ms;
+    var swapRatio = f.Swapping.P99Ms / f.Sustained.P99Ms;
+    var growth = (double)(f.ResidentAfter - f.ResidentBefore) / f.ResidentBefore;
+    table.AddRow("fleet predictions/s (batching)", f.Sustained.PerSecond.ToString("N0"), $"{f.BoundPerSecond:N0} (in-process batch 32)", rateRatio.ToString("F2"), "≥ 0.70", Mark(rateRatio >= 0.7));
+    table.AddRow("light-load p50 / p99 ms", $"{f.Light.P50Ms:F2} / {f.Light.P99Ms:F2}", $"{f.SingleP99Ms:F2} (single forward p99)", lightRatio.ToString("F2"), "≤ 3.0", Mark(lightRatio <= 3));
+    table.AddRow("swapping: failed / lost", $"{f.Swapping.Failed} / {f.Swapping.Lost}", "", "", "0 / 0", Mark(f.Swapping.Failed == 0 && f.Swapping.Lost == 0));
+    table.AddRow("swapping: p99 ms", f.Swapping.P99Ms.ToString("F1"), $"{f.Sustained.P99Ms:F1} (steady p99)", swapRatio.ToString("F2"), "≤ 2.0", Mark(swapRatio <= 2));
+    table.AddRow($"resident MiB over {f.MemoryPredictions:N0} predictions", $"{f.ResidentBefore / 1048576.0:N0} → {f.ResidentAfter / 1048576.0:N0}", "", growth.ToString("P1"), "< 5%", Mark(growth < 0.05));
+    AnsiConsole.Write(table);
+
+    var file = parse.GetValue(inferenceOut)!;
+    file.Directory?.Create();
+    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new
+    {
+        benchmark = "inference",
+        machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+        figures = f,
+        ratios = new { rateRatio, lightRatio, swapRatio, growth },
+    }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+    AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)}");
+    return 0;
+});
+
+var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { ingest, training, inference };
 return await root.Parse(args).InvokeAsync();
