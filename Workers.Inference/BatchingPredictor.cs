@@ -39,6 +39,8 @@ public sealed partial class BatchingPredictor : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (_options.TorchThreads > 0)
+            TorchSharp.torch.set_num_threads(_options.TorchThreads);
         _thread = new Thread(Run) { IsBackground = true, Name = "inference-batcher" };
         _thread.Start();
         return Task.CompletedTask;

@@ -13,7 +13,7 @@ public sealed class InferenceOptions
 
     /// <summary>Longest a request waits for others to join its batch.</summary>
     [Range(0, 1000)]
-    public double MaxBatchDelayMs { get; set; } = 2;
+    public double MaxBatchDelayMs { get; set; } = 1;
 
     /// <summary>
     /// This instance's name, unique in the fleet: its <c>model.deployed</c> queue is <c>inference-swap-{InstanceId}</c>
@@ -22,6 +22,11 @@ public sealed class InferenceOptions
     /// </summary>
     [RegularExpression("^[a-z0-9][a-z0-9._-]{0,62}$")]
     public string InstanceId { get; set; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>libtorch intra-op threads for the forward passes (0: libtorch's default, one per core). One measured best on
+    /// 2 shared cores: the worker's message handling needs the other.</summary>
+    [Range(0, 256)]
+    public int TorchThreads { get; set; } = 1;
 
     /// <summary>Prediction requests one instance handles at once (they meet in the batcher).</summary>
     [Range(1, 4096)]

@@ -34,8 +34,8 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     readonly ConcurrentDictionary<Guid, (long Sent, TaskCompletionSource<bool> Done)> _pending = new();
     int _failed;
 
-    public sealed record Figures(double BoundPerSecond, double SingleP50Ms, double SingleP99Ms, LatencyFigure Sustained, LatencyFigure Light,
-        LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions);
+    public sealed record Figures(double BoundPerSecond, double SingleP50Ms, double SingleP99Ms, LatencyFigure Transport, LatencyFigure Sustained,
+        LatencyFigure Light, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions);
 
     public async Task<Figures> RunAsync()
     {
@@ -68,8 +68,11 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             var bus = host.Services.GetRequiredService<IBus>();
             await Deploy(bus, versions[0]);
             var windows = Windows(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + 64);
-            await MeasureAsync(bus, windows, Math.Min(500, requests), inFlight, "warm-up", null);
+            await MeasureAsync(bus, windows, requests, inFlight, "warm-up", null);
+            await MeasureAsync(bus, windows, requests, inFlight, "warm-up (transport)", null, echo: true);
 
+            var transport = await MeasureAsync(bus, windows, requests, inFlight, "transport only: same request and answer, no model", null, echo: true);
+            log($"transport bound {transport.PerSecond:N0}/s, p99 {transport.P99Ms:F1} ms");
             var sustained = await MeasureAsync(bus, windows, requests, inFlight, "sustained, batching", null);
             log($"sustained {sustained.PerSecond:N0}/s, p99 {sustained.P99Ms:F1} ms");
             var light = await MeasureAsync(bus, windows, Math.Min(500, requests), 1, "light load (1 in flight)", null);
@@ -91,7 +94,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             var after = Resident();
             log($"resident {before / 1048576.0:N0} MiB before, {after / 1048576.0:N0} MiB after {memoryPredictions:N0} predictions");
             await host.StopAsync();
-            return new Figures(bound, p50, p99, sustained, light, swapping, before, after, memoryPredictions);
+            return new Figures(bound, p50, p99, transport, sustained, light, swapping, before, after, memoryPredictions);
         }
         finally
         {
@@ -136,7 +139,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         Enumerable.Range(0, candles.Count - length).Select(i => candles.GetRange(i, length)).ToList();
 
     async Task<LatencyFigure> MeasureAsync(IBus bus, List<List<Candle>> windows, int count, int concurrency, string scenario,
-        List<RegisteredVersion>? swapBetween)
+        List<RegisteredVersion>? swapBetween, bool echo = false)
     {
         var failedBefore = Volatile.Read(ref _failed);
         var latencies = new ConcurrentBag<double>();
@@ -150,10 +153,14 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             var sent = Stopwatch.GetTimestamp();
             _pending[id] = (sent, done);
-            await bus.Publish(new PredictionRequested
+            var request = new PredictionRequested
             {
                 RequestId = id, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Candles = windows[i % windows.Count],
-            }, ct);
+            };
+            if (echo)
+                await bus.Publish(new EchoRequest(request), ct);
+            else
+                await bus.Publish(request, ct);
             if (await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(30), ct)) == done.Task)
                 latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             else
@@ -214,6 +221,11 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         {
             x.AddConsumer<AnswerConsumer>().Endpoint(e => e.Name = "bench-answers");
             x.AddConsumer<FailureConsumer>().Endpoint(e => e.Name = "bench-failures");
+            x.AddConsumer<EchoConsumer>().Endpoint(e =>
+            {
+                e.Name = "bench-echo";
+                e.ConcurrentMessageLimit = 64;
+            });
         });
         builder.AddNeuralTradeBus();
         var host = builder.Build();
@@ -256,6 +268,25 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             bench.ServiceMs.Enqueue(context.Message.LatencyMs);
             bench.Answered(context.Message.RequestId);
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The same request body on a queue of its own; the answer is a prediction-sized message, no model involved.</summary>
+    public sealed record EchoRequest(PredictionRequested Request);
+
+    /// <summary>The transport bound: deserialize the request, publish an answer of the same shape, nothing else.</summary>
+    public sealed class EchoConsumer : IConsumer<EchoRequest>
+    {
+        public Task Consume(ConsumeContext<EchoRequest> context)
+        {
+            var r = context.Message.Request;
+            return context.Publish(new PredictionCompleted
+            {
+                RequestId = r.RequestId, Exchange = r.Exchange, Symbol = r.Symbol, Interval = r.Interval, AsOf = r.Candles![^1].OpenTime,
+                Signal = Signal.Hold, Confidence = 0.4, Probabilities = new SignalProbabilities(0.3, 0.4, 0.3),
+                Risk = new RiskAssessment(5, RiskLevel.Medium, ["volatility 0.10% per candle", "trend strength 0.20", "confidence 0.40"], "trade with reduced size"),
+                Model = new ModelRef(Model, 1), LatencyMs = 0,
+            }, context.CancellationToken);
         }
     }
 

@@ -129,6 +129,9 @@ inference.SetAction(async (parse, cancellationToken) =>
     var lightRatio = f.Light.P99Ms / f.SingleP99Ms;
     var swapRatio = f.Swapping.P99Ms / f.Sustained.P99Ms;
     var growth = (double)(f.ResidentAfter - f.ResidentBefore) / f.ResidentBefore;
+    var transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond;
+    table.AddRow("transport only (same messages, no model)", f.Transport.PerSecond.ToString("N0"), "", "", "", "");
+    table.AddRow("fleet predictions/s vs transport", f.Sustained.PerSecond.ToString("N0"), $"{f.Transport.PerSecond:N0} (transport)", transportRatio.ToString("F2"), "", "");
     table.AddRow("fleet predictions/s (batching)", f.Sustained.PerSecond.ToString("N0"), $"{f.BoundPerSecond:N0} (in-process batch 32)", rateRatio.ToString("F2"), "≥ 0.70", Mark(rateRatio >= 0.7));
     table.AddRow("light-load p50 / p99 ms", $"{f.Light.P50Ms:F2} / {f.Light.P99Ms:F2}", $"{f.SingleP99Ms:F2} (single forward p99)", lightRatio.ToString("F2"), "≤ 3.0", Mark(lightRatio <= 3));
     table.AddRow("swapping: failed / lost", $"{f.Swapping.Failed} / {f.Swapping.Lost}", "", "", "0 / 0", Mark(f.Swapping.Failed == 0 && f.Swapping.Lost == 0));
@@ -143,7 +146,7 @@ inference.SetAction(async (parse, cancellationToken) =>
         benchmark = "inference",
         machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
         figures = f,
-        ratios = new { rateRatio, lightRatio, swapRatio, growth },
+        ratios = new { rateRatio, transportRatio, lightRatio, swapRatio, growth },
     }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
     AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)}");
     return 0;
