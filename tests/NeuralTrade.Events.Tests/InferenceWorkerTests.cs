@@ -204,6 +204,9 @@ public sealed class InferenceWorkerTests
         Assert.That(answers.Select(a => a.RequestId).Distinct().Count(), Is.EqualTo(300), "every request answered");
         Assert.That(_harness.PublishedNow<PredictionFailed>(), Is.Empty);
         Assert.That(answers.Select(a => a.Model.Version).Distinct(), Is.SubsetOf(new[] { 1, 2 }));
+        // The swap may finish after the last answer: it is loaded and warmed off the request path.
+        for (var i = 0; i < 200 && !(catalog.Current(TrainedModels.ModelName)!.Version == 2 && v1.IsDisposed); i++)
+            await Task.Delay(50);
         Assert.That(catalog.Current(TrainedModels.ModelName)!.Version, Is.EqualTo(2));
         Assert.That(v1.IsDisposed, Is.True, "the old model is disposed once no prediction uses it");
     }
