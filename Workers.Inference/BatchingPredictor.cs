@@ -10,12 +10,11 @@ namespace NeuralTrade.Events.Workers.Inference;
 /// <see cref="InferenceOptions.MaxBatchDelayMs"/> (up to <see cref="InferenceOptions.MaxBatchSize"/>) into one forward
 /// pass per model. All TorchSharp work of serving happens on that thread (dispose scopes are per thread).
 /// </summary>
-public sealed partial class BatchingPredictor : IHostedService, IDisposable
+public sealed partial class BatchingPredictor : IHostedService
 {
     readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     readonly InferenceOptions _options;
     readonly ILogger<BatchingPredictor> _logger;
-    readonly CancellationTokenSource _stopping = new();
     Thread? _thread;
 
     public BatchingPredictor(IOptions<InferenceOptions> options, ILogger<BatchingPredictor> logger)
@@ -114,8 +113,6 @@ public sealed partial class BatchingPredictor : IHostedService, IDisposable
                 work.Result.TrySetException(e);
         }
     }
-
-    public void Dispose() => _stopping.Dispose();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Forward pass of {ModelName} v{Version} failed: {Error}")]
     partial void LogForwardFailed(string modelName, int version, string error);
