@@ -11,9 +11,12 @@ public sealed class InferenceOptions
     [Range(1, 4096)]
     public int MaxBatchSize { get; set; } = 32;
 
-    /// <summary>Longest a request waits for others to join its batch.</summary>
+    /// <summary>
+    /// Longest a request waits for others to join its batch. 0 (the default, measured best): a batch is what queued
+    /// while the previous forward pass ran, so batches grow with load and a lone request waits for nothing.
+    /// </summary>
     [Range(0, 1000)]
-    public double MaxBatchDelayMs { get; set; } = 1;
+    public double MaxBatchDelayMs { get; set; }
 
     /// <summary>
     /// This instance's name, unique in the fleet: its <c>model.deployed</c> queue is <c>inference-swap-{InstanceId}</c>
