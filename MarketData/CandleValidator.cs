@@ -99,6 +99,14 @@ public sealed partial class CandleValidator(CandleRules rules, TimeProvider time
         return Check(candle, index, []);
     }
 
+    /// <summary>Checks a series key alone (exchange, symbol, interval), as named in a training or prediction request.</summary>
+    public IReadOnlyList<RejectionReason> ValidateSeries(string? exchange, string? symbol, string? interval)
+    {
+        var reasons = new List<RejectionReason>();
+        CheckFields(exchange ?? "", symbol ?? "", interval ?? "", null, null, null, null, null, null, 0, reasons);
+        return reasons;
+    }
+
     CandleCheck Check(Candle c, int index, List<RejectionReason> reasons)
     {
         CheckFields(c.Exchange, c.Symbol, c.Interval, c.OpenTime, c.Open, c.High, c.Low, c.Close, c.Volume, index, reasons);

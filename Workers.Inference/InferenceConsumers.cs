@@ -54,59 +54,15 @@ public sealed class ModelDeployedConsumer(ModelSwapper swapper) : IConsumer<Mode
         await swapper.SwapAsync(context.Message.ModelName, context.Message.Version, context.Message.Artifact, context.CancellationToken);
 }
 
-public sealed class PredictionRequestedConsumerDefinition : ConsumerDefinition<PredictionRequestedConsumer>
-{
-    readonly MessagingOptions _messaging;
+public sealed class PredictionRequestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
+    : QueueConsumerDefinition<PredictionRequestedConsumer>(messaging.Value, PredictionRequestedConsumer.QueueName, inference.Value.ConcurrentRequests);
 
-    public PredictionRequestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
-    {
-        ArgumentNullException.ThrowIfNull(messaging);
-        ArgumentNullException.ThrowIfNull(inference);
-        _messaging = messaging.Value;
-        EndpointName = PredictionRequestedConsumer.QueueName;
-        ConcurrentMessageLimit = inference.Value.ConcurrentRequests;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<PredictionRequestedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseNeuralTradeRetry(_messaging);
-}
-
-public sealed class DataIngestedConsumerDefinition : ConsumerDefinition<DataIngestedConsumer>
-{
-    readonly MessagingOptions _messaging;
-
-    public DataIngestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
-    {
-        ArgumentNullException.ThrowIfNull(messaging);
-        ArgumentNullException.ThrowIfNull(inference);
-        _messaging = messaging.Value;
-        EndpointName = DataIngestedConsumer.QueueName;
-        ConcurrentMessageLimit = inference.Value.ConcurrentRequests;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<DataIngestedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseNeuralTradeRetry(_messaging);
-}
+public sealed class DataIngestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
+    : QueueConsumerDefinition<DataIngestedConsumer>(messaging.Value, DataIngestedConsumer.QueueName, inference.Value.ConcurrentRequests);
 
 /// <summary>A queue of this instance's own, bound to <c>model.deployed</c>: every instance receives every deployment.</summary>
-public sealed class ModelDeployedConsumerDefinition : ConsumerDefinition<ModelDeployedConsumer>
+public sealed class ModelDeployedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
+    : QueueConsumerDefinition<ModelDeployedConsumer>(messaging.Value, QueueFor(inference.Value.InstanceId), concurrentMessageLimit: 1)
 {
-    readonly MessagingOptions _messaging;
-
-    public ModelDeployedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
-    {
-        ArgumentNullException.ThrowIfNull(messaging);
-        ArgumentNullException.ThrowIfNull(inference);
-        _messaging = messaging.Value;
-        EndpointName = QueueFor(inference.Value.InstanceId);
-        ConcurrentMessageLimit = 1;
-    }
-
     public static string QueueFor(string instanceId) => $"inference-swap-{instanceId}";
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ModelDeployedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseNeuralTradeRetry(_messaging);
 }

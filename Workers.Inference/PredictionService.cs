@@ -34,8 +34,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
             });
         }
 
-        var probe = validator.Validate(new Candle(series.Exchange, series.Symbol, series.Interval, DateTimeOffset.UnixEpoch, 1, 1, 1, 1, 0), 0);
-        var seriesProblems = probe.Reasons.Where(r => r.Field is "exchange" or "symbol" or "interval").ToList();
+        var seriesProblems = validator.ValidateSeries(series.Exchange, series.Symbol, series.Interval);
         if (seriesProblems.Count > 0)
             return Fail("invalid_request", "invalid series: " + string.Join(" ", seriesProblems.Select(r => r.Message)));
 

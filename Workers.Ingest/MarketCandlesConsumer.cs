@@ -171,24 +171,5 @@ public sealed partial class MarketCandlesConsumer(
     partial void LogRejected(int rejected, int received, string messageKey, string firstReasons);
 }
 
-public sealed class MarketCandlesConsumerDefinition : ConsumerDefinition<MarketCandlesConsumer>
-{
-    readonly MessagingOptions _messaging;
-    readonly IngestOptions _ingest;
-
-    public MarketCandlesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<IngestOptions> ingest)
-    {
-        ArgumentNullException.ThrowIfNull(messaging);
-        ArgumentNullException.ThrowIfNull(ingest);
-        _messaging = messaging.Value;
-        _ingest = ingest.Value;
-        EndpointName = MarketCandlesConsumer.QueueName;
-        ConcurrentMessageLimit = _ingest.ConcurrentMessageLimit;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<MarketCandlesConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseNeuralTradeRetry(_messaging);
-    }
-}
+public sealed class MarketCandlesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<IngestOptions> ingest)
+    : QueueConsumerDefinition<MarketCandlesConsumer>(messaging.Value, MarketCandlesConsumer.QueueName, ingest.Value.ConcurrentMessageLimit);

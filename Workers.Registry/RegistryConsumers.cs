@@ -48,30 +48,14 @@ public sealed class RollbackModelConsumer(ModelDecisions decisions) : IConsumer<
         await context.Publish(await decisions.RollbackAsync(context.Message, context.CancellationToken), context.CancellationToken);
 }
 
-/// <summary>One queue per message type (a body without MassTransit's type header still reaches the right consumer),
-/// the fleet's retry, and a few decisions at once (they serialise per model name on the lock).</summary>
-public abstract class RegistryConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
-    where TConsumer : class, IConsumer
-{
-    readonly MessagingOptions _messaging;
-
-    protected RegistryConsumerDefinition(IOptions<MessagingOptions> messaging, string queue)
-    {
-        ArgumentNullException.ThrowIfNull(messaging);
-        _messaging = messaging.Value;
-        EndpointName = queue;
-        ConcurrentMessageLimit = 4;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
-        IRegistrationContext context) => endpointConfigurator.UseNeuralTradeRetry(_messaging);
-}
+// One queue per message type (a body without MassTransit's type header still reaches the right consumer), a few
+// decisions at once (they serialise per model name on the lock).
 
 public sealed class TrainingCompletedConsumerDefinition(IOptions<MessagingOptions> messaging)
-    : RegistryConsumerDefinition<TrainingCompletedConsumer>(messaging, TrainingCompletedConsumer.QueueName);
+    : QueueConsumerDefinition<TrainingCompletedConsumer>(messaging.Value, TrainingCompletedConsumer.QueueName, concurrentMessageLimit: 4);
 
 public sealed class PromoteModelConsumerDefinition(IOptions<MessagingOptions> messaging)
-    : RegistryConsumerDefinition<PromoteModelConsumer>(messaging, PromoteModelConsumer.QueueName);
+    : QueueConsumerDefinition<PromoteModelConsumer>(messaging.Value, PromoteModelConsumer.QueueName, concurrentMessageLimit: 4);
 
 public sealed class RollbackModelConsumerDefinition(IOptions<MessagingOptions> messaging)
-    : RegistryConsumerDefinition<RollbackModelConsumer>(messaging, RollbackModelConsumer.QueueName);
+    : QueueConsumerDefinition<RollbackModelConsumer>(messaging.Value, RollbackModelConsumer.QueueName, concurrentMessageLimit: 4);

@@ -13,7 +13,8 @@ namespace NeuralTrade.Events.Workers.Training;
 /// (unknown series, too little data, invalid hyperparameters) is answered with training.failed, not retried.
 /// The message is acknowledged in milliseconds, so a long job never meets RabbitMQ's consumer timeout.
 /// </summary>
-public sealed partial class TrainingRequestedConsumer(ICandleStore store, ITrainingJobStore jobs, ILogger<TrainingRequestedConsumer> logger)
+public sealed partial class TrainingRequestedConsumer(ICandleStore store, CandleValidator validator, ITrainingJobStore jobs,
+    ILogger<TrainingRequestedConsumer> logger)
     : IConsumer<TrainingRequested>
 {
     public const string QueueName = "training";
@@ -47,9 +48,7 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, ITrain
     {
         if (request.RequestId == Guid.Empty)
             return "requestId is required.";
-        var validator = new CandleValidator(new CandleRules(), TimeProvider.System);
-        var probe = new Candle(request.Exchange ?? "", request.Symbol ?? "", request.Interval ?? "", DateTimeOffset.UnixEpoch, 1, 1, 1, 1, 0);
-        var seriesProblems = validator.Validate(probe, 0).Reasons.Where(r => r.Field is "exchange" or "symbol" or "interval").ToList();
+        var seriesProblems = validator.ValidateSeries(request.Exchange, request.Symbol, request.Interval);
         if (seriesProblems.Count > 0)
             return "invalid series: " + string.Join(" ", seriesProblems.Select(r => r.Message));
         if (request.From is { } from && request.To is { } to && from >= to)
@@ -82,19 +81,5 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, ITrain
     partial void LogAlreadyKnown(Guid requestId);
 }
 
-public sealed class TrainingRequestedConsumerDefinition : ConsumerDefinition<TrainingRequestedConsumer>
-{
-    readonly MessagingOptions _messaging;
-
-    public TrainingRequestedConsumerDefinition(IOptions<MessagingOptions> messaging)
-    {
-        ArgumentNullException.ThrowIfNull(messaging);
-        _messaging = messaging.Value;
-        EndpointName = TrainingRequestedConsumer.QueueName;
-        ConcurrentMessageLimit = 4;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<TrainingRequestedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseNeuralTradeRetry(_messaging);
-}
+public sealed class TrainingRequestedConsumerDefinition(IOptions<MessagingOptions> messaging)
+    : QueueConsumerDefinition<TrainingRequestedConsumer>(messaging.Value, TrainingRequestedConsumer.QueueName, concurrentMessageLimit: 4);

@@ -209,26 +209,17 @@ public sealed class IngestBrokerTests : BrokerTest
 [Category("Broker")]
 public sealed class RedisCandleStoreTests : CandleStoreContract
 {
-    StackExchange.Redis.IConnectionMultiplexer? _redis;
-    string _prefix = "";
+    RedisScratch? _redis;
 
-    protected override ICandleStore Store => new RedisCandleStore(_redis!, new NeuralTrade.Events.Hosting.RedisKeys(_prefix));
+    protected override ICandleStore Store => new RedisCandleStore(_redis!.Redis, _redis.Keys);
 
     [SetUp]
-    public async Task Connect()
-    {
-        _redis = await Services.ConnectRedisAsync();
-        _prefix = $"nt-test-{Guid.NewGuid():N}"[..18];
-    }
+    public async Task Connect() => _redis = await RedisScratch.CreateAsync();
 
     [TearDown]
     public async Task Clean()
     {
-        if (_redis is null)
-            return;
-        var keys = _redis.GetServers().First().Keys(pattern: $"{_prefix}:*").ToArray();
-        if (keys.Length > 0)
-            await _redis.GetDatabase().KeyDeleteAsync(keys);
-        await _redis.DisposeAsync();
+        if (_redis is not null)
+            await _redis.DisposeAsync();
     }
 }

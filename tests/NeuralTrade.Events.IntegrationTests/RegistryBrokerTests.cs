@@ -85,26 +85,17 @@ public sealed class RegistryBrokerTests : BrokerTest
 [Category("Broker")]
 public sealed class RedisModelRegistryStoreTests
 {
-    StackExchange.Redis.IConnectionMultiplexer? _redis;
-    string _prefix = "";
-    IModelRegistryStore Store => new RedisModelRegistryStore(_redis!, new RedisKeys(_prefix));
+    RedisScratch? _redis;
+    IModelRegistryStore Store => new RedisModelRegistryStore(_redis!.Redis, _redis.Keys);
 
     [SetUp]
-    public async Task Connect()
-    {
-        _redis = await Services.ConnectRedisAsync();
-        _prefix = $"nt-test-{Guid.NewGuid():N}"[..18];
-    }
+    public async Task Connect() => _redis = await RedisScratch.CreateAsync();
 
     [TearDown]
     public async Task Clean()
     {
-        if (_redis is null)
-            return;
-        var keys = _redis.GetServers().First().Keys(pattern: $"{_prefix}:*").ToArray();
-        if (keys.Length > 0)
-            await _redis.GetDatabase().KeyDeleteAsync(keys);
-        await _redis.DisposeAsync();
+        if (_redis is not null)
+            await _redis.DisposeAsync();
     }
 
     static RegisteredVersion Version(string run) => new("m", 0, run, new ArtifactRef("file:///a", "00", 1), new Dictionary<string, double> { ["macro_f1"] = 0.5 },

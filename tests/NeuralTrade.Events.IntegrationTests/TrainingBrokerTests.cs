@@ -92,26 +92,17 @@ public sealed class TrainingBrokerTests : BrokerTest
 [Category("Broker")]
 public sealed class RedisTrainingJobStoreTests : TrainingJobStoreContract
 {
-    StackExchange.Redis.IConnectionMultiplexer? _redis;
-    string _prefix = "";
+    RedisScratch? _redis;
 
-    protected override ITrainingJobStore Store => new RedisTrainingJobStore(_redis!, new RedisKeys(_prefix), TimeProvider.System);
+    protected override ITrainingJobStore Store => new RedisTrainingJobStore(_redis!.Redis, _redis.Keys, TimeProvider.System);
 
     [SetUp]
-    public async Task Connect()
-    {
-        _redis = await Services.ConnectRedisAsync();
-        _prefix = $"nt-test-{Guid.NewGuid():N}"[..18];
-    }
+    public async Task Connect() => _redis = await RedisScratch.CreateAsync();
 
     [TearDown]
     public async Task Clean()
     {
-        if (_redis is null)
-            return;
-        var keys = _redis.GetServers().First().Keys(pattern: $"{_prefix}:*").ToArray();
-        if (keys.Length > 0)
-            await _redis.GetDatabase().KeyDeleteAsync(keys);
-        await _redis.DisposeAsync();
+        if (_redis is not null)
+            await _redis.DisposeAsync();
     }
 }
