@@ -18,6 +18,8 @@ public abstract class BrokerTest
     readonly List<IHost> _hosts = [];
     protected string VirtualHost { get; private set; } = "";
     protected string KeyPrefix { get; private set; } = "";
+    /// <summary>A directory of this test's own (run records, artifacts), removed afterwards.</summary>
+    protected string ScratchDirectory { get; private set; } = "";
     protected Management Management { get; private set; } = null!;
     protected IConnectionMultiplexer Redis { get; private set; } = null!;
     protected RawAmqp Amqp { get; private set; } = null!;
@@ -28,6 +30,7 @@ public abstract class BrokerTest
         var id = Guid.NewGuid().ToString("N")[..10];
         VirtualHost = $"nt-test-{id}";
         KeyPrefix = $"nt-test-{id}";
+        ScratchDirectory = Path.Combine(Path.GetTempPath(), $"nt-test-{id}");
         Redis = await Services.ConnectRedisAsync();
         Management = Services.CreateManagement();
         await Management.CreateVirtualHostAsync(VirtualHost, Services.RabbitMq().Username);
@@ -53,6 +56,8 @@ public abstract class BrokerTest
         }
 
         _hosts.Clear();
+        if (Directory.Exists(ScratchDirectory))
+            Directory.Delete(ScratchDirectory, recursive: true);
         if (Amqp is not null)
             await Amqp.DisposeAsync();
         if (Management is not null)

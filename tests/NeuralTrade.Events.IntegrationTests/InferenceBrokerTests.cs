@@ -13,21 +13,9 @@ namespace NeuralTrade.Events.IntegrationTests;
 /// <summary>Inference on a real RabbitMQ and Redis: every instance swaps; requests from any client are answered.</summary>
 public sealed class InferenceBrokerTests : BrokerTest
 {
-    string _directory = "";
-
-    [SetUp]
-    public void Directory_() => _directory = Path.Combine(Path.GetTempPath(), "nt-inference-" + Guid.NewGuid().ToString("N")[..8]);
-
-    [TearDown]
-    public void RemoveDirectory()
-    {
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
-    }
-
     Task<IHost> StartInferenceAsync(string instance = "a") => StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>
     {
-        ["Tracking:LocalDirectory"] = _directory,
+        ["Tracking:LocalDirectory"] = ScratchDirectory,
         ["Inference:InstanceId"] = instance,
     });
 
@@ -35,7 +23,7 @@ public sealed class InferenceBrokerTests : BrokerTest
 
     async Task<RegisteredVersion> RegisterAsync(string runId, bool champion)
     {
-        var completed = TrainedModels.Completed(_directory, runId);
+        var completed = TrainedModels.Completed(ScratchDirectory, runId);
         var version = await RegistryState.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, runId, completed.Artifact, completed.Metrics,
             DateTimeOffset.UtcNow, RegisteredVersion.Local));
         if (champion)

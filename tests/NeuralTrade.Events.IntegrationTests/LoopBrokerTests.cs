@@ -9,23 +9,11 @@ namespace NeuralTrade.Events.IntegrationTests;
 /// <summary>Training, Registry and Inference as separate hosts on one real broker and Redis: request → trained → gated → swapped → answered.</summary>
 public sealed class LoopBrokerTests : BrokerTest
 {
-    string _directory = "";
-
-    [SetUp]
-    public void Directory_() => _directory = Path.Combine(Path.GetTempPath(), "nt-loop-" + Guid.NewGuid().ToString("N")[..8]);
-
-    [TearDown]
-    public void RemoveDirectory()
-    {
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
-    }
-
     [Test]
     public async Task A_training_request_from_a_plain_client_ends_in_predictions_from_the_new_champion()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
-        var shared = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = _directory, ["Training:PollIntervalMs"] = "100" };
+        var shared = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Training:PollIntervalMs"] = "100" };
         await StartHostAsync(b => b.AddTrainingWorker(), shared);
         await StartHostAsync(b => b.AddRegistryWorker(), shared);
         await StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>(shared) { ["Inference:InstanceId"] = "loop" });

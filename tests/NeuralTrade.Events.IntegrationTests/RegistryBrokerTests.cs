@@ -10,21 +10,9 @@ namespace NeuralTrade.Events.IntegrationTests;
 /// <summary>The Registry on a real RabbitMQ and Redis: several instances, one decision per model at a time.</summary>
 public sealed class RegistryBrokerTests : BrokerTest
 {
-    string _directory = "";
-
-    [SetUp]
-    public void Directory_() => _directory = Path.Combine(Path.GetTempPath(), "nt-registry-" + Guid.NewGuid().ToString("N")[..8]);
-
-    [TearDown]
-    public void RemoveDirectory()
-    {
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
-    }
-
     Task StartRegistryAsync() => StartHostAsync(b => b.AddRegistryWorker(), new Dictionary<string, string?>
     {
-        ["Tracking:LocalDirectory"] = _directory,
+        ["Tracking:LocalDirectory"] = ScratchDirectory,
         ["Registry:Margin"] = "0", // equal candidates pass: every one must be promoted, one after another
     });
 
@@ -37,7 +25,7 @@ public sealed class RegistryBrokerTests : BrokerTest
         await StartRegistryAsync();
         await StartRegistryAsync();
         var deployed = await Amqp.TapAsync(Exchanges.ModelDeployed);
-        var candidates = Enumerable.Range(1, 4).Select(i => TrainedModels.Completed(_directory, $"run-{i}")).ToList();
+        var candidates = Enumerable.Range(1, 4).Select(i => TrainedModels.Completed(ScratchDirectory, $"run-{i}")).ToList();
 
         foreach (var candidate in candidates)
             await Amqp.PublishAsync(Exchanges.TrainingCompleted, JsonSerializer.Serialize(candidate, ContractJson.Options), candidate.EventId.ToString());
@@ -67,7 +55,7 @@ public sealed class RegistryBrokerTests : BrokerTest
         var deployed = await Amqp.TapAsync(Exchanges.ModelDeployed);
         foreach (var run in new[] { "run-1", "run-2" })
         {
-            var candidate = TrainedModels.Completed(_directory, run);
+            var candidate = TrainedModels.Completed(ScratchDirectory, run);
             await Amqp.PublishAsync(Exchanges.TrainingCompleted, JsonSerializer.Serialize(candidate, ContractJson.Options));
             await deployed.WaitAsync(r => r.Any(d => d.Json.GetProperty("runId").GetString() == run), TimeSpan.FromSeconds(60), run);
         }

@@ -13,21 +13,9 @@ namespace NeuralTrade.Events.IntegrationTests;
 public sealed class TrainingBrokerTests : BrokerTest
 {
     static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
-    string _runs = "";
-
-    [SetUp]
-    public void RunDirectory() => _runs = Path.Combine(Path.GetTempPath(), "nt-runs-" + Guid.NewGuid().ToString("N")[..8]);
-
-    [TearDown]
-    public void RemoveRuns()
-    {
-        if (Directory.Exists(_runs))
-            Directory.Delete(_runs, recursive: true);
-    }
-
     Task StartTrainingAsync(string instance) => StartHostAsync(b => b.AddTrainingWorker(), new Dictionary<string, string?>
     {
-        ["Tracking:LocalDirectory"] = _runs,
+        ["Tracking:LocalDirectory"] = ScratchDirectory,
         ["Training:PollIntervalMs"] = "100",
         ["Training:LeaseSeconds"] = "5",
         ["Training:HeartbeatSeconds"] = "1",
