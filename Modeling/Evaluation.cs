@@ -72,6 +72,29 @@ public static class Evaluation
             logLoss -= Math.Log(Math.Clamp(row[labels[i]], 1e-7, 1));
         }
 
+        var (accuracy, precision, recall, f1) = Scores(confusion, n);
+        return new EvaluationReport(accuracy, f1.Average(), precision, recall, f1, confusion, logLoss / n,
+            Backtest(predicted, nextReturns, costBps, interval), n);
+    }
+
+    /// <summary>Accuracy and macro-F1 of hard predictions against realised labels (the monitor's concept-drift score).</summary>
+    public static (double Accuracy, double MacroF1) Classification(IReadOnlyList<int> actual, IReadOnlyList<int> predicted)
+    {
+        ArgumentNullException.ThrowIfNull(actual);
+        ArgumentNullException.ThrowIfNull(predicted);
+        if (actual.Count != predicted.Count || actual.Count == 0)
+            throw new ArgumentException($"Need as many predictions as labels, at least one ({predicted.Count} vs {actual.Count}).", nameof(predicted));
+        var k = SignalClasses.Count;
+        var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
+        for (var i = 0; i < actual.Count; i++)
+            confusion[actual[i]][predicted[i]]++;
+        var (accuracy, _, _, f1) = Scores(confusion, actual.Count);
+        return (accuracy, f1.Average());
+    }
+
+    static (double Accuracy, double[] Precision, double[] Recall, double[] F1) Scores(int[][] confusion, int n)
+    {
+        var k = confusion.Length;
         var precision = new double[k];
         var recall = new double[k];
         var f1 = new double[k];
@@ -85,9 +108,7 @@ public static class Evaluation
             f1[c] = precision[c] + recall[c] == 0 ? 0 : 2 * precision[c] * recall[c] / (precision[c] + recall[c]);
         }
 
-        var accuracy = (double)Enumerable.Range(0, k).Sum(c => confusion[c][c]) / n;
-        return new EvaluationReport(accuracy, f1.Average(), precision, recall, f1, confusion, logLoss / n,
-            Backtest(predicted, nextReturns, costBps, interval), n);
+        return ((double)Enumerable.Range(0, k).Sum(c => confusion[c][c]) / n, precision, recall, f1);
     }
 
     /// <summary>Macro-F1 of always predicting the most frequent class of <paramref name="train"/>: the baseline to beat.</summary>

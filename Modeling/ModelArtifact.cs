@@ -120,13 +120,7 @@ public static class ModelArtifact
             throw new ArtifactIntegrityException($"artifact digest is {actual}, expected {expectedSha256}: refusing it");
 
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
-        var manifestEntry = zip.GetEntry("manifest.json") ?? throw new ArtifactIntegrityException("artifact has no manifest.json");
-        ArtifactManifest manifest;
-        using (var stream = manifestEntry.Open())
-            manifest = JsonSerializer.Deserialize<ArtifactManifest>(stream, Json) ?? throw new ArtifactIntegrityException("empty manifest");
-        if (manifest.FormatVersion != ArtifactManifest.CurrentFormat)
-            throw new ArtifactIntegrityException($"artifact format {manifest.FormatVersion} is not supported (this build reads {ArtifactManifest.CurrentFormat})");
-
+        var manifest = ReadManifest(zip);
         var model = new SignalPredictor(manifest.FeatureNames.Count, manifest.HiddenSize, manifest.NumLayers, manifest.Dropout);
         try
         {
@@ -146,6 +140,31 @@ public static class ModelArtifact
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads only the manifest (metrics, feature spec, label spec, drift baselines) of an artifact, refusing it when
+    /// <paramref name="expectedSha256"/> is given and does not match. No weights are loaded: the monitor needs none.
+    /// </summary>
+    public static ArtifactManifest ReadManifest(byte[] bytes, string? expectedSha256)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var actual = Sha256(bytes);
+        if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ArtifactIntegrityException($"artifact digest is {actual}, expected {expectedSha256}: refusing it");
+        using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+        return ReadManifest(zip);
+    }
+
+    static ArtifactManifest ReadManifest(ZipArchive zip)
+    {
+        var manifestEntry = zip.GetEntry("manifest.json") ?? throw new ArtifactIntegrityException("artifact has no manifest.json");
+        ArtifactManifest manifest;
+        using (var stream = manifestEntry.Open())
+            manifest = JsonSerializer.Deserialize<ArtifactManifest>(stream, Json) ?? throw new ArtifactIntegrityException("empty manifest");
+        if (manifest.FormatVersion != ArtifactManifest.CurrentFormat)
+            throw new ArtifactIntegrityException($"artifact format {manifest.FormatVersion} is not supported (this build reads {ArtifactManifest.CurrentFormat})");
+        return manifest;
     }
 
     /// <summary>Baselines of the raw features over the rows <paramref name="first"/>..<paramref name="last"/>.</summary>

@@ -36,9 +36,7 @@ public sealed class SignalDataset
         ArgumentNullException.ThrowIfNull(labels);
         var features = FeatureCalculator.Compute(candles, spec);
         var close = candles.Select(c => (double)c.Close).ToArray();
-        var volatility = new double[candles.Count];
-        for (var t = 0; t < candles.Count; t++)
-            volatility[t] = t < features.FirstValid ? double.NaN : features[t, 9];
+        var volatility = VolatilityOf(features);
 
         var samples = new List<Sample>();
         for (var end = features.FirstValid + window - 1; end + labels.Horizon < candles.Count; end++)
@@ -48,6 +46,36 @@ public sealed class SignalDataset
         }
 
         return new SignalDataset(candles, features, samples, window, labels);
+    }
+
+    /// <summary>
+    /// The realised label of candle <paramref name="t"/>, exactly as training labels it, or null while the horizon has not
+    /// passed or the features at t are not valid yet. The monitor scores served predictions with this.
+    /// </summary>
+    public static int? RealisedLabel(IReadOnlyList<Candle> candles, FeatureMatrix features, LabelSpec labels, int t)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (t < features.FirstValid || t + labels.Horizon >= candles.Count)
+            return null;
+        var close = new double[labels.Horizon + 1];
+        var volatility = new double[labels.Horizon + 1];
+        for (var i = 0; i <= labels.Horizon; i++)
+            close[i] = (double)candles[t + i].Close;
+        volatility[0] = features[t, VolatilityColumn];
+        return labels.Label(close, volatility, 0, out _);
+    }
+
+    // volatility_20 of ohlcv-v1: the σ₂₀ the label threshold scales with.
+    const int VolatilityColumn = 9;
+
+    static double[] VolatilityOf(FeatureMatrix features)
+    {
+        var volatility = new double[features.Rows];
+        for (var t = 0; t < features.Rows; t++)
+            volatility[t] = t < features.FirstValid ? double.NaN : features[t, VolatilityColumn];
+        return volatility;
     }
 
     /// <summary>Candles needed for <paramref name="samples"/> labelled windows.</summary>

@@ -1,9 +1,9 @@
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Workers.Monitor;
 
-// The monitor worker's host: configuration, telemetry, health and the bus, with no consumers yet.
-// Its consumers arrive with their issue; until then it starts, reports ready, and stops cleanly.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddServiceDefaults("monitor");
+builder.AddMonitorWorker();
 builder.AddNeuralTradeBus();
 
 var app = builder.Build();

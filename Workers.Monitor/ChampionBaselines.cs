@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Tracking;
+
+namespace NeuralTrade.Events.Workers.Monitor;
+
+/// <summary>The champion of a series and the baselines in its artifact.</summary>
+public sealed record MonitoredModel(string Name, int Version, ArtifactManifest Manifest, IReadOnlyDictionary<string, double> Metrics)
+{
+    public FeatureSpec FeatureSpec { get; } = FeatureSpec.Resolve(Manifest.FeatureSpecId);
+}
+
+/// <summary>
+/// Resolves the champion of a series from the registry state (Redis: shared by every instance) at each check, so drift
+/// is always measured against the model in service: after <c>model.deployed</c> the next check uses the new baseline.
+/// Manifests are read once per version (digest verified, no weights loaded) and cached.
+/// </summary>
+public sealed partial class ChampionBaselines(IModelRegistryStore registry, ArtifactReader artifacts, ILogger<ChampionBaselines> logger)
+{
+    readonly ConcurrentDictionary<(string Name, int Version, string Sha256), Lazy<Task<ArtifactManifest>>> _manifests = new();
+    readonly ConcurrentDictionary<(string Name, int Version), DateTimeOffset> _failures = new();
+    static readonly TimeSpan RetryFailedAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>The champion of <paramref name="series"/>, null when there is none or its artifact cannot be read (logged).</summary>
+    public async Task<MonitoredModel?> CurrentAsync(SeriesKey series, CancellationToken cancellationToken)
+    {
+        var name = ModelNames.For(series);
+        if (await registry.GetChampionAsync(name, cancellationToken) is not { } champion)
+            return null;
+        if (_failures.TryGetValue((name, champion.Version), out var failedAt) && DateTimeOffset.UtcNow - failedAt < RetryFailedAfter)
+            return null;
+
+        var key = (name, champion.Version, champion.Artifact.Sha256);
+        var lazy = _manifests.GetOrAdd(key, k => new Lazy<Task<ArtifactManifest>>(() => LoadAsync(champion.Artifact.Uri, k.Sha256)));
+        try
+        {
+            var manifest = await lazy.Value.WaitAsync(cancellationToken);
+            foreach (var stale in _manifests.Keys.Where(k => k.Name == name && k.Version != champion.Version))
+                _manifests.TryRemove(stale, out _);
+            return new MonitoredModel(name, champion.Version, manifest, champion.Metrics);
+        }
+        catch (Exception e) when (e is ArtifactIntegrityException or IOException or HttpRequestException or InvalidOperationException
+                                       or MlflowException or ArgumentException or System.Text.Json.JsonException)
+        {
+            _manifests.TryRemove(key, out _);
+            _failures[(name, champion.Version)] = DateTimeOffset.UtcNow;
+            LogBaselineUnavailable(name, champion.Version, champion.Artifact.Uri, e.Message);
+            return null;
+        }
+    }
+
+    async Task<ArtifactManifest> LoadAsync(string uri, string sha256)
+    {
+        var bytes = await artifacts.ReadAsync(uri, CancellationToken.None);
+        return ModelArtifact.ReadManifest(bytes, sha256);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No drift baseline for {ModelName} v{Version}: its artifact {Uri} could not be read ({Error}); drift is not measured until it can be")]
+    partial void LogBaselineUnavailable(string modelName, int version, string uri, string error);
+}

@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+
+namespace NeuralTrade.Events.Workers.Monitor;
+
+/// <summary>What one check of a series found and did.</summary>
+public sealed record CheckReport(string Outcome, IReadOnlyList<DriftReading> Readings, IReadOnlyList<DriftDetected> Events, TrainingRequested? Retrain)
+{
+    public static CheckReport Skipped(string outcome) => new(outcome, [], [], null);
+}
+
+/// <summary>
+/// The monitor's work. Every <c>data.ingested</c> (1) appends the features of the new candles to the series' feature
+/// window, computed by the shared feature implementation with the same history the model is served with; (2) labels the
+/// streamed predictions whose horizon has now passed, with the training labels' own definition; (3) under the series'
+/// lock, measures data drift (PSI and KS per feature against the champion's training baseline), prediction drift
+/// (signal mix and confidence against its validation split) and concept drift (realised macro-F1 and accuracy against its
+/// test figures), steps each statistic's hysteresis, publishes <c>drift.detected</c> and, for severe drift, at most one
+/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown. Time is candle time (the newest open time), so a
+/// replay behaves as live data did. Windows and state live in <see cref="IMonitorStore"/>.
+/// </summary>
+public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candleStore, ChampionBaselines champions, IOptions<MonitorOptions> options,
+    ILogger<DriftMonitor> logger)
+{
+    public const string RetrainReason = "drift";
+    public const string RetrainAction = "training.requested";
+    public const string RecoveredAction = "recovered";
+
+    MonitorOptions O => options.Value;
+
+    /// <summary>Records a streamed prediction in its model version's window. Answers to requests are not counted (see README).</summary>
+    public async Task RecordPredictionAsync(PredictionCompleted prediction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (prediction.RequestId is not null)
+        {
+            MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "skipped_requested"));
+            return;
+        }
+
+        var series = new SeriesKey(prediction.Exchange, prediction.Symbol, prediction.Interval);
+        var entry = new WindowEntry(prediction.AsOf.ToUnixTimeSeconds(), EncodePrediction(prediction.Signal, prediction.Confidence));
+        await store.AppendAsync(PredictionsWindow(series, prediction.Model.Name, prediction.Model.Version), [entry], O.PredictionWindow, cancellationToken);
+        MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "recorded"));
+    }
+
+    /// <summary>
+    /// Updates the series' windows and checks it. <paramref name="publish"/> sends each event (drift.detected, then
+    /// training.requested); it is called before the new state is stored, under the series' lock.
+    /// </summary>
+    public async Task<CheckReport> OnDataIngestedAsync(DataIngested ingested, Func<IntegrationEvent, CancellationToken, Task> publish,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ingested);
+        ArgumentNullException.ThrowIfNull(publish);
+        var started = Stopwatch.GetTimestamp();
+        var series = new SeriesKey(ingested.Exchange, ingested.Symbol, ingested.Interval);
+        using var activity = MonitorTelemetry.Source.StartActivity("monitor check");
+        activity?.SetTag("neuraltrade.series", series.ToString());
+
+        var model = await champions.CurrentAsync(series, cancellationToken);
+        await UpdateWindowsAsync(series, ingested, model, cancellationToken);
+        CheckReport report;
+        if (model is null)
+            report = CheckReport.Skipped("no_model");
+        else
+        {
+            await using var held = await LockAsync(series, cancellationToken);
+            report = await CheckAsync(series, model, ingested, publish, cancellationToken);
+        }
+
+        MonitorTelemetry.Checks.Add(1, new KeyValuePair<string, object?>("outcome", report.Outcome));
+        MonitorTelemetry.CheckDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return report;
+    }
+
+    async Task UpdateWindowsAsync(SeriesKey series, DataIngested ingested, MonitoredModel? model, CancellationToken cancellationToken)
+    {
+        var spec = model?.FeatureSpec ?? FeatureSpec.OhlcvV1;
+        var interval = Intervals.LengthOf(series.Interval);
+
+        List<WindowEntry> pending = [];
+        if (model is not null)
+        {
+            var predictions = await store.ReadAsync(PredictionsWindow(series, model.Name, model.Version), O.PredictionWindow, cancellationToken);
+            var outcomes = await store.ReadAsync(OutcomesWindow(series, model.Name, model.Version), 1, cancellationToken);
+            var labelledUpTo = outcomes.Count > 0 ? outcomes[^1].Time : long.MinValue;
+            var cutoff = (ingested.LastOpenTime - interval * model.Manifest.Labels.Horizon).ToUnixTimeSeconds();
+            pending = predictions.Where(p => p.Time > labelledUpTo && p.Time <= cutoff).ToList();
+        }
+
+        // Features of the new candles (at most a window's worth), with the history the model is served with: Wilder's
+        // RSI and ATR remember their start, so rows computed from a shorter history would differ from what the model saw.
+        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (O.FeatureWindow - 1));
+        var from = rowsFrom - interval * (spec.Warmup + ServingWindow.SmoothingHistory);
+        if (pending.Count > 0)
+            from = Min(from, DateTimeOffset.FromUnixTimeSeconds(pending[0].Time) - interval * (spec.Warmup + 1));
+        var candles = await candleStore.GetRangeAsync(series, from, ingested.LastOpenTime, cancellationToken);
+        if (candles.Count == 0)
+            return;
+        var features = FeatureCalculator.Compute(candles, spec);
+
+        var rows = new List<WindowEntry>();
+        for (var t = features.FirstValid; t < candles.Count; t++)
+        {
+            if (candles[t].OpenTime >= rowsFrom)
+                rows.Add(new WindowEntry(candles[t].OpenTime.ToUnixTimeSeconds(), MemoryMarshal.AsBytes(features.Row(t)).ToArray()));
+        }
+
+        if (rows.Count > 0)
+            await store.AppendAsync(FeaturesWindow(series, spec.Id), rows, O.FeatureWindow, cancellationToken);
+
+        if (model is null || pending.Count == 0)
+            return;
+        var index = new Dictionary<long, int>(candles.Count);
+        for (var t = 0; t < candles.Count; t++)
+            index[candles[t].OpenTime.ToUnixTimeSeconds()] = t;
+        var labelled = new List<WindowEntry>();
+        foreach (var p in pending)
+        {
+            // A prediction whose candle or horizon is missing from the store (a gap) cannot be scored; it is skipped.
+            if (!index.TryGetValue(p.Time, out var t)
+                || SignalDataset.RealisedLabel(candles, features, model.Manifest.Labels, t) is not { } actual)
+                continue;
+            labelled.Add(new WindowEntry(p.Time, [(byte)DecodePrediction(p.Value).Signal, (byte)actual]));
+        }
+
+        if (labelled.Count > 0)
+            await store.AppendAsync(OutcomesWindow(series, model.Name, model.Version), labelled, O.OutcomeWindow, cancellationToken);
+    }
+
+    async Task<CheckReport> CheckAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
+        Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
+    {
+        var readings = new List<DriftReading>();
+        var spec = model.FeatureSpec;
+        var featureRows = await store.ReadAsync(FeaturesWindow(series, spec.Id), O.FeatureWindow, cancellationToken);
+        var now = featureRows.Count > 0 ? Max(FromUnix(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
+        if (featureRows.Count >= O.MinFeatureWindow)
+            readings.AddRange(DataDrift(model, featureRows));
+
+        var predictions = await store.ReadAsync(PredictionsWindow(series, model.Name, model.Version), O.PredictionWindow, cancellationToken);
+        if (predictions.Count >= O.MinPredictionWindow)
+            readings.AddRange(PredictionDrift(model, predictions));
+
+        var outcomes = await store.ReadAsync(OutcomesWindow(series, model.Name, model.Version), O.OutcomeWindow, cancellationToken);
+        if (outcomes.Count >= O.MinOutcomes)
+            readings.AddRange(ConceptDrift(model, outcomes));
+
+        var stateKey = StateKey(series, model.Name, model.Version);
+        var states = await store.ReadStateAsync(stateKey, cancellationToken);
+        var changed = new Dictionary<string, string>();
+        var events = new List<DriftDetected>();
+        var retrainLevel = O.RetrainSeverity == DriftSeverity.High ? 2 : 1;
+        var severe = false;
+        foreach (var reading in readings)
+        {
+            var state = DriftState.Parse(states.GetValueOrDefault(reading.Key));
+            var decision = DriftTracker.Step(state, reading, now, O.Hysteresis, O.Cooldown);
+            if (decision.State != state)
+                changed[reading.Key] = decision.State.Serialize();
+            severe |= decision.State.Level >= retrainLevel;
+            Record(series, model, reading, decision.State.Level);
+            if (decision.Publish is { } severity)
+                events.Add(DriftEvent(series, model, reading, severity, decision.Recovered, now, ingested.CorrelationId));
+        }
+
+        TrainingRequested? retrain = null;
+        if (severe && O.Retrain)
+        {
+            var retrainState = await store.ReadStateAsync(RetrainKey(series), cancellationToken);
+            var last = retrainState.TryGetValue("last", out var text) ? FromUnix(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
+            if (last is null || now - last.Value >= O.RetrainCooldown)
+            {
+                var requestId = DeterministicGuid.Create($"retrain|{series}|{now.ToUnixTimeSeconds()}");
+                retrain = new TrainingRequested
+                {
+                    EventId = requestId,
+                    CorrelationId = ingested.CorrelationId,
+                    RequestId = requestId,
+                    Exchange = series.Exchange,
+                    Symbol = series.Symbol,
+                    Interval = series.Interval,
+                    Reason = RetrainReason,
+                };
+                for (var i = 0; i < events.Count; i++)
+                {
+                    if (events[i].Action is null && events[i].Severity >= O.RetrainSeverity)
+                        events[i] = events[i] with { Action = RetrainAction };
+                }
+            }
+        }
+
+        // Publish first, then store: a crash in between republishes the same events (same ids) on redelivery, never loses them.
+        foreach (var e in events)
+        {
+            await publish(e, cancellationToken);
+            MonitorTelemetry.Events.Add(1, new KeyValuePair<string, object?>("drift_type", e.DriftType.ToString().ToLowerInvariant()),
+                new KeyValuePair<string, object?>("metric", e.Metric), new KeyValuePair<string, object?>("severity", e.Severity.ToString().ToLowerInvariant()));
+            if (e.Action == RecoveredAction)
+                LogRecovered(series.ToString(), e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold);
+            else
+                LogDrift(series.ToString(), e.Severity, e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold, model.Name, model.Version);
+        }
+
+        if (retrain is not null)
+        {
+            await publish(retrain, cancellationToken);
+            await store.WriteStateAsync(RetrainKey(series), new Dictionary<string, string>
+            {
+                ["last"] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["requestId"] = retrain.RequestId.ToString(),
+            }, cancellationToken);
+            MonitorTelemetry.RetrainRequests.Add(1);
+            LogRetrain(series.ToString(), retrain.RequestId, model.Name, model.Version);
+        }
+
+        if (changed.Count > 0)
+            await store.WriteStateAsync(stateKey, changed, cancellationToken);
+        return new CheckReport("checked", readings, events, retrain);
+    }
+
+    IEnumerable<DriftReading> DataDrift(MonitoredModel model, IReadOnlyList<WindowEntry> rows)
+    {
+        var spec = model.FeatureSpec;
+        var window = new TimeWindow(FromUnix(rows[0].Time), FromUnix(rows[^1].Time));
+        var decoded = rows.Select(r => MemoryMarshal.Cast<byte, float>(r.Value).ToArray()).Where(r => r.Length == spec.Count).ToList();
+        foreach (var baseline in model.Manifest.FeatureBaseline)
+        {
+            var column = spec.Names.ToList().IndexOf(baseline.Name);
+            if (column < 0 || baseline.Sample.Length < 2)
+                continue;
+            var live = decoded.Select(r => (double)r[column]).Where(double.IsFinite).ToArray();
+            if (live.Length < O.MinFeatureWindow)
+                continue;
+            var psi = DriftStatistics.Psi(baseline.QuantileEdges, live, baseline.Sample);
+            yield return DriftReading.Growing(DriftType.Data, "psi", baseline.Name, psi, O.PsiOf(baseline.Name), window);
+            var ks = DriftStatistics.KolmogorovSmirnov(live, baseline.Sample.Select(v => (double)v).ToArray());
+            yield return DriftReading.PValue(DriftType.Data, "ks_pvalue", baseline.Name, ks.PValue, O.KsPValueOf(baseline.Name), window);
+        }
+    }
+
+    IEnumerable<DriftReading> PredictionDrift(MonitoredModel model, IReadOnlyList<WindowEntry> predictions)
+    {
+        var baseline = model.Manifest.PredictionBaseline;
+        var window = new TimeWindow(FromUnix(predictions[0].Time), FromUnix(predictions[^1].Time));
+        var decoded = predictions.Select(p => DecodePrediction(p.Value)).ToList();
+        var shares = new double[SignalClasses.Count];
+        foreach (var p in decoded)
+            shares[(int)p.Signal] += 1.0 / decoded.Count;
+        yield return DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.Psi(baseline.ClassShares, shares), O.PredictionPsi, window);
+        if (baseline.ConfidenceSample.Length < 2)
+            yield break;
+        var confidence = decoded.Select(p => p.Confidence).ToArray();
+        yield return DriftReading.Growing(DriftType.Prediction, "confidence_psi", null,
+            DriftStatistics.Psi(baseline.ConfidenceQuantiles, confidence, baseline.ConfidenceSample), O.PredictionPsi, window);
+        var ks = DriftStatistics.KolmogorovSmirnov(confidence, baseline.ConfidenceSample.Select(v => (double)v).ToArray());
+        yield return DriftReading.PValue(DriftType.Prediction, "confidence_ks_pvalue", null, ks.PValue, O.PredictionKsPValue, window);
+    }
+
+    IEnumerable<DriftReading> ConceptDrift(MonitoredModel model, IReadOnlyList<WindowEntry> outcomes)
+    {
+        var window = new TimeWindow(FromUnix(outcomes[0].Time), FromUnix(outcomes[^1].Time));
+        var predicted = outcomes.Select(o => (int)o.Value[0]).ToList();
+        var actual = outcomes.Select(o => (int)o.Value[1]).ToList();
+        var (accuracy, macroF1) = Evaluation.Classification(actual, predicted);
+        if (model.Metrics.TryGetValue("macro_f1", out var testF1))
+            yield return DriftReading.Performance(DriftType.Concept, "macro_f1", macroF1, testF1, O.PerformanceDrop, window);
+        if (model.Metrics.TryGetValue("accuracy", out var testAccuracy))
+            yield return DriftReading.Performance(DriftType.Concept, "accuracy", accuracy, testAccuracy, O.PerformanceDrop, window);
+    }
+
+    static DriftDetected DriftEvent(SeriesKey series, MonitoredModel model, DriftReading r, DriftSeverity severity, bool recovered, DateTimeOffset now,
+        Guid correlationId) => new()
+        {
+            EventId = DeterministicGuid.Create($"drift|{series}|{model.Name}|{model.Version}|{r.Key}|{severity}|{now.ToUnixTimeSeconds()}"),
+            CorrelationId = correlationId,
+            DriftType = r.Type,
+            Metric = r.Metric,
+            Feature = r.Feature,
+            Value = r.Value,
+            Baseline = r.Baseline,
+            Threshold = severity == DriftSeverity.High ? r.AlertThreshold : r.WarnThreshold,
+            Severity = severity,
+            Exchange = series.Exchange,
+            Symbol = series.Symbol,
+            Interval = series.Interval,
+            Model = new ModelRef(model.Name, model.Version),
+            Window = r.Window,
+            Action = recovered ? RecoveredAction : null,
+        };
+
+    static void Record(SeriesKey series, MonitoredModel model, DriftReading r, int level)
+    {
+        ReadOnlySpan<KeyValuePair<string, object?>> tags =
+        [
+            new("series", series.ToString()), new("model", model.Name), new("model_version", model.Version),
+            new("drift_type", r.Type.ToString().ToLowerInvariant()), new("metric", r.Metric), new("feature", r.Feature ?? ""),
+        ];
+        MonitorTelemetry.Statistic.Record(r.Value, tags);
+        MonitorTelemetry.Level.Record(level, tags);
+    }
+
+    async Task<IAsyncDisposable> LockAsync(SeriesKey series, CancellationToken cancellationToken)
+    {
+        var lease = TimeSpan.FromSeconds(O.LockSeconds);
+        var deadline = Stopwatch.GetTimestamp() + (long)(lease.TotalSeconds * Stopwatch.Frequency);
+        var delay = TimeSpan.FromMilliseconds(20);
+        while (true)
+        {
+            if (await store.TryLockAsync(LockKey(series), lease, cancellationToken) is { } held)
+                return held;
+            if (Stopwatch.GetTimestamp() > deadline)
+                throw new TimeoutException($"{series}: another monitor instance held the series' check for {O.LockSeconds} s; the message will be retried");
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+        }
+    }
+
+    internal static string FeaturesWindow(SeriesKey series, string specId) => $"{series}:features:{specId}";
+    internal static string PredictionsWindow(SeriesKey series, string model, int version) => $"{series}:predictions:{model}:v{version}";
+    internal static string OutcomesWindow(SeriesKey series, string model, int version) => $"{series}:outcomes:{model}:v{version}";
+    internal static string StateKey(SeriesKey series, string model, int version) => $"{series}:state:{model}:v{version}";
+    internal static string RetrainKey(SeriesKey series) => $"{series}:retrain";
+    static string LockKey(SeriesKey series) => $"{series}:check";
+
+    internal static byte[] EncodePrediction(Signal signal, double confidence)
+    {
+        var bytes = new byte[9];
+        bytes[0] = (byte)signal;
+        BitConverter.TryWriteBytes(bytes.AsSpan(1), confidence);
+        return bytes;
+    }
+
+    internal static (Signal Signal, double Confidence) DecodePrediction(byte[] bytes) => ((Signal)bytes[0], BitConverter.ToDouble(bytes, 1));
+
+    static DateTimeOffset FromUnix(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
+    static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: {Severity} {DriftType} drift, {Metric} {Feature} = {Value:G4} (threshold {Threshold:G4}) against {ModelName} v{Version}")]
+    partial void LogDrift(string series, DriftSeverity severity, DriftType driftType, string metric, string? feature, double value, double threshold,
+        string modelName, int version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Series}: {DriftType} {Metric} {Feature} back within threshold ({Value:G4}, threshold {Threshold:G4})")]
+    partial void LogRecovered(string series, DriftType driftType, string metric, string? feature, double value, double threshold);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: severe drift against {ModelName} v{Version}; requested retraining {RequestId}")]
+    partial void LogRetrain(string series, Guid requestId, string modelName, int version);
+}

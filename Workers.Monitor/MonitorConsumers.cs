@@ -1,0 +1,32 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+
+namespace NeuralTrade.Events.Workers.Monitor;
+
+/// <summary><c>data.ingested</c> on <c>monitor</c>: update the windows and check the series.</summary>
+public sealed class MonitorDataIngestedConsumer(DriftMonitor monitor) : IConsumer<DataIngested>
+{
+    public const string QueueName = "monitor";
+
+    public Task Consume(ConsumeContext<DataIngested> context) =>
+        monitor.OnDataIngestedAsync(context.Message, (e, ct) => e switch
+        {
+            DriftDetected drift => context.Publish(drift, ct),
+            TrainingRequested request => context.Publish(request, ct),
+            _ => throw new InvalidOperationException($"the monitor does not publish {e.GetType().Name}"),
+        }, context.CancellationToken);
+}
+
+/// <summary><c>prediction.completed</c> on <c>monitor</c>: record streamed predictions for prediction and concept drift.</summary>
+public sealed class MonitorPredictionCompletedConsumer(DriftMonitor monitor) : IConsumer<PredictionCompleted>
+{
+    public Task Consume(ConsumeContext<PredictionCompleted> context) => monitor.RecordPredictionAsync(context.Message, context.CancellationToken);
+}
+
+public sealed class MonitorDataIngestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<MonitorOptions> monitor)
+    : QueueConsumerDefinition<MonitorDataIngestedConsumer>(messaging.Value, MonitorDataIngestedConsumer.QueueName, monitor.Value.ConcurrentMessages);
+
+public sealed class MonitorPredictionCompletedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<MonitorOptions> monitor)
+    : QueueConsumerDefinition<MonitorPredictionCompletedConsumer>(messaging.Value, MonitorDataIngestedConsumer.QueueName, monitor.Value.ConcurrentMessages);

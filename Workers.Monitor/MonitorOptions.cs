@@ -1,0 +1,150 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+
+namespace NeuralTrade.Events.Workers.Monitor;
+
+/// <summary>Warning and alert levels of one statistic. For p-values (lower is worse) both are upper bounds.</summary>
+public sealed class Thresholds
+{
+    public double Warn { get; set; }
+    public double Alert { get; set; }
+
+    public Thresholds() { }
+
+    public Thresholds(double warn, double alert) => (Warn, Alert) = (warn, alert);
+}
+
+/// <summary>Thresholds of one feature's statistics; a null keeps the default.</summary>
+public sealed class FeatureThresholds
+{
+    public Thresholds? Psi { get; set; }
+    public Thresholds? KsPValue { get; set; }
+}
+
+public sealed class MonitorOptions
+{
+    public const string SectionName = "Monitor";
+
+    /// <summary>Candles in the live window compared with the training baseline.</summary>
+    [Range(50, 100_000)]
+    public int FeatureWindow { get; set; } = 500;
+
+    /// <summary>Fewest valid candles in the window before data drift is measured.</summary>
+    [Range(20, 100_000)]
+    public int MinFeatureWindow { get; set; } = 200;
+
+    /// <summary>Streamed predictions in the window compared with the validation baseline.</summary>
+    [Range(50, 100_000)]
+    public int PredictionWindow { get; set; } = 500;
+
+    [Range(20, 100_000)]
+    public int MinPredictionWindow { get; set; } = 200;
+
+    /// <summary>Predictions whose realised label is known, scored for concept drift.</summary>
+    [Range(20, 100_000)]
+    public int OutcomeWindow { get; set; } = 300;
+
+    [Range(10, 100_000)]
+    public int MinOutcomes { get; set; } = 150;
+
+    /// <summary>PSI of every feature, unless <see cref="Features"/> says otherwise (Evidently's 0.1 / 0.25).</summary>
+    [Required]
+    public Thresholds Psi { get; set; } = new(0.1, 0.25);
+
+    /// <summary>KS p-value of every feature (lower is worse), unless <see cref="Features"/> says otherwise.</summary>
+    [Required]
+    public Thresholds KsPValue { get; set; } = new(0.01, 0.001);
+
+    /// <summary>Per-feature thresholds by feature name, e.g. <c>Monitor:Features:volatility_20:Psi:Alert</c>.</summary>
+    public Dictionary<string, FeatureThresholds> Features { get; set; } = [];
+
+    /// <summary>PSI of the signal mix and of the confidence against the validation split.</summary>
+    [Required]
+    public Thresholds PredictionPsi { get; set; } = new(0.1, 0.25);
+
+    [Required]
+    public Thresholds PredictionKsPValue { get; set; } = new(0.01, 0.001);
+
+    /// <summary>How far realised macro-F1 / accuracy may fall below the model's test figure (absolute).</summary>
+    [Required]
+    public Thresholds PerformanceDrop { get; set; } = new(0.10, 0.20);
+
+    /// <summary>
+    /// A level is left only when the statistic is back by this fraction of the way to "no drift" past the threshold
+    /// (PSI below warn × (1 − h); p-value above warn^(1 − h); drop below warn × (1 − h)).
+    /// </summary>
+    [Range(0.0, 0.9)]
+    public double Hysteresis { get; set; } = 0.2;
+
+    /// <summary>Least time (candle time) between two events of one (series, statistic); escalating to an alert is never held back.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan Cooldown { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Severity from which the monitor asks for retraining.</summary>
+    public DriftSeverity RetrainSeverity { get; set; } = DriftSeverity.High;
+
+    /// <summary>Least time (candle time) between two retraining requests of one series.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan RetrainCooldown { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Set false to report drift without asking for retraining.</summary>
+    public bool Retrain { get; set; } = true;
+
+    /// <summary>Messages the monitor queue works on at once.</summary>
+    [Range(1, 256)]
+    public int ConcurrentMessages { get; set; } = 8;
+
+    /// <summary>How long one series' check may hold its lock, and how long a message waits for it before a retry.</summary>
+    [Range(1, 600)]
+    public int LockSeconds { get; set; } = 30;
+
+    public Thresholds PsiOf(string feature) => Features.TryGetValue(feature, out var f) && f.Psi is { } t ? t : Psi;
+
+    public Thresholds KsPValueOf(string feature) => Features.TryGetValue(feature, out var f) && f.KsPValue is { } t ? t : KsPValue;
+}
+
+[OptionsValidator]
+public sealed partial class MonitorOptionsValidator : IValidateOptions<MonitorOptions>;
+
+/// <summary>Checks what the attributes cannot: levels in the right order, windows that hold their minimum.</summary>
+public sealed class MonitorOptionsConsistency : IValidateOptions<MonitorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MonitorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        void Above(string what, Thresholds t)
+        {
+            if (!(t.Warn > 0 && t.Alert >= t.Warn))
+                failures.Add($"Monitor:{what}: need 0 < Warn ≤ Alert (Warn={t.Warn}, Alert={t.Alert})");
+        }
+
+        void Below(string what, Thresholds t)
+        {
+            if (!(t.Alert > 0 && t.Warn >= t.Alert && t.Warn < 1))
+                failures.Add($"Monitor:{what}: p-values need 0 < Alert ≤ Warn < 1 (Warn={t.Warn}, Alert={t.Alert})");
+        }
+
+        Above(nameof(options.Psi), options.Psi);
+        Below(nameof(options.KsPValue), options.KsPValue);
+        Above(nameof(options.PredictionPsi), options.PredictionPsi);
+        Below(nameof(options.PredictionKsPValue), options.PredictionKsPValue);
+        Above(nameof(options.PerformanceDrop), options.PerformanceDrop);
+        foreach (var (feature, f) in options.Features)
+        {
+            if (f.Psi is { } psi)
+                Above($"Features:{feature}:Psi", psi);
+            if (f.KsPValue is { } ks)
+                Below($"Features:{feature}:KsPValue", ks);
+        }
+
+        if (options.MinFeatureWindow > options.FeatureWindow)
+            failures.Add($"Monitor:MinFeatureWindow ({options.MinFeatureWindow}) exceeds Monitor:FeatureWindow ({options.FeatureWindow})");
+        if (options.MinPredictionWindow > options.PredictionWindow)
+            failures.Add($"Monitor:MinPredictionWindow ({options.MinPredictionWindow}) exceeds Monitor:PredictionWindow ({options.PredictionWindow})");
+        if (options.MinOutcomes > options.OutcomeWindow)
+            failures.Add($"Monitor:MinOutcomes ({options.MinOutcomes}) exceeds Monitor:OutcomeWindow ({options.OutcomeWindow})");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
