@@ -232,16 +232,18 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         var decoded = rows.Select(r => MemoryMarshal.Cast<byte, float>(r.Value).ToArray()).Where(r => r.Length == spec.Count).ToList();
         foreach (var baseline in model.Manifest.FeatureBaseline)
         {
-            var column = spec.Names.ToList().IndexOf(baseline.Name);
-            if (column < 0 || baseline.Sample.Length < 2)
+            var column = IndexOf(spec.Names, baseline.Name);
+            if (column < 0 || !model.FeatureSamples.TryGetValue(baseline.Name, out var sample))
                 continue;
             var live = decoded.Select(r => (double)r[column]).Where(double.IsFinite).ToArray();
             if (live.Length < O.MinFeatureWindow)
                 continue;
-            var psi = DriftStatistics.Psi(baseline.QuantileEdges, live, baseline.Sample);
-            yield return DriftReading.Growing(DriftType.Data, "psi", baseline.Name, psi, O.PsiOf(baseline.Name), window);
-            var ks = DriftStatistics.KolmogorovSmirnov(live, baseline.Sample.Select(v => (double)v).ToArray());
-            yield return DriftReading.PValue(DriftType.Data, "ks_pvalue", baseline.Name, ks.PValue, O.KsPValueOf(baseline.Name), window);
+            var ksThresholds = O.KsPValueOf(baseline.Name);
+            var ks = DriftStatistics.KolmogorovSmirnov(live, sample.Values, sample.Effective);
+            var psi = DriftReading.Growing(DriftType.Data, "psi", baseline.Name, DriftStatistics.Psi(baseline.QuantileEdges, live, baseline.Sample),
+                O.PsiOf(baseline.Name), window);
+            yield return O.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, ksThresholds.Warn) : psi;
+            yield return DriftReading.PValue(DriftType.Data, "ks_pvalue", baseline.Name, ks.PValue, ksThresholds, window);
         }
     }
 
@@ -253,13 +255,18 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         var shares = new double[SignalClasses.Count];
         foreach (var p in decoded)
             shares[(int)p.Signal] += 1.0 / decoded.Count;
-        yield return DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.Psi(baseline.ClassShares, shares), O.PredictionPsi, window);
+        var signalPsi = DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.PsiOfShares(baseline.ClassShares, shares), O.PredictionPsi,
+            window);
+        yield return O.PsiNeedsSignificance
+            ? signalPsi.GatedBy(DriftStatistics.ChiSquarePValue(decoded.Select(p => (int)p.Signal).ToList(), baseline.ClassShares), O.PredictionKsPValue.Warn)
+            : signalPsi;
         if (baseline.ConfidenceSample.Length < 2)
             yield break;
         var confidence = decoded.Select(p => p.Confidence).ToArray();
-        yield return DriftReading.Growing(DriftType.Prediction, "confidence_psi", null,
+        var ks = DriftStatistics.KolmogorovSmirnov(confidence, model.ConfidenceSample.Values, model.ConfidenceSample.Effective);
+        var psi = DriftReading.Growing(DriftType.Prediction, "confidence_psi", null,
             DriftStatistics.Psi(baseline.ConfidenceQuantiles, confidence, baseline.ConfidenceSample), O.PredictionPsi, window);
-        var ks = DriftStatistics.KolmogorovSmirnov(confidence, baseline.ConfidenceSample.Select(v => (double)v).ToArray());
+        yield return O.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, O.PredictionKsPValue.Warn) : psi;
         yield return DriftReading.PValue(DriftType.Prediction, "confidence_ks_pvalue", null, ks.PValue, O.PredictionKsPValue, window);
     }
 
@@ -338,6 +345,17 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     }
 
     internal static (Signal Signal, double Confidence) DecodePrediction(byte[] bytes) => ((Signal)bytes[0], BitConverter.ToDouble(bytes, 1));
+
+    static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i] == name)
+                return i;
+        }
+
+        return -1;
+    }
 
     static DateTimeOffset FromUnix(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
     static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

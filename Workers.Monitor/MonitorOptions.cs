@@ -54,7 +54,14 @@ public sealed class MonitorOptions
 
     /// <summary>KS p-value of every feature (lower is worse), unless <see cref="Features"/> says otherwise.</summary>
     [Required]
-    public Thresholds KsPValue { get; set; } = new(0.01, 0.001);
+    public Thresholds KsPValue { get; set; } = new(1e-3, 1e-5);
+
+    /// <summary>
+    /// A PSI level counts only while the same values' KS test (corrected for autocorrelation) is significant at its warn
+    /// level. PSI is an effect size: on smooth features (RSI, ATR, 20-candle volatility) a 500-candle window holds few
+    /// independent values and PSI alone passes 0.25 on stationary data (README, "Monitor"). False uses PSI alone.
+    /// </summary>
+    public bool PsiNeedsSignificance { get; set; } = true;
 
     /// <summary>Per-feature thresholds by feature name, e.g. <c>Monitor:Features:volatility_20:Psi:Alert</c>.</summary>
     public Dictionary<string, FeatureThresholds> Features { get; set; } = [];
@@ -64,7 +71,7 @@ public sealed class MonitorOptions
     public Thresholds PredictionPsi { get; set; } = new(0.1, 0.25);
 
     [Required]
-    public Thresholds PredictionKsPValue { get; set; } = new(0.01, 0.001);
+    public Thresholds PredictionKsPValue { get; set; } = new(1e-3, 1e-5);
 
     /// <summary>How far realised macro-F1 / accuracy may fall below the model's test figure (absolute).</summary>
     [Required]
