@@ -36,14 +36,19 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
     readonly ConcurrentDictionary<(string Name, int Version), DateTimeOffset> _failures = new();
     static readonly TimeSpan RetryFailedAfter = TimeSpan.FromMinutes(1);
 
-    /// <summary>The champion of <paramref name="series"/>, null when there is none or its artifact cannot be read (logged).</summary>
-    public async Task<MonitoredModel?> CurrentAsync(SeriesKey series, CancellationToken cancellationToken)
+    public const string NoModel = "no_model", BaselineUnavailable = "baseline_unavailable";
+
+    /// <summary>
+    /// The champion of <paramref name="series"/>; null with <paramref name="problem"/> <c>no_model</c> when there is none,
+    /// or <c>baseline_unavailable</c> when its artifact cannot be read or is refused (logged, retried after a minute).
+    /// </summary>
+    public async Task<(MonitoredModel? Model, string? Problem)> CurrentAsync(SeriesKey series, CancellationToken cancellationToken)
     {
         var name = ModelNames.For(series);
         if (await registry.GetChampionAsync(name, cancellationToken) is not { } champion)
-            return null;
+            return (null, NoModel);
         if (_failures.TryGetValue((name, champion.Version), out var failedAt) && DateTimeOffset.UtcNow - failedAt < RetryFailedAfter)
-            return null;
+            return (null, BaselineUnavailable);
 
         var key = (name, champion.Version, champion.Artifact.Sha256);
         var lazy = _manifests.GetOrAdd(key, k => new Lazy<Task<ArtifactManifest>>(() => LoadAsync(champion.Artifact.Uri, k.Sha256)));
@@ -52,7 +57,7 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
             var manifest = await lazy.Value.WaitAsync(cancellationToken);
             foreach (var stale in _manifests.Keys.Where(k => k.Name == name && k.Version != champion.Version))
                 _manifests.TryRemove(stale, out _);
-            return new MonitoredModel(name, champion.Version, manifest, champion.Metrics);
+            return (new MonitoredModel(name, champion.Version, manifest, champion.Metrics), null);
         }
         catch (Exception e) when (e is ArtifactIntegrityException or IOException or HttpRequestException or InvalidOperationException
                                        or MlflowException or ArgumentException or System.Text.Json.JsonException)
@@ -60,7 +65,7 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
             _manifests.TryRemove(key, out _);
             _failures[(name, champion.Version)] = DateTimeOffset.UtcNow;
             LogBaselineUnavailable(name, champion.Version, champion.Artifact.Uri, e.Message);
-            return null;
+            return (null, BaselineUnavailable);
         }
     }
 

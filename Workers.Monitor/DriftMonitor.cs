@@ -63,11 +63,11 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         using var activity = MonitorTelemetry.Source.StartActivity("monitor check");
         activity?.SetTag("neuraltrade.series", series.ToString());
 
-        var model = await champions.CurrentAsync(series, cancellationToken);
+        var (model, problem) = await champions.CurrentAsync(series, cancellationToken);
         await UpdateWindowsAsync(series, ingested, model, cancellationToken);
         CheckReport report;
         if (model is null)
-            report = CheckReport.Skipped("no_model");
+            report = CheckReport.Skipped(problem ?? ChampionBaselines.NoModel);
         else
         {
             await using var held = await LockAsync(series, cancellationToken);
@@ -164,7 +164,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             var decision = DriftTracker.Step(state, reading, now, O.Hysteresis, O.Cooldown);
             if (decision.State != state)
                 changed[reading.Key] = decision.State.Serialize();
-            severe |= decision.State.Level >= retrainLevel;
+            // Retraining follows an announced episode at that level, never a level the cooldown kept quiet.
+            severe |= decision.State.Level >= retrainLevel && decision.State.Announced >= retrainLevel;
             Record(series, model, reading, decision.State.Level);
             if (decision.Publish is { } severity)
                 events.Add(DriftEvent(series, model, reading, severity, decision.Recovered, now, ingested.CorrelationId));
