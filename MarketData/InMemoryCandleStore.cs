@@ -6,7 +6,8 @@ namespace NeuralTrade.Events.MarketData;
 public sealed class InMemoryCandleStore : ICandleStore
 {
     readonly Lock _gate = new();
-    readonly Dictionary<SeriesKey, SortedDictionary<long, string>> _series = [];
+    // Encoded values (compared on append, as the Redis store does) with the candle decoded once from them.
+    readonly Dictionary<SeriesKey, SortedDictionary<long, (string Values, Candle Candle)>> _series = [];
     readonly Dictionary<string, AppendStatus[]> _receipts = new(StringComparer.Ordinal);
 
     public Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
@@ -29,12 +30,12 @@ public sealed class InMemoryCandleStore : ICandleStore
                 var values = CandleValues.Encode(candles[i]);
                 if (!stored.TryGetValue(key, out var existing))
                 {
-                    stored[key] = values;
+                    stored[key] = (values, CandleValues.Decode(series, key, values));
                     result[i] = AppendStatus.Added;
                 }
                 else
                 {
-                    result[i] = existing == values ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                    result[i] = existing.Values == values ? AppendStatus.Duplicate : AppendStatus.Conflict;
                 }
             }
 
@@ -50,7 +51,7 @@ public sealed class InMemoryCandleStore : ICandleStore
         {
             var key = CandleValues.Key(openTime);
             return Task.FromResult(_series.TryGetValue(series, out var s) && s.TryGetValue(key, out var v)
-                ? CandleValues.Decode(series, key, v)
+                ? v.Candle
                 : null);
         }
     }
@@ -63,7 +64,7 @@ public sealed class InMemoryCandleStore : ICandleStore
         lock (_gate)
         {
             IReadOnlyList<Candle> result = _series.TryGetValue(series, out var s)
-                ? s.Where(kv => kv.Key >= lo && kv.Key <= hi).Select(kv => CandleValues.Decode(series, kv.Key, kv.Value)).ToList()
+                ? s.SkipWhile(kv => kv.Key < lo).TakeWhile(kv => kv.Key <= hi).Select(kv => kv.Value.Candle).ToList()
                 : [];
             return Task.FromResult(result);
         }
@@ -75,7 +76,7 @@ public sealed class InMemoryCandleStore : ICandleStore
         lock (_gate)
         {
             IReadOnlyList<Candle> result = _series.TryGetValue(series, out var s)
-                ? s.Skip(Math.Max(0, s.Count - count)).Select(kv => CandleValues.Decode(series, kv.Key, kv.Value)).ToList()
+                ? s.Skip(Math.Max(0, s.Count - count)).Select(kv => kv.Value.Candle).ToList()
                 : [];
             return Task.FromResult(result);
         }

@@ -10,6 +10,7 @@ namespace NeuralTrade.Events.Tests;
 /// trained on, 500 more of the same market, then 1,000 candles in which the market has (or has not) changed, one
 /// <c>data.ingested</c> per candle. Delays are counted in candles from the shift; they are printed for the README.
 /// </summary>
+[Parallelizable(ParallelScope.Children)]
 public sealed class MonitorDriftTests
 {
     const int Train = 3000, Warm = 500, Live = 1500;
