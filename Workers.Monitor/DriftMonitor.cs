@@ -31,6 +31,9 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     public const string RetrainAction = "training.requested";
     public const string RecoveredAction = "recovered";
 
+    /// <summary>Field of a model's state hash holding the candle time of its last check.</summary>
+    public const string CheckedField = "checkedAt";
+
     MonitorOptions O => options.Value;
 
     /// <summary>Records a streamed prediction in its model version's window. Answers to requests are not counted (see README).</summary>
@@ -187,6 +190,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
                     Exchange = series.Exchange,
                     Symbol = series.Symbol,
                     Interval = series.Interval,
+                    From = O.RetrainLookback is { } lookback ? now - lookback : null,
+                    Hyperparameters = RecipeOf(model),
                     Reason = RetrainReason,
                 };
                 for (var i = 0; i < events.Count; i++)
@@ -221,8 +226,9 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             LogRetrain(series.ToString(), retrain.RequestId, model.Name, model.Version);
         }
 
-        if (changed.Count > 0)
-            await store.WriteStateAsync(stateKey, changed, cancellationToken);
+        // When this model was last checked, and on how many windows' worth: an operator (and a test) can see it is watched.
+        changed[CheckedField] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await store.WriteStateAsync(stateKey, changed, cancellationToken);
         return new CheckReport("checked", readings, events, retrain);
     }
 
@@ -281,6 +287,21 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             yield return DriftReading.Performance(DriftType.Concept, "macro_f1", macroF1, testF1, O.PerformanceDrop, window);
         if (model.Metrics.TryGetValue("accuracy", out var testAccuracy))
             yield return DriftReading.Performance(DriftType.Concept, "accuracy", accuracy, testAccuracy, O.PerformanceDrop, window);
+    }
+
+    /// <summary>The champion's own hyperparameters: a retrain repeats its recipe on newer data.</summary>
+    static Dictionary<string, System.Text.Json.JsonElement>? RecipeOf(MonitoredModel model)
+    {
+        var recipe = new Dictionary<string, System.Text.Json.JsonElement>();
+        foreach (var (name, text) in model.Manifest.Hyperparameters)
+        {
+            if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var whole))
+                recipe[name] = System.Text.Json.JsonSerializer.SerializeToElement(whole);
+            else if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                recipe[name] = System.Text.Json.JsonSerializer.SerializeToElement(number);
+        }
+
+        return recipe.Count > 0 ? recipe : null;
     }
 
     static DriftDetected DriftEvent(SeriesKey series, MonitoredModel model, DriftReading r, DriftSeverity severity, bool recovered, DateTimeOffset now,

@@ -19,9 +19,15 @@ public sealed class MonitorDataIngestedConsumer(DriftMonitor monitor) : IConsume
         }, context.CancellationToken);
 }
 
-/// <summary><c>prediction.completed</c> on <c>monitor</c>: record streamed predictions for prediction and concept drift.</summary>
+/// <summary>
+/// <c>prediction.completed</c> on <c>monitor-predictions</c>: record streamed predictions for prediction and concept
+/// drift. Its own queue, as every message type here: a raw JSON body names no type, so on a shared queue each consumer
+/// would try to read every body.
+/// </summary>
 public sealed class MonitorPredictionCompletedConsumer(DriftMonitor monitor) : IConsumer<PredictionCompleted>
 {
+    public const string QueueName = "monitor-predictions";
+
     public Task Consume(ConsumeContext<PredictionCompleted> context) => monitor.RecordPredictionAsync(context.Message, context.CancellationToken);
 }
 
@@ -29,4 +35,5 @@ public sealed class MonitorDataIngestedConsumerDefinition(IOptions<MessagingOpti
     : QueueConsumerDefinition<MonitorDataIngestedConsumer>(messaging.Value, MonitorDataIngestedConsumer.QueueName, monitor.Value.ConcurrentMessages);
 
 public sealed class MonitorPredictionCompletedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<MonitorOptions> monitor)
-    : QueueConsumerDefinition<MonitorPredictionCompletedConsumer>(messaging.Value, MonitorDataIngestedConsumer.QueueName, monitor.Value.ConcurrentMessages);
+    : QueueConsumerDefinition<MonitorPredictionCompletedConsumer>(messaging.Value, MonitorPredictionCompletedConsumer.QueueName,
+        monitor.Value.ConcurrentMessages);

@@ -95,6 +95,12 @@ public sealed class MonitorOptions
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan RetrainCooldown { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// How far back a drift retrain reaches (candle time), e.g. <c>3.00:00:00</c>; unset trains on all stored candles.
+    /// The request carries the champion's hyperparameters either way.
+    /// </summary>
+    public TimeSpan? RetrainLookback { get; set; }
+
     /// <summary>Set false to report drift without asking for retraining.</summary>
     public bool Retrain { get; set; } = true;
 

@@ -8,7 +8,7 @@ namespace NeuralTrade.Events.Workers.Monitor;
 
 public static class MonitorWorker
 {
-    /// <summary>Registers the monitor: options (validated at start), its state store, the champion baselines and its consumers on <c>monitor</c>.</summary>
+    /// <summary>Registers the monitor: options (validated at start), its state store, the champion baselines and its consumers on <c>monitor</c> and <c>monitor-predictions</c>.</summary>
     public static IHostApplicationBuilder AddMonitorWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

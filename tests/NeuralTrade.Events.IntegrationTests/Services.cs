@@ -105,6 +105,32 @@ public sealed class Management(HttpClient http, string howToStart) : IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>Waits until the queue holds no ready and no unacknowledged message (the management figures lag a few seconds).</summary>
+    public async Task WaitForQueueEmptyAsync(string vhost, string queue, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var quietSince = (DateTimeOffset?)null;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var q = await GetQueueAsync(vhost, queue);
+            var busy = (q.TryGetProperty("messages", out var m) ? m.GetInt32() : 1) + (q.TryGetProperty("messages_unacknowledged", out var u) ? u.GetInt32() : 1);
+            if (busy == 0)
+            {
+                quietSince ??= DateTimeOffset.UtcNow;
+                if (DateTimeOffset.UtcNow - quietSince > TimeSpan.FromSeconds(2))
+                    return;
+            }
+            else
+            {
+                quietSince = null;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"queue {queue} in {vhost} still had messages after {timeout.TotalSeconds:F0} s");
+    }
+
     /// <summary>Closes every client connection to <paramref name="vhost"/> from the broker's side, as a network cut would.</summary>
     public async Task<int> CloseConnectionsAsync(string vhost, string? exceptClientName = null)
     {

@@ -34,7 +34,7 @@ public static class DriftChampions
             HiddenSize = 8,
             NumLayers = 1,
             Dropout = 0,
-            Hyperparameters = new Dictionary<string, string>(),
+            Hyperparameters = TrainedModels.Tiny.ToDictionary(),
             Metrics = metrics ?? new Dictionary<string, double> { ["macro_f1"] = 0.5, ["accuracy"] = 0.55 },
             ConfusionMatrix = [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
             FeatureBaseline = features,

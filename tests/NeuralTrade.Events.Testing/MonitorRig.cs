@@ -3,16 +3,15 @@ using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Monitor;
 
-namespace NeuralTrade.Events.Tests;
+namespace NeuralTrade.Events.Testing;
 
 /// <summary>
 /// The monitor's own classes wired to in-memory stores (or to the stores a test gives), with the published events
-/// collected: fast enough to drive thousands of checks in the drift studies. The bus path is covered by
-/// <see cref="MonitorWorkerTests"/> and the broker tests.
+/// collected: fast enough to drive thousands of checks in the drift tests. The bus path is covered by the monitor
+/// worker tests on the harness and on the broker.
 /// </summary>
 public sealed class MonitorRig
 {

@@ -1,0 +1,123 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Tracking;
+using NeuralTrade.Events.Workers.Monitor;
+
+namespace NeuralTrade.Events.Tests;
+
+/// <summary>The Monitor worker as a host on the in-memory harness: its consumers, its queue, its options.</summary>
+[NonParallelizable]
+public sealed class MonitorWorkerTests
+{
+    IHost? _host;
+    string _directory = "";
+
+    [SetUp]
+    public void Prepare() => _directory = Path.Combine(Path.GetTempPath(), "nt-monitor-host-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [TearDown]
+    public async Task Stop()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+            _host = null;
+        }
+
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    IHost Build(Dictionary<string, string?>? settings = null, InMemoryModelRegistryStore? registry = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tracking:LocalDirectory"] = _directory,
+            ["Messaging:RetryIntervalsMs"] = "10",
+        });
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
+        if (registry is not null)
+            builder.Services.AddSingleton<IModelRegistryStore>(registry);
+        builder.AddServiceDefaults("monitor-tests");
+        builder.AddMonitorWorker();
+        builder.AddNeuralTradeBus(useTestHarness: true);
+        return _host = builder.Build();
+    }
+
+    [Test]
+    public async Task Data_and_streamed_predictions_on_the_monitor_queue_end_in_drift_detected_and_training_requested()
+    {
+        var registry = new InMemoryModelRegistryStore();
+        var market = DriftMarket.Generate(3_000 + 900, seed: 1, MarketShift.Variance, shiftAt: 3_300);
+        await DriftChampions.PromoteAsync(registry, _directory, DriftMarket.Series, 1,
+            DriftChampions.Manifest(ModelNames.For(DriftMarket.Series), DriftMarket.BaselineOf(market, 3_000)));
+        var host = Build(registry: registry);
+        var harness = host.Services.GetTestHarness();
+        harness.TestTimeout = TimeSpan.FromSeconds(60);
+        harness.TestInactivityTimeout = TimeSpan.FromSeconds(20);
+        var store = host.Services.GetRequiredService<ICandleStore>();
+        await host.StartAsync();
+
+        await store.AppendAsync(DriftMarket.Series, market.Take(3_000).ToList(), null);
+        await harness.Bus.Publish(MonitorRig.Ingested(market.Take(3_000).ToList()));
+        // 30 candles per data.ingested, in order, as a feed would send them.
+        foreach (var chunk in market.Skip(3_000).Chunk(30))
+        {
+            await store.AppendAsync(DriftMarket.Series, chunk, null);
+            var ingested = MonitorRig.Ingested(chunk);
+            await harness.Bus.Publish(ingested);
+            Assert.That(await harness.Consumed.Any<DataIngested>(x => x.Context.Message.EventId == ingested.EventId), Is.True);
+            await harness.Bus.Publish(MonitorRig.Streamed(chunk[^1], Signal.Hold, 0.5, ModelNames.For(DriftMarket.Series), 1));
+        }
+
+        var retrain = await harness.PublishedSingle<TrainingRequested>(r => r.Reason == "drift");
+        var alerts = harness.PublishedNow<DriftDetected>(d => d.Severity == DriftSeverity.High && d.Action == DriftMonitor.RetrainAction);
+        Assert.That(alerts, Is.Not.Empty, harness.Describe());
+        Assert.That(alerts.Select(a => a.CorrelationId).Distinct().Count(), Is.EqualTo(1), "the alerts of one check, which asked for the retrain");
+        var alert = alerts[0];
+        Assert.That(alert.DriftType, Is.EqualTo(DriftType.Data));
+        Assert.That((alert.Exchange, alert.Symbol, alert.Interval), Is.EqualTo(("sim", "DRIFT/USD", "1m")));
+        Assert.That(alert.Model, Is.EqualTo(new ModelRef(ModelNames.For(DriftMarket.Series), 1)));
+        Assert.That(alert.Value, Is.GreaterThanOrEqualTo(alert.Threshold).Or.LessThan(alert.Threshold), "a number");
+        Assert.That(alert.Window.To - alert.Window.From, Is.EqualTo(TimeSpan.FromMinutes(499)), "the 500-candle window");
+        Assert.That((retrain.Exchange, retrain.Symbol, retrain.Interval), Is.EqualTo(("sim", "DRIFT/USD", "1m")));
+        Assert.That(retrain.Hyperparameters!["windowSize"].GetInt32(), Is.EqualTo(TrainedModels.Tiny.WindowSize), "the champion's recipe");
+        Assert.That(retrain.CorrelationId, Is.EqualTo(alert.CorrelationId), "both caused by the same data.ingested");
+        Assert.That(await harness.Consumed.Any<PredictionCompleted>(), Is.True, "prediction.completed reaches the monitor");
+        Assert.That(await harness.Published.Any<Fault<DataIngested>>(), Is.False);
+    }
+
+    [Test]
+    public void Thresholds_in_the_wrong_order_stop_the_worker_with_a_message_naming_them()
+    {
+        var host = Build(new Dictionary<string, string?>
+        {
+            ["Monitor:Psi:Warn"] = "0.3", ["Monitor:Psi:Alert"] = "0.2",
+            ["Monitor:Features:rsi_14:KsPValue:Warn"] = "0.001", ["Monitor:Features:rsi_14:KsPValue:Alert"] = "0.01",
+        });
+        var error = Assert.Throws<OptionsValidationException>(() => _ = host.Services.GetRequiredService<IOptions<MonitorOptions>>().Value);
+        Assert.That(error!.Message, Does.Contain("Monitor:Psi").And.Contain("Monitor:Features:rsi_14:KsPValue"));
+    }
+
+    [Test]
+    public void Per_feature_thresholds_bind_from_configuration()
+    {
+        var host = Build(new Dictionary<string, string?> { ["Monitor:Features:volatility_20:Psi:Warn"] = "0.2", ["Monitor:Features:volatility_20:Psi:Alert"] = "0.5" });
+        var options = host.Services.GetRequiredService<IOptions<MonitorOptions>>().Value;
+        Assert.That((options.PsiOf("volatility_20").Warn, options.PsiOf("volatility_20").Alert), Is.EqualTo((0.2, 0.5)));
+        Assert.That(options.PsiOf("rsi_14").Alert, Is.EqualTo(0.25), "others keep Evidently's default");
+        Assert.That(options.KsPValueOf("volatility_20").Warn, Is.EqualTo(1e-3));
+    }
+}
