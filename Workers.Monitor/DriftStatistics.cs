@@ -201,8 +201,8 @@ public static class DriftStatistics
     /// <summary>
     /// n / (1 + 2 Σₖ ρₖ), summing the sample autocorrelations ρ₁, ρ₂, … until the first non-positive one (at most n/4
     /// lags; Geyer's initial positive sequence, simplified). Never more than n, never less than 2. The ACF is computed
-    /// lag by lag because the sum usually stops after a few lags: that is 30× cheaper here than MathNet's FFT
-    /// <c>Correlation.Auto</c> over all lags, which the tests use as the reference for the same values.
+    /// lag by lag because the sum usually stops after a few lags: 0.025 ms against 0.71 ms for MathNet's FFT
+    /// <c>Correlation.Auto</c> over all lags on 500 values of volatility_20 (DriftCostStudy); the tests check the two agree.
     /// </summary>
     public static double EffectiveSampleSize(ReadOnlySpan<double> values)
     {

@@ -5,7 +5,10 @@ using NeuralTrade.Events.Workers.Monitor;
 
 namespace NeuralTrade.Events.Tests;
 
-/// <summary>Exploration of the statistics on the synthetic market (not part of the suite): prints per-feature extremes.</summary>
+/// <summary>
+/// Exploration of the statistics on the synthetic market (not part of the suite): prints per-feature extremes and
+/// first alerts. <c>STUDY_WINDOW=300</c> tries another feature window. The README's PSI figures come from here.
+/// </summary>
 [Explicit("a study, not a test")]
 public sealed class DriftStudy
 {
@@ -68,6 +71,9 @@ public sealed class DriftCostStudy
         Time("features 545", () => NeuralTrade.Events.Modeling.FeatureCalculator.Compute(candles));
         Time("psi", () => DriftStatistics.Psi(baseline[0].QuantileEdges, live, baseline[0].Sample));
         Time("ks distance", () => DriftStatistics.Distance(live, sample));
-        Time("ess", () => DriftStatistics.EffectiveSampleSize(live));
+        var smooth = NeuralTrade.Events.Modeling.FeatureCalculator.Compute(candles);
+        var volatility = Enumerable.Range(smooth.FirstValid, 500).Select(r => (double)smooth[r, 9]).ToArray();
+        Time("ess direct", () => DriftStatistics.EffectiveSampleSize(volatility));
+        Time("ess MathNet FFT", () => MathNet.Numerics.Statistics.Correlation.Auto(volatility, volatility.Length / 4, 1));
     }
 }
