@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Testing;
@@ -144,6 +146,33 @@ public sealed class MonitorDriftTests
         Assert.That(Ids(single), Is.Not.Empty);
         Assert.That(Ids(twice), Is.EqualTo(Ids(single)), "each data.ingested delivered twice: no event twice");
         Assert.That(Ids(alternating), Is.EqualTo(Ids(single)), "two instances sharing the state agree with one");
+    }
+
+    [Test]
+    public async Task Every_statistic_is_exported_per_series_and_feature()
+    {
+        var seen = new ConcurrentDictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == MonitorTelemetry.Name && i.Name == "neuraltrade.monitor.drift.statistic")
+                l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(x => x.Key, x => x.Value?.ToString());
+            if (t["series"] == "sim:DRIFT/USD:1m")
+                seen[$"{t["drift_type"]}:{t["metric"]}:{t["feature"]}"] = value;
+        });
+        listener.Start();
+
+        await RunAsync(MarketShift.None, 12, live: Warm + 10);
+
+        foreach (var feature in FeatureSpec.OhlcvV1.Names)
+        {
+            Assert.That(seen.ContainsKey($"data:psi:{feature}"), Is.True, $"psi of {feature}");
+            Assert.That(seen[$"data:ks_pvalue:{feature}"], Is.InRange(0.0, 1.0), $"KS p-value of {feature}");
+        }
     }
 
     [Test]
