@@ -62,6 +62,11 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         ArgumentNullException.ThrowIfNull(ingested);
         ArgumentNullException.ThrowIfNull(publish);
         var started = Stopwatch.GetTimestamp();
+        // Ingest only announces valid series; anything else is refused at once (dead-lettered with the reason, no retry).
+        if (!Intervals.TryGetLength(ingested.Interval, out _))
+            throw new InvalidMessageException($"data.ingested names interval '{ingested.Interval}', which is not one of {string.Join(", ", Intervals.Names)}");
+        if (ingested.LastOpenTime < ingested.FirstOpenTime)
+            throw new InvalidMessageException($"data.ingested has lastOpenTime {ingested.LastOpenTime:O} before firstOpenTime {ingested.FirstOpenTime:O}");
         var series = new SeriesKey(ingested.Exchange, ingested.Symbol, ingested.Interval);
         using var activity = MonitorTelemetry.Source.StartActivity("monitor check");
         activity?.SetTag("neuraltrade.series", series.ToString());
@@ -257,6 +262,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     IEnumerable<DriftReading> PredictionDrift(MonitoredModel model, IReadOnlyList<WindowEntry> predictions)
     {
         var baseline = model.Manifest.PredictionBaseline;
+        if (baseline.ClassShares.Length != SignalClasses.Count)
+            yield break;
         var window = new TimeWindow(FromUnix(predictions[0].Time), FromUnix(predictions[^1].Time));
         var decoded = predictions.Select(p => DecodePrediction(p.Value)).ToList();
         var shares = new double[SignalClasses.Count];

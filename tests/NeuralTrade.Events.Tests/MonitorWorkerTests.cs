@@ -100,6 +100,22 @@ public sealed class MonitorWorkerTests
     }
 
     [Test]
+    public async Task A_data_ingested_with_an_unknown_interval_is_refused_with_the_reason_and_not_retried()
+    {
+        var host = Build();
+        var harness = host.Services.GetTestHarness();
+        harness.TestInactivityTimeout = TimeSpan.FromSeconds(2);
+        await host.StartAsync();
+        var candle = DriftMarket.Generate(1, 1)[0] with { Interval = "7x" };
+        var bad = MonitorRig.Ingested([candle]);
+        await harness.Bus.Publish(bad);
+
+        var fault = await harness.PublishedSingle<Fault<DataIngested>>(f => f.Message.EventId == bad.EventId);
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain("interval '7x'"));
+        Assert.That(harness.Consumed.Select<DataIngested>(x => x.Context.Message.EventId == bad.EventId).Count(), Is.EqualTo(1), "no retry");
+    }
+
+    [Test]
     public void Thresholds_in_the_wrong_order_stop_the_worker_with_a_message_naming_them()
     {
         var host = Build(new Dictionary<string, string?>
