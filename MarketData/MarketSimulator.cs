@@ -13,14 +13,49 @@ public sealed record SimulatedMarket
     public int Seed { get; init; } = 7;
     /// <summary>Per-candle volatility of log returns in the calm regime.</summary>
     public double Volatility { get; init; } = 0.0015;
-    /// <summary>Mean number of candles a regime lasts.</summary>
+    /// <summary>Mean number of candles a regime lasts; <see cref="double.PositiveInfinity"/> keeps the calm regime throughout.</summary>
     public double MeanRegimeLength { get; init; } = 240;
+
+    /// <summary>
+    /// Chance per candle of a planted, learnable event: a volume spike with a clear body, after which the next
+    /// <see cref="SignalHorizon"/> candles drift in the body's direction (by <see cref="SignalDrift"/> each). 0 (the default) plants none.
+    /// </summary>
+    public double SignalProbability { get; init; }
+
+    public int SignalHorizon { get; init; } = 5;
+
+    /// <summary>Log-return drift per candle after a planted event, and the size of the event's own body.</summary>
+    public double SignalDrift { get; init; } = 0.0025;
+
+    /// <summary>From this candle on (0-based) the market changes for good: a structural break such as a new volatility regime.</summary>
+    public int? ShiftAt { get; init; }
+
+    /// <summary>Factor on volatility from <see cref="ShiftAt"/> on (planted moves grow with it).</summary>
+    public double ShiftVolatility { get; init; } = 1;
+
+    /// <summary>Factor on traded volume from <see cref="ShiftAt"/> on.</summary>
+    public double ShiftVolume { get; init; } = 1;
+
+    /// <summary>From <see cref="ShiftAt"/> on, a planted event is followed by a move against its body (momentum turns into reversal).</summary>
+    public bool ShiftReversesSignal { get; init; }
+
+    /// <summary>
+    /// The built-in demo market: a learnable pattern (momentum after volume spikes) in a calm market, then a break at
+    /// <paramref name="shiftAt"/> to twice the volatility, 1.6× the volume and a pattern that reverses: a model of the old
+    /// market is wrong in the new one, and a model of the new one can be learned.
+    /// </summary>
+    public static SimulatedMarket Demo(int shiftAt) => new()
+    {
+        Volatility = 0.001, MeanRegimeLength = double.PositiveInfinity, SignalProbability = 0.12,
+        SignalDrift = 0.004, ShiftAt = shiftAt, ShiftVolatility = 2, ShiftVolume = 1.6, ShiftReversesSignal = true,
+    };
 }
 
 /// <summary>
 /// A seeded market: log returns switch between calm, trending and volatile regimes; high and low come from
 /// a path of sub-steps inside each candle, so every candle is consistent (low ≤ open, close ≤ high);
-/// volume rises with the size of the move. The same settings always give the same candles.
+/// volume rises with the size of the move. Optionally a learnable pattern is planted (<see cref="SimulatedMarket.SignalProbability"/>)
+/// and the market breaks at a given candle (<see cref="SimulatedMarket.ShiftAt"/>). The same settings always give the same candles.
 /// </summary>
 public sealed class MarketSimulator(SimulatedMarket market)
 {
@@ -40,24 +75,49 @@ public sealed class MarketSimulator(SimulatedMarket market)
         var length = Intervals.LengthOf(market.Interval);
         var price = (double)market.StartPrice;
         var regime = Regimes[0];
+        var planted = 0.0;
+        var plantedLeft = 0;
         for (var i = 0; i < count; i++)
         {
             if (random.NextDouble() < 1 / market.MeanRegimeLength)
                 regime = Regimes[random.Next(Regimes.Length)];
 
+            var shifted = i >= market.ShiftAt;
+            var volatility = market.Volatility * (shifted ? market.ShiftVolatility : 1);
+            // A planted event: this candle's body and the next SignalHorizon candles' drift share one direction.
+            var drift = regime.Drift;
+            var spike = false;
+            if (market.SignalProbability > 0)
+            {
+                if (plantedLeft > 0)
+                {
+                    drift += planted;
+                    plantedLeft--;
+                }
+                else if (random.NextDouble() < market.SignalProbability)
+                {
+                    // Moves scale with the market: after a break to higher volatility the pattern is as large relative to the noise.
+                    var body = (random.Next(2) == 0 ? -1 : 1) * market.SignalDrift * (shifted ? market.ShiftVolatility : 1);
+                    planted = shifted && market.ShiftReversesSignal ? -body : body;
+                    plantedLeft = market.SignalHorizon;
+                    drift += body;
+                    spike = true;
+                }
+            }
+
             var open = price;
             double high = open, low = open, close = open;
             const int steps = 6;
-            var sigma = market.Volatility * regime.VolatilityScale / Math.Sqrt(steps);
+            var sigma = volatility * regime.VolatilityScale / Math.Sqrt(steps);
             for (var s = 0; s < steps; s++)
             {
-                close *= Math.Exp(regime.Drift / steps + sigma * Normal(random));
+                close *= Math.Exp(drift / steps + sigma * Normal(random));
                 high = Math.Max(high, close);
                 low = Math.Min(low, close);
             }
 
-            var move = Math.Abs(Math.Log(close / open)) / market.Volatility;
-            var volume = 50 * Math.Exp(0.4 * Normal(random)) * (1 + move);
+            var move = Math.Abs(Math.Log(close / open)) / volatility;
+            var volume = 50 * Math.Exp(0.4 * Normal(random)) * (1 + move) * (spike ? 6 : 1) * (shifted ? market.ShiftVolume : 1);
             yield return new Candle(market.Exchange, market.Symbol, market.Interval, market.Start + length * i,
                 Round(open), Round(high), Round(low), Round(close), Math.Round((decimal)volume, 4));
             price = close;

@@ -1,0 +1,102 @@
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Fleet;
+using NeuralTrade.Events.Workers.Monitor;
+using Spectre.Console;
+
+namespace NeuralTrade.Events.Tests;
+
+/// <summary>
+/// The README's first command, run as a user would on embedded defaults (in-memory bus and stores, local runs): the five
+/// workers in one process take the built-in market from history to a first model, stream predictions, see the break,
+/// retrain on their own and swap the champion.
+/// </summary>
+public sealed class FleetDemoTests
+{
+    string _runs = null!;
+
+    [SetUp]
+    public void SetUp() => _runs = Directory.CreateTempSubdirectory("fleet-demo-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_runs, recursive: true);
+
+    static (IAnsiConsole Console, StringWriter Output) PlainConsole()
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 160;
+        return (console, output);
+    }
+
+    Dictionary<string, string?> Embedded() => new()
+    {
+        ["Tracking:LocalDirectory"] = _runs, ["Tracking:MlflowUri"] = null, ["Messaging:RabbitMqUrl"] = null, ["Redis:Url"] = null,
+    };
+
+    [Test]
+    public async Task The_built_in_market_goes_from_history_to_a_champion_to_drift_to_a_retrained_champion()
+    {
+        var (console, output) = PlainConsole();
+        var report = await FleetDemo.RunAsync(new FleetDemo.Settings(null, null, "sim", "BTC/USDT", "1m", 10), console, Embedded(), CancellationToken.None);
+        var text = output.ToString();
+        TestContext.Out.WriteLine(text);
+
+        Assert.That(report, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(report!.Faults, Is.Zero, "nothing dead-lettered");
+            Assert.That(report.Accepted, Is.EqualTo(7_000), "every candle stored once");
+            Assert.That(report.Deployed[0].Version, Is.EqualTo(1));
+            Assert.That(report.TrainingRequests.Count(r => r.Reason == "manual"), Is.EqualTo(1));
+            // Nothing drifts before the break; after it the monitor sees it in the features and asks for retraining.
+            Assert.That(report.Drift.Where(d => d.Severity == DriftSeverity.High).Min(d => d.Window.To),
+                Is.GreaterThanOrEqualTo(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(report.ShiftAt!.Value)));
+            Assert.That(report.FirstRetrainCandle - report.ShiftAt, Is.InRange(1, 800), "drift retrain within 800 candles of the break");
+            Assert.That(report.TrainingRequests.Count(r => r.Reason == DriftMonitor.RetrainReason), Is.GreaterThanOrEqualTo(1));
+            // The loop ends in a new champion learned from the new market; every retrain was decided, none lost.
+            Assert.That(report.Deployed.Select(d => d.Version), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(report.Deployed[1].PreviousVersion, Is.EqualTo(1));
+            Assert.That(report.Deployed.Count + report.ModelsRejected.Count, Is.EqualTo(report.TrainingRequests.Count));
+            Assert.That(report.Streamed, Is.GreaterThan(250), "a prediction streamed per live message once a model serves");
+            Assert.That(report.RequestedAnswers, Is.EqualTo(1));
+            Assert.That(report.ExitCode, Is.Zero);
+            Assert.That(text, Does.Contain("deployed as v1").And.Contain("drift at candle").And.Contain("summary").And.Contain("champion at the end"));
+        });
+    }
+
+    [Test]
+    public async Task A_csv_without_a_learnable_pattern_is_replayed_with_its_bad_rows_rejected_and_the_gate_says_why_no_model_serves()
+    {
+        var (console, output) = PlainConsole();
+        var csv = new FileInfo(Path.Combine(AppContext.BaseDirectory, "samples", "btc-usdt-1m.csv"));
+        var report = await FleetDemo.RunAsync(new FleetDemo.Settings(csv, null, "binance", "BTC/USDT", "1m", 50, Epochs: 5), console, Embedded(),
+            CancellationToken.None);
+        var text = output.ToString();
+        TestContext.Out.WriteLine(text);
+
+        Assert.That(report, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That((report!.Accepted, report.Rejected), Is.EqualTo((4_997L, 4L)), "the sample's four bad candles are rejected with reasons");
+            Assert.That(report.Faults, Is.Zero);
+            Assert.That(report.Deployed.Count + report.ModelsRejected.Count, Is.EqualTo(report.TrainingRequests.Count), "every training decided");
+            Assert.That(text, Does.Contain("ohlc_inconsistent"));
+            if (report.Deployed.Count == 0)
+                Assert.That(text, Does.Contain("no champion:").And.Contain(report.ModelsRejected[0].Reason));
+        });
+    }
+
+    [Test]
+    public async Task A_missing_csv_is_reported_and_nothing_starts()
+    {
+        var (console, output) = PlainConsole();
+        var report = await FleetDemo.RunAsync(new FleetDemo.Settings(new FileInfo("/nonexistent/market.csv"), null, "binance", "BTC/USDT", "1m", 10),
+            console, Embedded(), CancellationToken.None);
+        Assert.That(report, Is.Null);
+        Assert.That(output.ToString(), Does.Contain("no such file /nonexistent/market.csv"));
+    }
+}
