@@ -59,8 +59,21 @@ internal static class FleetDemo
         return recipe.ToDictionary(kv => kv.Key, kv => JsonSerializer.SerializeToElement(kv.Value));
     }
 
-    public static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken) =>
-        (await RunAsync(settings, AnsiConsole.Console, null, cancellationToken))?.ExitCode ?? 2;
+    public static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await RunAsync(settings, AnsiConsole.Console, null, cancellationToken))?.ExitCode ?? 2;
+        }
+        catch (Exception e) when (e is OptionsValidationException or StackExchange.Redis.RedisConnectionException or MassTransitException
+                                       or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            // A setting or a service the operator named is wrong: say which, without a stack trace.
+            var cause = e.GetBaseException().Message;
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.Contains(cause, StringComparison.Ordinal) ? e.Message : $"{e.Message} ({cause})")}");
+            return 2;
+        }
+    }
 
     public static async Task<FleetReport?> RunAsync(Settings settings, IAnsiConsole console, IReadOnlyDictionary<string, string?>? configuration,
         CancellationToken cancellationToken)
