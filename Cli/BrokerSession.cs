@@ -1,0 +1,206 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using NeuralTrade.Events.Contracts;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace NeuralTrade.Events.Cli;
+
+/// <summary>One message as the broker holds it.</summary>
+internal sealed record BrokerMessage(ulong DeliveryTag, string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body, IReadOnlyBasicProperties Properties)
+{
+    public string Text => Encoding.UTF8.GetString(Body.Span);
+
+    public string? Header(string name) => Properties.Headers is { } h && h.TryGetValue(name, out var v)
+        ? v switch
+        {
+            byte[] b => Encoding.UTF8.GetString(b),
+            null => null,
+            AmqpTimestamp t => DateTimeOffset.FromUnixTimeSeconds(t.UnixTime).ToString("O"),
+            _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
+        }
+        : null;
+
+    /// <summary>The body as JSON, or null when it is not JSON (a poison message).</summary>
+    public JsonElement? Json
+    {
+        get
+        {
+            try
+            {
+                return JsonDocument.Parse(Body).RootElement;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A plain AMQP 0-9-1 connection, as any client of the public contract has: raw JSON bodies, persistent messages,
+/// publisher confirms. The tool needs nothing of MassTransit to talk to the fleet.
+/// </summary>
+internal sealed class BrokerSession : IAsyncDisposable
+{
+    readonly IConnection _connection;
+    readonly IChannel _channel;
+
+    BrokerSession(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public static async Task<BrokerSession> ConnectAsync(CliSettings settings, CancellationToken cancellationToken)
+    {
+        var address = settings.Broker;
+        var factory = new ConnectionFactory
+        {
+            HostName = address.Host, Port = address.Port, VirtualHost = address.VirtualHost, UserName = address.Username, Password = address.Password,
+            ClientProvidedName = $"neuraltrade-cli-{Environment.MachineName}", RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+            AutomaticRecoveryEnabled = false,
+        };
+        if (address.UseTls)
+            factory.Ssl = new SslOption { Enabled = true, ServerName = address.Host };
+        try
+        {
+            var connection = await factory.CreateConnectionAsync(cancellationToken);
+            var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
+                publisherConfirmationTrackingEnabled: true), cancellationToken);
+            return new BrokerSession(connection, channel);
+        }
+        catch (BrokerUnreachableException e) when (e.InnerException is AuthenticationFailureException or PossibleAuthenticationFailureException)
+        {
+            throw new CliException($"RabbitMQ at {settings.RedactedBroker} refused the login of '{address.Username}' ({e.InnerException.Message})", ExitCodes.Unreachable);
+        }
+        catch (BrokerUnreachableException e)
+        {
+            throw new CliException($"cannot reach RabbitMQ at {settings.RedactedBroker} ({e.GetBaseException().Message}); set RABBITMQ_URL", ExitCodes.Unreachable);
+        }
+    }
+
+    /// <summary>Publishes a contract event to its public exchange: raw JSON, message_id = eventId, persistent, confirmed.</summary>
+    public async Task PublishAsync<T>(string exchange, T message, CancellationToken cancellationToken) where T : IntegrationEvent
+    {
+        await DeclareExchangeAsync(exchange, cancellationToken);
+        var body = JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Options);
+        var properties = new BasicProperties
+        {
+            ContentType = "application/json", MessageId = message.EventId.ToString(), CorrelationId = message.CorrelationId.ToString(),
+            DeliveryMode = DeliveryModes.Persistent, Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+        };
+        await _channel.BasicPublishAsync(exchange, "", mandatory: false, properties, body, cancellationToken);
+    }
+
+    /// <summary>The exchanges are durable fanouts (the contract); declaring one that exists with the same settings changes nothing.</summary>
+    Task DeclareExchangeAsync(string exchange, CancellationToken cancellationToken) =>
+        _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+
+    /// <summary>A private, self-deleting queue bound to the given exchanges; bind it before publishing what they answer.</summary>
+    public async Task<ChannelReader<BrokerMessage>> ListenAsync(IEnumerable<string> exchanges, CancellationToken cancellationToken)
+    {
+        var queue = await _channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+        foreach (var exchange in exchanges)
+        {
+            await DeclareExchangeAsync(exchange, cancellationToken);
+            await _channel.QueueBindAsync(queue.QueueName, exchange, "", cancellationToken: cancellationToken);
+        }
+
+        var received = Channel.CreateUnbounded<BrokerMessage>();
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += (_, e) =>
+        {
+            received.Writer.TryWrite(new BrokerMessage(e.DeliveryTag, e.Exchange, e.RoutingKey, e.Body.ToArray(), e.BasicProperties));
+            return Task.CompletedTask;
+        };
+        await _channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, cancellationToken);
+        return received.Reader;
+    }
+
+    /// <summary>
+    /// Opens a channel for reading a queue message by message (basic.get, manual acks): what is not acked goes back to
+    /// the queue, in its place, when the reader is disposed.
+    /// </summary>
+    public async Task<QueueReader> OpenQueueAsync(string queue, CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
+            publisherConfirmationTrackingEnabled: true), cancellationToken);
+        try
+        {
+            var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            return new QueueReader(channel, queue, declared.MessageCount);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            await channel.DisposeAsync();
+            throw new CliException($"there is no queue '{queue}' on {_connection.Endpoint.HostName} (vhost of RABBITMQ_URL)");
+        }
+    }
+
+    /// <summary>Ready messages and consumers of a queue as the broker counts them now (passive declare); null when there is no such queue.</summary>
+    public async Task<(uint Ready, uint Consumers)?> CountAsync(string queue, CancellationToken cancellationToken)
+    {
+        // A passive declare of a missing queue closes its channel: use a channel of its own.
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            return (declared.MessageCount, declared.ConsumerCount);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
+
+/// <summary>Reads one queue with basic.get; acks only what it was told to, and returns the rest on dispose.</summary>
+internal sealed class QueueReader(IChannel channel, string queue, uint messageCount) : IAsyncDisposable
+{
+    public string Queue => queue;
+
+    /// <summary>Messages in the queue when it was opened.</summary>
+    public uint MessageCount => messageCount;
+
+    public async Task<BrokerMessage?> NextAsync(CancellationToken cancellationToken)
+    {
+        var result = await channel.BasicGetAsync(queue, autoAck: false, cancellationToken);
+        return result is null ? null : new BrokerMessage(result.DeliveryTag, result.Exchange, result.RoutingKey, result.Body.ToArray(), result.BasicProperties);
+    }
+
+    public Task AckAsync(BrokerMessage message, CancellationToken cancellationToken) =>
+        channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken).AsTask();
+
+    /// <summary>Sends a copy of <paramref name="message"/> to <paramref name="targetQueue"/> (default exchange), confirmed, without the fault headers.</summary>
+    public async Task SendCopyAsync(BrokerMessage message, string targetQueue, CancellationToken cancellationToken)
+    {
+        var p = message.Properties;
+        var headers = p.Headers?.Where(h => !h.Key.StartsWith("MT-Fault-", StringComparison.Ordinal) && h.Key != "MT-Reason")
+            .ToDictionary(h => h.Key, h => h.Value);
+        var properties = new BasicProperties
+        {
+            ContentType = p.ContentType, ContentEncoding = p.ContentEncoding, MessageId = p.MessageId, CorrelationId = p.CorrelationId,
+            Type = p.Type, Timestamp = p.Timestamp, DeliveryMode = DeliveryModes.Persistent, Headers = headers,
+        };
+        await channel.BasicPublishAsync("", targetQueue, mandatory: true, properties, message.Body, cancellationToken);
+    }
+
+    public async Task PurgeAsync(CancellationToken cancellationToken) => await channel.QueuePurgeAsync(queue, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Closing the channel hands every unacked message back to the queue.
+        await channel.CloseAsync();
+        await channel.DisposeAsync();
+    }
+}

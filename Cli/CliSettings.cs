@@ -1,0 +1,66 @@
+using NeuralTrade.Events.Hosting;
+
+namespace NeuralTrade.Events.Cli;
+
+/// <summary>A failure the operator can act on: printed as one line, without a stack trace.</summary>
+internal sealed class CliException(string message, int exitCode = ExitCodes.Failed) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>What the tool's exit codes mean (also in <c>neuraltrade --help</c> and the README).</summary>
+internal static class ExitCodes
+{
+    /// <summary>Done; for predict/train/promote/rollback: the fleet answered with success.</summary>
+    public const int Ok = 0;
+    /// <summary>The fleet answered with a failure (prediction.failed, training.failed, a dead-lettered command), or no answer came in time.</summary>
+    public const int Failed = 1;
+    /// <summary>Bad arguments or settings.</summary>
+    public const int Usage = 2;
+    /// <summary>A service (RabbitMQ, its management API, Redis) cannot be reached.</summary>
+    public const int Unreachable = 3;
+}
+
+/// <summary>
+/// Where the services are, from the same environment variables the workers read: <c>RABBITMQ_URL</c>,
+/// <c>RABBITMQ_MANAGEMENT_URL</c> (default: port 15672 of the broker's host, same user), <c>REDIS_URL</c> and
+/// <c>REDIS_KEY_PREFIX</c> (or <c>Redis__KeyPrefix</c>; default <c>nt</c>).
+/// </summary>
+internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, string? RedisUrl, string RedisKeyPrefix)
+{
+    public const string DefaultRabbitMqUrl = "amqp://guest:guest@localhost:5672/";
+
+    public static CliSettings From(Func<string, string?> environment)
+    {
+        static string? Value(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
+        return new CliSettings(
+            Value(environment("RABBITMQ_URL")) ?? DefaultRabbitMqUrl,
+            Value(environment("RABBITMQ_MANAGEMENT_URL")),
+            Value(environment("REDIS_URL")),
+            Value(environment("REDIS_KEY_PREFIX")) ?? Value(environment("Redis__KeyPrefix")) ?? "nt");
+    }
+
+    public RabbitMqAddress Broker =>
+        RabbitMqAddress.TryParse(RabbitMqUrl, out var address, out var error)
+            ? address!
+            : throw new CliException($"RABBITMQ_URL is not usable: {error}", ExitCodes.Usage);
+
+    /// <summary>The broker URL without its password, for messages.</summary>
+    public string RedactedBroker => RabbitMqAddress.Redact(RabbitMqUrl);
+
+    public Uri Management
+    {
+        get
+        {
+            if (ManagementUrl is null)
+                return new Uri($"http://{Broker.Host}:15672/");
+            return Uri.TryCreate(ManagementUrl.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new CliException($"RABBITMQ_MANAGEMENT_URL '{ManagementUrl}' is not an http(s) URL", ExitCodes.Usage);
+        }
+    }
+
+    public RedisOptions Redis => RedisUrl is null
+        ? throw new CliException("this command reads the fleet's registry in Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)", ExitCodes.Usage)
+        : new RedisOptions { Url = RedisUrl, KeyPrefix = RedisKeyPrefix };
+}
