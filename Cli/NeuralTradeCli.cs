@@ -15,13 +15,16 @@ namespace NeuralTrade.Events.Cli;
 /// <c>neuraltrade</c>: what the people who run the fleet do by hand, over the public contract (raw JSON on the
 /// public exchanges), the RabbitMQ management API and the registry in Redis.
 /// </summary>
-internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console)
+internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console, Func<string, string?>? environment = null)
 {
+    readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+
     static readonly JsonSerializerOptions Indented = new(ContractJson.Options) { WriteIndented = true };
 
-    public static async Task<int> RunAsync(string[] args, CliSettings settings, IAnsiConsole console, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, CliSettings settings, IAnsiConsole console, CancellationToken cancellationToken = default,
+        Func<string, string?>? environment = null)
     {
-        var root = new NeuralTradeCli(settings, console).Build();
+        var root = new NeuralTradeCli(settings, console, environment).Build();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -58,6 +61,7 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console)
         root.Subcommands.Add(ModelsCommand());
         root.Subcommands.Add(DeadLetterCommand());
         root.Subcommands.Add(QueuesCommand());
+        root.Subcommands.Add(BrokerCommand());
         return root;
     }
 
@@ -636,6 +640,47 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console)
         if (message.Header("MT-Fault-StackTrace") is { Length: > 0 } stack)
             grid.AddRow("[grey]stack[/]", Markup.Escape(stack));
         return new Panel(grid).Header($"#{position}").Border(BoxBorder.Rounded).Expand();
+    }
+
+    // ---- broker definitions ----
+
+    Command BrokerCommand()
+    {
+        var template = new Option<FileInfo>("--template")
+        {
+            Description = "Definitions template (default deploy/rabbitmq/definitions.template.json).",
+            DefaultValueFactory = _ => new FileInfo(Path.Combine("deploy", "rabbitmq", "definitions.template.json")),
+        };
+        var output = new Option<FileInfo?>("--out") { Description = "File to write (default: standard output)." };
+        var definitions = new Command("definitions",
+            "Renders the broker's definitions (users, permissions, exchanges, dead-letter policy) with each user's password hashed from " +
+            "RABBITMQ_PASSWORD_<USER> or RABBITMQ_PASSWORD_<USER>_FILE, for RabbitMQ's load_definitions.")
+        {
+            template, output,
+        };
+        definitions.SetAction((parse, ct) => Guard(async () =>
+        {
+            var source = parse.GetValue(template)!;
+            if (!source.Exists)
+                throw new CliException($"no such file {source.FullName}", ExitCodes.Usage);
+            var rendered = BrokerDefinitions.Render(await File.ReadAllTextAsync(source.FullName, ct), _environment);
+            if (parse.GetValue(output) is { } target)
+            {
+                target.Directory?.Create();
+                await File.WriteAllTextAsync(target.FullName, rendered, ct);
+                // Hashes only, yet still not for every reader.
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(target.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+                console.MarkupLine($"wrote {Markup.Escape(target.FullName)}");
+            }
+            else
+            {
+                console.Profile.Out.Writer.Write(rendered);
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return new Command("broker", "The broker's own configuration.") { definitions };
     }
 
     // ---- queues ----

@@ -86,6 +86,16 @@ public sealed class Management(HttpClient http, string howToStart) : IDisposable
             new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
     }
 
+    /// <summary>PUTs a JSON body to the management API (users, permissions, policies), failing the test with the broker's answer.</summary>
+    public async Task PutAsync(string path, object body)
+    {
+        using var response = await http.PutAsJsonAsync(path, body);
+        if (!response.IsSuccessStatusCode)
+            Assert.Fail($"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public async Task DeleteAsync(string path) => (await http.DeleteAsync(path)).Dispose();
+
     public async Task DeleteVirtualHostAsync(string vhost) => await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}");
 
     /// <summary>The queue's management record, or null where the queue does not exist (MassTransit declares <c>_error</c> queues on first use).</summary>

@@ -1,0 +1,247 @@
+using System.Text;
+using System.Text.Json;
+using NeuralTrade.Events.Cli;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Workers.Inference;
+using NeuralTrade.Events.Workers.Ingest;
+using NeuralTrade.Events.Workers.Monitor;
+using NeuralTrade.Events.Workers.Registry;
+using NeuralTrade.Events.Workers.Training;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Spectre.Console;
+
+namespace NeuralTrade.Events.IntegrationTests;
+
+/// <summary>
+/// deploy/rabbitmq/definitions.template.json, rendered as the deployment renders it and applied to this test's vhost
+/// (users renamed per test, as users are global): every worker does its job with its own user, and nothing more.
+/// </summary>
+public sealed class BrokerDefinitionsTests : BrokerTest
+{
+    static readonly string TemplatePath = Path.Combine(AppContext.BaseDirectory, "deploy", "rabbitmq", "definitions.template.json");
+    readonly Dictionary<string, string> _passwords = [];
+    readonly List<string> _users = [];
+
+    string UserName(string user) => $"{VirtualHost}-{user}";
+
+    string UrlOf(string user)
+    {
+        var a = Services.RabbitMq();
+        return $"amqp://{Uri.EscapeDataString(UserName(user))}:{Uri.EscapeDataString(_passwords[user])}@{a.Host}:{a.Port}/{Uri.EscapeDataString(VirtualHost)}";
+    }
+
+    [SetUp]
+    public async Task ApplyDefinitions()
+    {
+        var template = await File.ReadAllTextAsync(TemplatePath);
+        foreach (var user in JsonDocument.Parse(template).RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("name").GetString()!))
+            _passwords[user] = $"pw-{user}-{Guid.NewGuid():N}";
+        var rendered = BrokerDefinitions.Render(template, v => _passwords.FirstOrDefault(p => BrokerDefinitions.VariableFor(p.Key) == v).Value);
+        Assert.That(rendered, Does.Not.Contain("{{password"));
+        Assert.That(_passwords.Values.Any(rendered.Contains), Is.False, "no password in the rendered definitions, only hashes");
+
+        var definitions = JsonDocument.Parse(rendered).RootElement;
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        foreach (var user in definitions.GetProperty("users").EnumerateArray())
+        {
+            var name = UserName(user.GetProperty("name").GetString()!);
+            _users.Add(name);
+            await Management.PutAsync($"api/users/{Uri.EscapeDataString(name)}", new Dictionary<string, object>
+            {
+                ["password_hash"] = user.GetProperty("password_hash").GetString()!,
+                ["hashing_algorithm"] = user.GetProperty("hashing_algorithm").GetString()!,
+                ["tags"] = string.Join(",", user.GetProperty("tags").EnumerateArray().Select(t => t.GetString())),
+            });
+        }
+
+        foreach (var p in definitions.GetProperty("permissions").EnumerateArray())
+        {
+            await Management.PutAsync($"api/permissions/{vhost}/{Uri.EscapeDataString(UserName(p.GetProperty("user").GetString()!))}", new Dictionary<string, string>
+            {
+                ["configure"] = p.GetProperty("configure").GetString()!, ["write"] = p.GetProperty("write").GetString()!, ["read"] = p.GetProperty("read").GetString()!,
+            });
+        }
+
+        foreach (var e in definitions.GetProperty("exchanges").EnumerateArray())
+            await Management.PutAsync($"api/exchanges/{vhost}/{Uri.EscapeDataString(e.GetProperty("name").GetString()!)}", new { type = "fanout", durable = true });
+        foreach (var policy in definitions.GetProperty("policies").EnumerateArray())
+        {
+            await Management.PutAsync($"api/policies/{vhost}/{Uri.EscapeDataString(policy.GetProperty("name").GetString()!)}", new Dictionary<string, object>
+            {
+                ["pattern"] = policy.GetProperty("pattern").GetString()!, ["apply-to"] = policy.GetProperty("apply-to").GetString()!,
+                ["priority"] = policy.GetProperty("priority").GetInt32(), ["definition"] = policy.GetProperty("definition"),
+            });
+        }
+    }
+
+    [TearDown]
+    public async Task RemoveUsers()
+    {
+        foreach (var user in _users)
+            await Management.DeleteAsync($"api/users/{Uri.EscapeDataString(user)}");
+    }
+
+    async Task<(int Code, string Output)> CliAsync(string user, params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        var code = await NeuralTradeCli.RunAsync(args, new CliSettings(UrlOf(user), Services.ManagementUrl, Services.RedisUrl, KeyPrefix), console);
+        TestContext.Out.WriteLine($"$ [{user}] neuraltrade {string.Join(' ', args)}  → {code}\n{output}");
+        return (code, output.ToString());
+    }
+
+    [Test]
+    public void The_password_hash_is_rabbitmqs_salted_sha256()
+    {
+        // The worked example of RabbitMQ's documentation (https://www.rabbitmq.com/docs/passwords).
+        Assert.That(BrokerDefinitions.HashPassword("test12", Convert.FromHexString("908DC60A")), Is.EqualTo("kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR"));
+        var error = Assert.Throws<CliException>(() => BrokerDefinitions.Render("{\"password_hash\":\"{{password:ingest}}\"}", _ => null));
+        Assert.That(error!.Message, Does.Contain("RABBITMQ_PASSWORD_INGEST"));
+    }
+
+    [Test]
+    public async Task Every_worker_does_its_job_with_its_own_user_and_the_operator_drives_them()
+    {
+        // Each worker as its own process-alike, logged in as its own user: starting declares its topology, which only its permissions allow.
+        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?> { ["Messaging:RabbitMqUrl"] = UrlOf("ingest") });
+        var shared = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Training:PollIntervalMs"] = "100" };
+        await StartHostAsync(b => b.AddTrainingWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("training") });
+        await StartHostAsync(b => b.AddRegistryWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("registry") });
+        await StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>(shared)
+        {
+            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Inference:InstanceId"] = "perm",
+        });
+        await StartHostAsync(b => b.AddMonitorWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("monitor") });
+
+        // A feed with its own user publishes candles; Ingest stores them and announces them to Inference and Monitor.
+        var series = new SeriesKey("sim", "PERM/USD", "1m");
+        var candles = new MarketSimulator(new SimulatedMarket { Exchange = series.Exchange, Symbol = series.Symbol, Seed = 3 }).Generate(60).ToList();
+        await using (var feed = await RawAmqp.ConnectAsync(UrlOf("feed")))
+            await feed.PublishAsync(Exchanges.MarketCandles, JsonSerializer.Serialize(new MarketCandles { Candles = candles }, ContractJson.Options));
+        for (var i = 0; i < 100 && await CandleStore.CountAsync(series) < 60; i++)
+            await Task.Delay(100);
+        Assert.That(await CandleStore.CountAsync(series), Is.EqualTo(60), "stored by Ingest");
+        await Management.WaitForQueueEmptyAsync(VirtualHost, "inference-stream", TimeSpan.FromSeconds(30));
+        await Management.WaitForQueueEmptyAsync(VirtualHost, "monitor", TimeSpan.FromSeconds(30));
+
+        // The operator's tool with the operator's user: Inference answers, Training reports, Registry dead-letters a bad command.
+        var (predict, answer) = await CliAsync("operator", "predict", "--exchange", "sim", "--symbol", "PERM/USD", "--interval", "1m", "--timeout", "20");
+        Assert.That((predict, answer.Contains("no_model", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Failed, true)), answer);
+        var (train, trained) = await CliAsync("operator", "train", "--exchange", "sim", "--symbol", "NONE/USD", "--interval", "1m", "--wait", "--timeout", "60");
+        Assert.That((train, trained.Contains("training.failed", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Failed, true)), trained);
+        var (rollback, refused) = await CliAsync("operator", "models", "rollback", "signal-sim-none-1m", "--timeout", "30");
+        Assert.That((rollback, refused.Contains("has no champion to roll back from", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Failed, true)), refused);
+        var (show, shown) = await CliAsync("operator", "dlq", "show", "registry-rollback_error");
+        Assert.That((show, shown.Contains("has no champion", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Ok, true)), shown);
+        var (queues, depths) = await CliAsync("operator", "queues");
+        Assert.That((queues, depths.Contains("registry-rollback_error", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Ok, true)), depths);
+
+        // The dead-letter policy applies to every _error queue.
+        string? policy = null;
+        for (var i = 0; i < 50 && policy is null; i++)
+        {
+            var errorQueue = await Management.GetQueueAsync(VirtualHost, "registry-rollback_error");
+            policy = errorQueue.TryGetProperty("policy", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            if (policy is null)
+                await Task.Delay(200);
+        }
+
+        Assert.That(policy, Is.EqualTo("dead-letters"));
+    }
+
+    static readonly (string User, string Action, string Resource)[] Refusals =
+    [
+        ("ingest", "consume", "training"),
+        ("ingest", "publish", Exchanges.TrainingRequested),
+        ("ingest", "declare", "training"),
+        ("feed", "consume", "ingest"),
+        ("feed", "publish", Exchanges.DataIngested),
+        ("training", "publish", Exchanges.ModelDeployed),
+        ("registry", "consume", "inference"),
+        ("inference", "publish", Exchanges.ModelDeployed),
+        ("monitor", "consume", "inference"),
+        ("monitor", "publish", Exchanges.PredictionCompleted),
+        ("operator", "consume", "ingest"),
+        ("operator", "publish", Exchanges.DataIngested),
+    ];
+
+    static readonly (string User, string Action, string Resource)[] Allowed =
+    [
+        ("ingest", "consume", "ingest"),
+        ("ingest", "publish", Exchanges.DataIngested),
+        ("feed", "publish", Exchanges.MarketCandles),
+        ("training", "consume", "training"),
+        ("operator", "publish", Exchanges.TrainingRequested),
+        ("operator", "consume", "ingest_error"),
+    ];
+
+    [Test]
+    public async Task A_worker_user_can_do_its_job_and_is_refused_everything_else()
+    {
+        // The queues exist (as the workers declare them), so a refusal is about permissions, not a missing queue.
+        await using (var admin = await new ConnectionFactory { Uri = new Uri(UrlOf("admin")) }.CreateConnectionAsync())
+        await using (var channel = await admin.CreateChannelAsync())
+        {
+            foreach (var queue in new[] { "training", "ingest", "inference", "ingest_error" })
+                await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        }
+
+        var wrong = new List<string>();
+        foreach (var (user, action, resource) in Refusals)
+        {
+            if (await AttemptAsync(user, action, resource) is not 403)
+                wrong.Add($"{user} could {action} {resource}");
+        }
+
+        foreach (var (user, action, resource) in Allowed)
+        {
+            if (await AttemptAsync(user, action, resource) is { } code)
+                wrong.Add($"{user} could not {action} {resource} ({code})");
+        }
+
+        Assert.That(wrong, Is.Empty);
+    }
+
+    /// <summary>Tries one thing as a user; null when the broker allowed it, else the AMQP reply code (403 ACCESS_REFUSED).</summary>
+    async Task<int?> AttemptAsync(string user, string action, string resource)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(UrlOf(user)) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
+            publisherConfirmationTrackingEnabled: true));
+        try
+        {
+            switch (action)
+            {
+                case "consume":
+                    var tag = await channel.BasicConsumeAsync(resource, autoAck: false, new AsyncEventingBasicConsumerStub(channel));
+                    await channel.BasicCancelAsync(tag);
+                    break;
+                case "publish":
+                    await channel.BasicPublishAsync(resource, "", mandatory: false, new BasicProperties { ContentType = "application/json" },
+                        Encoding.UTF8.GetBytes("{}"));
+                    break;
+                case "declare":
+                    await channel.QueueDeclareAsync(resource, durable: true, exclusive: false, autoDelete: false);
+                    break;
+            }
+
+            return null;
+        }
+        catch (OperationInterruptedException e)
+        {
+            return e.ShutdownReason?.ReplyCode;
+        }
+        catch (RabbitMQ.Client.Exceptions.PublishException)
+        {
+            return 403;
+        }
+    }
+
+    sealed class AsyncEventingBasicConsumerStub(IChannel channel) : AsyncDefaultBasicConsumer(channel);
+}
