@@ -8,6 +8,7 @@
 #   deploy/services.sh stop
 #   deploy/services.sh status
 #   deploy/services.sh env       # print the connection variables for this shell
+#   deploy/services.sh rabbitmqctl ARGS   # rabbitmqctl against this private node
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -134,5 +135,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   env) print_env ;;
-  *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
+  rabbitmqctl) shift; ( rabbit_env; "$RABBIT_BIN/rabbitmqctl" "$@" ) ;;
+  *) echo "usage: $0 install|start|stop|status|env|rabbitmqctl ARGS" >&2; exit 2 ;;
 esac
