@@ -44,7 +44,7 @@ public static class ServiceDefaults
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(t => t.AddSource(Telemetry.AllSources).AddSource("MassTransit"))
-            .WithMetrics(m => m.AddMeter(Telemetry.AllMeters).AddMeter("MassTransit"));
+            .WithMetrics(m => m.AddMeter(Telemetry.AllMeters).AddMeter("MassTransit").AddPrometheusExporter());
         // Export only where a collector is named (https://opentelemetry.io/docs/specs/otel/protocol/exporter/).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             telemetry.UseOtlpExporter();
@@ -59,10 +59,14 @@ public static class ServiceDefaults
             services.AddSingleton(TimeProvider.System);
     }
 
-    /// <summary><c>/health/live</c> (the process runs) and <c>/health/ready</c> (bus and stores answer).</summary>
+    /// <summary>
+    /// <c>/health/live</c> (the process runs), <c>/health/ready</c> (bus and stores answer) and <c>/metrics</c>
+    /// (Prometheus text format: our meters and MassTransit's).
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains("ready") });
         return app;

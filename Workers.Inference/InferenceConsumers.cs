@@ -40,7 +40,12 @@ public sealed class DataIngestedConsumer(PredictionService predictions) : IConsu
     public async Task Consume(ConsumeContext<DataIngested> context)
     {
         var m = context.Message;
-        var outcome = await predictions.PredictAsync(new SeriesKey(m.Exchange, m.Symbol, m.Interval), null, m.CorrelationId, null, context.CancellationToken);
+        var series = new SeriesKey(m.Exchange, m.Symbol, m.Interval);
+        // A child of MassTransit's consume span, which continues the trace of the candle that Ingest stored.
+        using var activity = InferenceTelemetry.Source.StartActivity("predict stream");
+        activity?.SetTag("neuraltrade.series", series.ToString());
+        var outcome = await predictions.PredictAsync(series, null, m.CorrelationId, null, context.CancellationToken);
+        activity?.SetTag("neuraltrade.outcome", outcome.Prediction is null ? "none" : "predicted");
         // No model yet, or too little history: nothing to stream (counted as failed in the metrics), not an error.
         if (outcome.Prediction is { } prediction)
             await context.Publish(prediction, context.CancellationToken);

@@ -22,7 +22,12 @@ public static class InferenceWorker
             builder.Services.TryAddSingleton<IPredictionCache, RedisPredictionCache>();
         else
             builder.Services.TryAddSingleton<IPredictionCache, InMemoryPredictionCache>();
-        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton(_ =>
+        {
+            var catalog = new ModelCatalog();
+            InferenceTelemetry.ObserveVersions(catalog);
+            return catalog;
+        });
         builder.Services.AddSingleton<ModelSwapper>();
         builder.Services.AddSingleton<BatchingPredictor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchingPredictor>());

@@ -34,6 +34,7 @@ public sealed partial class ModelDecisions(
     {
         ArgumentNullException.ThrowIfNull(candidate);
         await using var _ = await LockAsync(candidate.ModelName, cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
 
         if (await registry.FindByRunAsync(candidate.ModelName, candidate.RunId, cancellationToken) is { } known)
         {
@@ -75,6 +76,8 @@ public sealed partial class ModelDecisions(
 
         LogDecision(candidate.ModelName, candidate.RunId, decision.Promote, decision.Reason);
         RegistryTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("outcome", decision.Promote ? "promoted" : "rejected"));
+        RegistryTelemetry.DecisionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("outcome", decision.Promote ? "promoted" : "rejected"));
         if (!decision.Promote)
             return Rejected(candidate, decision.Reason, decision.CandidateMetrics, decision.ChampionMetrics);
 

@@ -11,4 +11,7 @@ public static class RegistryTelemetry
 
     public static readonly Counter<long> Decisions = Meter.CreateCounter<long>("neuraltrade.registry.decisions", "{decision}",
         "Champion decisions by outcome: promoted, rejected, promote, rollback.");
+    public static readonly Histogram<double> DecisionDuration = Meter.CreateHistogram("neuraltrade.registry.decision.duration", "s",
+        "Time to gate a candidate (read and verify both artifacts, score both on the held-out window).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
 }

@@ -187,6 +187,7 @@ public sealed partial class TrainingJobRunner(
                 ], CancellationToken.None);
                 await jobs.ReportProgressAsync(request.RequestId, _owner, JsonSerializer.Serialize(epoch, ContractJson.Options), CancellationToken.None);
                 TrainingTelemetry.Epochs.Add(1);
+                TrainingTelemetry.Progress.Record((double)epoch.Epoch / epoch.MaxEpochs, new KeyValuePair<string, object?>("model", modelName));
                 TrainingTelemetry.Samples.Add(epoch.SamplesSeen - samplesBefore);
                 samplesBefore = epoch.SamplesSeen;
                 TrainingTelemetry.Loss.Record(epoch.TrainLoss, new KeyValuePair<string, object?>("split", "train"));
