@@ -65,7 +65,7 @@ internal sealed class BrokerSession : IAsyncDisposable
             AutomaticRecoveryEnabled = false,
         };
         if (address.UseTls)
-            factory.Ssl = new SslOption { Enabled = true, ServerName = address.Host };
+            factory.Ssl = new SslOption { Enabled = true, ServerName = address.Host, CertificateValidationCallback = settings.CertificateValidation };
         try
         {
             var connection = await factory.CreateConnectionAsync(cancellationToken);
@@ -76,6 +76,11 @@ internal sealed class BrokerSession : IAsyncDisposable
         catch (BrokerUnreachableException e) when (e.InnerException is AuthenticationFailureException or PossibleAuthenticationFailureException)
         {
             throw new CliException($"RabbitMQ at {settings.RedactedBroker} refused the login of '{address.Username}' ({e.InnerException.Message})", ExitCodes.Unreachable);
+        }
+        catch (BrokerUnreachableException e) when (e.GetBaseException() is System.Security.Authentication.AuthenticationException tls)
+        {
+            throw new CliException($"RabbitMQ at {settings.RedactedBroker}: the TLS handshake failed ({tls.Message}); " +
+                "if a private CA signed the broker's certificate, set RABBITMQ_CA_FILE", ExitCodes.Unreachable);
         }
         catch (BrokerUnreachableException e)
         {

@@ -24,9 +24,9 @@ internal static class ExitCodes
 /// <summary>
 /// Where the services are, from the same environment variables the workers read: <c>RABBITMQ_URL</c>,
 /// <c>RABBITMQ_MANAGEMENT_URL</c> (default: port 15672 of the broker's host, same user), <c>REDIS_URL</c> and
-/// <c>REDIS_KEY_PREFIX</c> (or <c>Redis__KeyPrefix</c>; default <c>nt</c>).
+/// <c>REDIS_KEY_PREFIX</c> (or <c>Redis__KeyPrefix</c>; default <c>nt</c>), <c>RABBITMQ_CA_FILE</c> (a private CA for amqps:// and https://).
 /// </summary>
-internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, string? RedisUrl, string RedisKeyPrefix)
+internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, string? RedisUrl, string RedisKeyPrefix, string? CaFile = null)
 {
     public const string DefaultRabbitMqUrl = "amqp://guest:guest@localhost:5672/";
 
@@ -37,7 +37,8 @@ internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, st
             Value(environment("RABBITMQ_URL")) ?? DefaultRabbitMqUrl,
             Value(environment("RABBITMQ_MANAGEMENT_URL")),
             Value(environment("REDIS_URL")),
-            Value(environment("REDIS_KEY_PREFIX")) ?? Value(environment("Redis__KeyPrefix")) ?? "nt");
+            Value(environment("REDIS_KEY_PREFIX")) ?? Value(environment("Redis__KeyPrefix")) ?? "nt",
+            Value(environment("RABBITMQ_CA_FILE")));
     }
 
     public RabbitMqAddress Broker =>
@@ -57,6 +58,24 @@ internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, st
             return Uri.TryCreate(ManagementUrl.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
                 ? uri
                 : throw new CliException($"RABBITMQ_MANAGEMENT_URL '{ManagementUrl}' is not an http(s) URL", ExitCodes.Usage);
+        }
+    }
+
+    /// <summary>Validation for a server certificate signed by <see cref="CaFile"/>; null to use the system's trust store.</summary>
+    public System.Net.Security.RemoteCertificateValidationCallback? CertificateValidation
+    {
+        get
+        {
+            if (CaFile is null)
+                return null;
+            try
+            {
+                return TlsTrust.ChainsTo(TlsTrust.LoadCa(CaFile));
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            {
+                throw new CliException($"RABBITMQ_CA_FILE: {e.Message}", ExitCodes.Usage);
+            }
         }
     }
 

@@ -22,7 +22,10 @@ internal sealed class ManagementApi(CliSettings settings) : IDisposable
 
     static HttpClient Create(CliSettings settings)
     {
-        var http = new HttpClient { BaseAddress = settings.Management, Timeout = TimeSpan.FromSeconds(15) };
+        var handler = new HttpClientHandler();
+        if (settings.CertificateValidation is { } validate)
+            handler.ServerCertificateCustomValidationCallback = (request, certificate, chain, errors) => validate(request, certificate, chain, errors);
+        var http = new HttpClient(handler) { BaseAddress = settings.Management, Timeout = TimeSpan.FromSeconds(15) };
         var broker = settings.Broker;
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));

@@ -52,7 +52,14 @@ public static class BusRegistration
                         h.Password(address.Password);
                         h.PublisherConfirmation = true;
                         if (address.UseTls)
-                            h.UseSsl(s => s.ServerName = address.Host);
+                        {
+                            h.UseSsl(s =>
+                            {
+                                s.ServerName = address.Host;
+                                if (options.TlsCaFile is { Length: > 0 } caFile)
+                                    s.CertificateValidationCallback = TlsTrust.ChainsTo(TlsTrust.LoadCa(caFile));
+                            });
+                        }
                     });
                     cfg.PrefetchCount = options.PrefetchCount;
                     ApplyConventions(context, cfg);

@@ -9,11 +9,12 @@ public static class ConfigurationExtensions
     [
         ("RABBITMQ_URL", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)}"),
         ("REDIS_URL", $"{RedisOptions.SectionName}:{nameof(RedisOptions.Url)}"),
+        ("RABBITMQ_CA_FILE", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.TlsCaFile)}"),
         ("MLFLOW_TRACKING_URI", "Tracking:MlflowUri"),
     ];
 
     /// <summary>
-    /// Adds <c>RABBITMQ_URL</c>, <c>REDIS_URL</c> and <c>MLFLOW_TRACKING_URI</c> as configuration keys.
+    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c> and <c>MLFLOW_TRACKING_URI</c> as configuration keys.
     /// They win over appsettings, as environment variables do.
     /// </summary>
     public static IConfigurationBuilder AddNeuralTradeEnvironment(this IConfigurationBuilder configuration)

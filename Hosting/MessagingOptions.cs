@@ -10,6 +10,12 @@ public sealed class MessagingOptions
     /// <summary><c>amqp://user:pass@host:port/vhost</c> or <c>amqps://…</c>; unset selects the in-memory bus.</summary>
     public string? RabbitMqUrl { get; set; }
 
+    /// <summary>
+    /// PEM file of a private CA that signed the broker's certificate (amqps:// only); unset: the system's trust store.
+    /// Environment: <c>RABBITMQ_CA_FILE</c>.
+    /// </summary>
+    public string? TlsCaFile { get; set; }
+
     [Range(1, 10_000)]
     public int PrefetchCount { get; set; } = 64;
 
@@ -43,6 +49,18 @@ public sealed class MessagingOptionsUrlValidator : IValidateOptions<MessagingOpt
         var failures = new List<string>();
         if (options.UsesRabbitMq && !RabbitMqAddress.TryParse(options.RabbitMqUrl!, out _, out var error))
             failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)} (RABBITMQ_URL): {error}");
+        if (options.TlsCaFile is { Length: > 0 } caFile)
+        {
+            try
+            {
+                using var _ = TlsTrust.LoadCa(caFile);
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            {
+                failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.TlsCaFile)} (RABBITMQ_CA_FILE): {e.Message}");
+            }
+        }
+
         if (!System.Text.RegularExpressions.Regex.IsMatch(options.RetryIntervalsMs, @"^\s*(\d{1,7}\s*(,\s*\d{1,7}\s*){0,19})?$"))
             failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RetryIntervalsMs)} must be up to 20 comma-separated "
                 + $"delays in milliseconds (e.g. 200,1000,5000), or empty for no retry; got '{options.RetryIntervalsMs}'.");

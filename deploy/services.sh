@@ -17,6 +17,8 @@ AMQP_PORT="${NEURALTRADE_AMQP_PORT:-5673}"
 MGMT_PORT="${NEURALTRADE_MANAGEMENT_PORT:-15673}"
 DIST_PORT="${NEURALTRADE_ERLANG_DIST_PORT:-25673}"
 REDIS_PORT="${NEURALTRADE_REDIS_PORT:-6380}"
+TLS_PORT="${NEURALTRADE_AMQPS_PORT:-5674}"
+TLS_DIR="$DATA/tls"
 NODE="neuraltrade-${AMQP_PORT}@localhost"
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 PACKAGES=(rabbitmq-server redis-server patchelf g++)
@@ -75,6 +77,23 @@ start_redis() {
   log "redis did not start; see $DATA/redis/redis.log"; exit 1
 }
 
+# A private CA and a server certificate for localhost / 127.0.0.1: the broker also listens with TLS (amqps://), as a
+# company's broker with certificates from its own CA would.
+tls_certificates() {
+  [ -s "$TLS_DIR/server.pem" ] && return
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=NeuralTrade test CA" -keyout ca.key -out ca.pem \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out server.pem -extfile server.ext 2>/dev/null
+    chmod 600 ca.key server.key
+  )
+  log "TLS: private CA $TLS_DIR/ca.pem, server certificate for localhost / 127.0.0.1"
+}
+
 start_rabbit() {
   rabbit_env
   mkdir -p "$RABBITMQ_BASE" "$RABBITMQ_LOG_BASE"
@@ -88,8 +107,15 @@ start_rabbit() {
   fi
   [ -f "$HOME/.erlang.cookie" ] || { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HOME/.erlang.cookie"; chmod 400 "$HOME/.erlang.cookie"; }
   echo '[rabbitmq_management].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  tls_certificates
   cat > "$RABBITMQ_CONFIG_FILE.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$AMQP_PORT
+listeners.ssl.default = 127.0.0.1:$TLS_PORT
+ssl_options.cacertfile = $TLS_DIR/ca.pem
+ssl_options.certfile = $TLS_DIR/server.pem
+ssl_options.keyfile = $TLS_DIR/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $MGMT_PORT
 loopback_users.guest = true
@@ -104,7 +130,7 @@ CONF
     timeout 120 "$RABBIT_BIN/rabbitmqctl" -q await_startup >/dev/null 2>&1 || {
       log "rabbitmq did not start; see $RABBITMQ_LOG_BASE"; tail -n 30 "$RABBITMQ_LOG_BASE"/*.log >&2 || true; exit 1; }
   fi
-  log "rabbitmq up on 127.0.0.1:$AMQP_PORT (management UI http://127.0.0.1:$MGMT_PORT, guest/guest from localhost)"
+  log "rabbitmq up on 127.0.0.1:$AMQP_PORT, TLS on $TLS_PORT (management UI http://127.0.0.1:$MGMT_PORT, guest/guest from localhost)"
 }
 
 stop() {
@@ -127,6 +153,8 @@ print_env() {
   echo "export RABBITMQ_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
   echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   echo "export RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$MGMT_PORT/"
+  echo "export RABBITMQ_TLS_URL=amqps://guest:guest@localhost:$TLS_PORT/"
+  echo "export RABBITMQ_CA_FILE=$TLS_DIR/ca.pem"
 }
 
 case "${1:-}" in

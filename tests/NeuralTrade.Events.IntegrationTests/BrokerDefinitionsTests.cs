@@ -10,7 +10,6 @@ using NeuralTrade.Events.Workers.Registry;
 using NeuralTrade.Events.Workers.Training;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
-using Spectre.Console;
 
 namespace NeuralTrade.Events.IntegrationTests;
 
@@ -83,18 +82,8 @@ public sealed class BrokerDefinitionsTests : BrokerTest
             await Management.DeleteAsync($"api/users/{Uri.EscapeDataString(user)}");
     }
 
-    async Task<(int Code, string Output)> CliAsync(string user, params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 200;
-        var code = await NeuralTradeCli.RunAsync(args, new CliSettings(UrlOf(user), Services.ManagementUrl, Services.RedisUrl, KeyPrefix), console);
-        TestContext.Out.WriteLine($"$ [{user}] neuraltrade {string.Join(' ', args)}  → {code}\n{output}");
-        return (code, output.ToString());
-    }
+    Task<(int Code, string Output)> CliAsync(string user, params string[] args) =>
+        CliRun.RunAsync(new CliSettings(UrlOf(user), Services.ManagementUrl, Services.RedisUrl, KeyPrefix), args);
 
     [Test]
     public void The_password_hash_is_rabbitmqs_salted_sha256()

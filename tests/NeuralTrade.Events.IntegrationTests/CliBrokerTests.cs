@@ -8,7 +8,6 @@ using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;
 using NeuralTrade.Events.Workers.Registry;
 using NeuralTrade.Events.Workers.Training;
-using Spectre.Console;
 
 namespace NeuralTrade.Events.IntegrationTests;
 
@@ -29,18 +28,7 @@ public sealed class CliBrokerTests : BrokerTest
     /// <summary>Runs <c>neuraltrade ARGS</c> in process and returns its exit code and everything it printed.</summary>
     async Task<(int Code, string Output)> CliAsync(params string[] args) => await CliAsync(Settings(), args);
 
-    static async Task<(int Code, string Output)> CliAsync(CliSettings settings, params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 200;
-        var code = await NeuralTradeCli.RunAsync(args, settings, console);
-        TestContext.Out.WriteLine($"$ neuraltrade {string.Join(' ', args)}  → {code}\n{output}");
-        return (code, output.ToString());
-    }
+    static Task<(int Code, string Output)> CliAsync(CliSettings settings, params string[] args) => CliRun.RunAsync(settings, args);
 
     [Test]
     public async Task Candles_publish_sends_a_csv_to_ingest_which_stores_every_candle()

@@ -20,6 +20,16 @@ public static class Services
     public static string RabbitMqUrl => Require("NEURALTRADE_RABBITMQ");
     public static string ManagementUrl => Require("NEURALTRADE_RABBITMQ_MANAGEMENT");
     public static string RedisUrl => Require("NEURALTRADE_REDIS");
+    /// <summary>The broker's TLS listener (amqps://, a certificate from the private CA below).</summary>
+    public static string RabbitMqTlsUrl => Require("NEURALTRADE_RABBITMQ_TLS");
+    public static string RabbitMqCaFile => Require("NEURALTRADE_RABBITMQ_CA");
+
+    public static string TlsUrlFor(string vhost)
+    {
+        if (!RabbitMqAddress.TryParse(RabbitMqTlsUrl, out var a, out var error))
+            Assert.Fail($"NEURALTRADE_RABBITMQ_TLS: {error}");
+        return $"amqps://{Uri.EscapeDataString(a!.Username)}:{Uri.EscapeDataString(a.Password)}@{a.Host}:{a.Port}/{Uri.EscapeDataString(vhost)}";
+    }
 
     static string Require(string variable)
     {

@@ -34,7 +34,9 @@ public sealed class WorkerEndpointsTests
         var bus = app.Services.GetRequiredService<IBus>();
         await bus.Publish(new MarketCandles { Candles = TestCandles.Series(5) });
         string metrics = "";
-        for (var i = 0; i < 50 && !metrics.Contains("neuraltrade_ingest_candles", StringComparison.Ordinal); i++)
+        // MassTransit records a consume once the consumer has returned, a moment after Ingest's own instruments.
+        for (var i = 0; i < 50 && !(metrics.Contains("neuraltrade_ingest_candles", StringComparison.Ordinal)
+                 && metrics.Contains("messaging_masstransit_consume", StringComparison.Ordinal)); i++)
         {
             await Task.Delay(100);
             metrics = await http.GetStringAsync("/metrics");
