@@ -7,7 +7,7 @@
 #   deploy/fleet.sh status       # each worker: pid and /health/ready
 #   deploy/fleet.sh logs WORKER  # follow one worker's log (ingest, training, registry, inference, monitor)
 #   deploy/fleet.sh env          # the operator's variables for the CLI: eval "$(deploy/fleet.sh env)"
-#   deploy/fleet.sh stop         # stop the workers (SIGTERM, they drain), then RabbitMQ and Redis
+#   deploy/fleet.sh stop [--keep-services]   # stop the workers (SIGTERM, they drain), then RabbitMQ and Redis
 #
 # Passwords are generated once into .services/fleet/secrets (mode 600) and never printed except by `env` (the operator's).
 # MLFLOW_TRACKING_URI, if set, is passed to the workers.
@@ -104,7 +104,7 @@ stop() {
     fi
     rm -f "$FLEET/$worker.pid"
   done
-  "$ROOT/deploy/services.sh" stop
+  [ "${1:-}" = "--keep-services" ] || "$ROOT/deploy/services.sh" stop
 }
 
 status() {
@@ -121,7 +121,7 @@ status() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop "${2:-}" ;;
   status) status ;;
   logs) [ -n "${2:-}" ] && [ -n "${PORT[${2}]:-}" ] || { echo "usage: $0 logs ingest|training|registry|inference|monitor" >&2; exit 2; }
         tail -n 100 -f "$FLEET/logs/$2.log" ;;
@@ -129,5 +129,5 @@ case "${1:-}" in
        echo "export RABBITMQ_URL=$(url_of operator)"
        echo "export RABBITMQ_MANAGEMENT_URL=$RABBITMQ_MANAGEMENT_URL"
        echo "export REDIS_URL=$REDIS_URL" ;;
-  *) echo "usage: $0 start|stop|status|logs WORKER|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop [--keep-services]|status|logs WORKER|env" >&2; exit 2 ;;
 esac

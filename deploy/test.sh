@@ -31,10 +31,17 @@ log="$(mktemp)"
 status=0
 dotnet test NeuralTrade.Events.slnx -c Release "$@" 2>&1 | tee "$log" || status=$?
 
+# The deployment script end to end (separate worker processes, per-worker broker users, the CLI as operator);
+# skipped when the run is filtered (extra arguments) or NEURALTRADE_SKIP_SMOKE=1.
+smoke=""
+if [ $# -eq 0 ] && [ "${NEURALTRADE_SKIP_SMOKE:-0}" != 1 ]; then
+  if deploy/smoke.sh 2>&1 | tee -a "$log" | tail -n 40; [ "${PIPESTATUS[0]}" -eq 0 ]; then smoke=passed; else smoke=failed; status=1; fi
+fi
+
 # One closing line for the whole suite, summed over the test assemblies.
 awk '/(Passed|Failed)! +- +Failed: / {
        gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
-     } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+     } END { if (smoke == "passed") p++; if (smoke == "failed") f++; printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' smoke="$smoke" "$log"
 if ! grep -qE '(Passed|Failed)! +- +Failed: ' "$log"; then
   echo "no test results were reported" >&2
   status=1
