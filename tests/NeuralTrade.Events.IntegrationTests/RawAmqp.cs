@@ -52,6 +52,13 @@ public sealed class RawAmqp : IAsyncDisposable
         await _channel.BasicPublishAsync(exchange, "", mandatory: false, basicProperties: properties, body: Encoding.UTF8.GetBytes(body));
     }
 
+    /// <summary>Publishes any bytes (a fuzzed body), persistent and confirmed, as a feed's client library would.</summary>
+    public async Task PublishBytesAsync(string exchange, byte[] body, string messageId)
+    {
+        var properties = new BasicProperties { ContentType = "application/json", MessageId = messageId, DeliveryMode = DeliveryModes.Persistent };
+        await _channel.BasicPublishAsync(exchange, "", mandatory: false, basicProperties: properties, body: body);
+    }
+
     /// <summary>Binds a private queue to a public fanout exchange and collects what arrives.</summary>
     public async Task<Tap> TapAsync(string exchange)
     {
