@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using System.Text.Json;
 using MassTransit;
+using Polly;
 
 namespace NeuralTrade.Events.Hosting;
 
@@ -14,6 +15,13 @@ public static class EndpointConventions
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
+        // Outer: a store that is down (Redis unreachable or timing out) is waited out with exponential backoff for up
+        // to OutageRetrySeconds (Polly), holding the message unacknowledged (a crash meanwhile redelivers it), instead of
+        // dead-lettering good messages during an outage. The worker's ready check says Unhealthy meanwhile.
+        if (options.OutageRetrySeconds > 0)
+            endpoint.UseFilter(new OutageRetryFilter(options.OutageRetrySeconds));
+
+        // Inner: any other failure is retried at the configured intervals, then dead-lettered; bad input never is.
         endpoint.UseMessageRetry(r =>
         {
             var intervals = options.RetryIntervals();
@@ -26,6 +34,52 @@ public static class EndpointConventions
             r.Ignore<SerializationException>();
         });
     }
+
+    /// <summary>Attempts of 1 s doubling to at most 30 s whose delays add up to <paramref name="seconds"/> or more.</summary>
+    internal static (int Attempts, TimeSpan First, TimeSpan Most) OutageSchedule(int seconds)
+    {
+        var first = TimeSpan.FromSeconds(1);
+        var most = TimeSpan.FromSeconds(30);
+        var total = TimeSpan.Zero;
+        var attempts = 0;
+        for (var delay = first; total < TimeSpan.FromSeconds(seconds); attempts++)
+        {
+            total += delay;
+            delay = delay * 2 > most ? most : delay * 2;
+        }
+
+        return (attempts, first, most);
+    }
+}
+
+/// <summary>
+/// Retries the whole consume (the inner retry included) while the failure is a Redis outage: Polly's exponential
+/// backoff with jitter, 1 s doubling to 30 s, for about the configured time; anything else passes straight through.
+/// </summary>
+internal sealed class OutageRetryFilter : IFilter<ConsumeContext>
+{
+    readonly Polly.ResiliencePipeline _pipeline;
+    readonly int _seconds;
+
+    public OutageRetryFilter(int seconds)
+    {
+        _seconds = seconds;
+        var (attempts, first, most) = EndpointConventions.OutageSchedule(seconds);
+        _pipeline = new Polly.ResiliencePipelineBuilder().AddRetry(new Polly.Retry.RetryStrategyOptions
+        {
+            ShouldHandle = new Polly.PredicateBuilder().Handle<StackExchange.Redis.RedisConnectionException>().Handle<StackExchange.Redis.RedisTimeoutException>(),
+            BackoffType = Polly.DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = first,
+            MaxDelay = most,
+            MaxRetryAttempts = attempts,
+        }).Build();
+    }
+
+    public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next) =>
+        await _pipeline.ExecuteAsync(async token => await next.Send(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("outage-retry").Add("seconds", _seconds);
 }
 
 /// <summary>

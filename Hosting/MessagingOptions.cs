@@ -34,6 +34,13 @@ public sealed class MessagingOptions
     [Range(1, 3_600)]
     public int StopTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long a message whose handling failed because Redis is down (connection or timeout) keeps being retried,
+    /// with exponential backoff (1 s doubling to 30 s), before it is dead-lettered; 0 treats an outage like any failure.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int OutageRetrySeconds { get; set; } = 300;
+
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 }
 
