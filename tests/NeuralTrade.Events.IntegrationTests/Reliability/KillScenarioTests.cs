@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Hosting;
 
 namespace NeuralTrade.Events.IntegrationTests.Reliability;
 
@@ -80,5 +81,72 @@ public sealed class KillScenarioTests : BrokerTest
             Assert.That(announcedTimes.Distinct().Count(), Is.EqualTo(market.Count), "no candle in two different events");
             Assert.That(dead, Is.Zero, "nothing dead-lettered");
         });
+    }
+}
+
+/// <summary>
+/// Reliability scenario "kill -9 Inference": an Inference process serving a champion under a steady stream of prediction
+/// requests from a plain client is killed with SIGKILL and replaced. Every request is answered (prediction.completed or
+/// prediction.failed with its requestId) or dead-lettered; none is lost.
+/// </summary>
+[Category("Reliability")]
+public sealed class InferenceKillScenarioTests : BrokerTest
+{
+    [Test]
+    public async Task Inference_killed_under_load_answers_every_request_after_its_replacement_starts()
+    {
+        await CandleStore.AppendAsync(NeuralTrade.Events.Testing.TrainedModels.Series, NeuralTrade.Events.Testing.TrainedModels.Market, null);
+        var completed = NeuralTrade.Events.Testing.TrainedModels.Completed(ScratchDirectory, "kill-run");
+        var registry = new NeuralTrade.Events.Tracking.RedisModelRegistryStore(Redis, new RedisKeys(KeyPrefix));
+        var version = await registry.AddVersionAsync(new NeuralTrade.Events.Tracking.RegisteredVersion(completed.ModelName, 0, completed.RunId, completed.Artifact,
+            completed.Metrics, DateTimeOffset.UtcNow, NeuralTrade.Events.Tracking.RegisteredVersion.Local));
+        await registry.PromoteAsync(completed.ModelName, version.Version);
+        var environment = new Dictionary<string, string>
+        {
+            ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
+            ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"), ["Inference__InstanceId"] = "kill",
+        };
+        var logs = Path.Combine(ScratchDirectory, "logs");
+        var answers = await Amqp.TapAsync(Exchanges.PredictionCompleted);
+        var failures = await Amqp.TapAsync(Exchanges.PredictionFailed);
+        var worker = await WorkerProcess.StartAsync("Inference", environment, logs);
+
+        // 300 requests, one every 20 ms; each names the series and carries no candles (the stored window answers it).
+        const int requests = 300;
+        var ids = Enumerable.Range(0, requests).Select(_ => Guid.NewGuid()).ToList();
+        var clock = Stopwatch.StartNew();
+        var feed = Task.Run(async () =>
+        {
+            foreach (var id in ids)
+            {
+                await Amqp.PublishAsync(Exchanges.PredictionRequested,
+                    $$"""{"requestId":"{{id}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m"}""", id.ToString());
+                await Task.Delay(20);
+            }
+        });
+
+        await Task.Delay(2_000);
+        var answeredBefore = answers.Received.Count;
+        worker.Kill();
+        var killedAt = clock.Elapsed;
+        await worker.DisposeAsync();
+        worker = await WorkerProcess.StartAsync("Inference", environment, logs);
+        await feed;
+
+        HashSet<Guid> Answered() => answers.Received.Concat(failures.Received)
+            .Select(d => d.Json.TryGetProperty("requestId", out var r) && r.ValueKind == JsonValueKind.String ? r.GetGuid() : Guid.Empty).ToHashSet();
+        var deadline = Stopwatch.StartNew();
+        while (!ids.All(Answered().Contains) && deadline.Elapsed < TimeSpan.FromMinutes(2))
+            await Task.Delay(250);
+        await Management.WaitForQueueEmptyAsync(VirtualHost, "inference", TimeSpan.FromSeconds(60));
+        await worker.DisposeAsync();
+
+        var answered = Answered();
+        var dead = (await Management.FindQueueAsync(VirtualHost, "inference_error")) is { } q && q.TryGetProperty("messages", out var m) ? m.GetInt32() : 0;
+        var unanswered = ids.Count(id => !answered.Contains(id));
+        TestContext.Out.WriteLine($"injected: {requests} prediction requests, one every 20 ms; Inference killed (-9) at {killedAt.TotalSeconds:F1} s after " +
+            $"{answeredBefore} answers, replacement ready in {worker.StartedIn.TotalSeconds:F1} s. counted: {answers.Received.Count} prediction.completed, " +
+            $"{failures.Received.Count} prediction.failed, requests answered {requests - unanswered}/{requests}, dead-lettered {dead}, unanswered {unanswered}");
+        Assert.That(unanswered, Is.LessThanOrEqualTo(dead), "every request answered or dead-lettered, none lost");
     }
 }
