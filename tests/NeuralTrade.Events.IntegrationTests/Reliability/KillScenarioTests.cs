@@ -150,3 +150,60 @@ public sealed class InferenceKillScenarioTests : BrokerTest
         Assert.That(unanswered, Is.LessThanOrEqualTo(dead), "every request answered or dead-lettered, none lost");
     }
 }
+
+/// <summary>
+/// Reliability scenario "kill -9 Training": a Training process is killed with SIGKILL in the middle of a job; a
+/// replacement claims the job once its lease has expired (5 s here) and the job completes exactly once.
+/// </summary>
+[Category("Reliability")]
+public sealed class TrainingKillScenarioTests : BrokerTest
+{
+    [Test]
+    public async Task Training_killed_mid_job_completes_the_job_exactly_once_on_a_replacement()
+    {
+        await CandleStore.AppendAsync(NeuralTrade.Events.Testing.TrainedModels.Series, NeuralTrade.Events.Testing.TrainedModels.Market, null);
+        var environment = new Dictionary<string, string>
+        {
+            ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
+            ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"),
+            ["Training__LeaseSeconds"] = "5", ["Training__HeartbeatSeconds"] = "1", ["Training__PollIntervalMs"] = "200",
+        };
+        var logs = Path.Combine(ScratchDirectory, "logs");
+        var started = await Amqp.TapAsync(Exchanges.TrainingStarted);
+        var completed = await Amqp.TapAsync(Exchanges.TrainingCompleted);
+        var failed = await Amqp.TapAsync(Exchanges.TrainingFailed);
+        var worker = await WorkerProcess.StartAsync("Training", environment, logs);
+
+        var requestId = Guid.NewGuid();
+        await Amqp.PublishAsync(Exchanges.TrainingRequested, $$$"""
+            {"requestId":"{{{requestId}}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m","reason":"manual",
+             "hyperparameters":{"windowSize":30,"hiddenSize":48,"numLayers":1,"epochs":40,"patience":40,"learningRate":0.001,"minSamples":100,
+                                "fixedThreshold":0.006,"volatilityScale":0,"seed":7}}
+            """, requestId.ToString());
+        await started.WaitForCountAsync(1, TimeSpan.FromSeconds(60));
+        await Task.Delay(2_000);
+        var clock = Stopwatch.StartNew();
+        var completedBefore = completed.Received.Count;
+        worker.Kill();
+        await worker.DisposeAsync();
+        worker = await WorkerProcess.StartAsync("Training", environment, logs);
+
+        var deadline = Stopwatch.StartNew();
+        while (completed.Received.Count == 0 && failed.Received.Count == 0 && deadline.Elapsed < TimeSpan.FromMinutes(4))
+            await Task.Delay(250);
+        await Task.Delay(3_000); // a second completion would show now
+        await worker.DisposeAsync();
+
+        var ofRequest = completed.Received.Where(d => d.Json.GetProperty("requestId").GetString() == requestId.ToString()).ToList();
+        TestContext.Out.WriteLine($"injected: one training job (40 epochs); Training killed (-9) 2 s after training.started ({completedBefore} completed before), " +
+            $"replacement started; lease 5 s. counted: training.started {started.Received.Count} (runs: " +
+            $"{string.Join(", ", started.Received.Select(d => d.Json.GetProperty("runId").GetString()))}), training.completed {ofRequest.Count} " +
+            $"({clock.Elapsed.TotalSeconds:F0} s after the kill), training.failed {failed.Received.Count}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(completedBefore, Is.Zero, "killed before it finished");
+            Assert.That(ofRequest.Select(d => d.Json.GetProperty("eventId").GetString()).Distinct().Count(), Is.EqualTo(1), "the job completed exactly once");
+            Assert.That(failed.Received, Is.Empty);
+        });
+    }
+}
