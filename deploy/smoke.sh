@@ -28,11 +28,14 @@ step="predict"; predicted="$(cli predict "${series[@]}" --timeout 30)"; code=$?;
 [ "$code" -eq 0 ] || { [ "$code" -eq 1 ] && grep -q "no_model" <<<"$predicted"; } || fail
 step="dlq list"; out="$(cli dlq list)" || fail; echo "$out"
 step="queues"; cli queues || fail
-step="metrics"; for port in 8081 8084; do
-  curl -fsS "http://127.0.0.1:$port/metrics" | grep -q "messaging_masstransit_consume" || fail   # MassTransit's queue work
-done
-curl -fsS http://127.0.0.1:8081/metrics | grep -q "neuraltrade_ingest_candles_total" || fail
-curl -fsS http://127.0.0.1:8084/metrics | grep -q "neuraltrade_inference_model_version" || { step="metrics: model version"; [[ "$predicted" == *no_model* ]] || fail; }
+step="metrics"
+# Read each scrape whole before searching it: `curl | grep -q` under pipefail fails when grep stops reading early.
+ingest_metrics="$(curl -fsS http://127.0.0.1:8081/metrics)" || fail
+inference_metrics="$(curl -fsS http://127.0.0.1:8084/metrics)" || fail
+grep -q "messaging_masstransit_consume" <<<"$ingest_metrics" || fail      # MassTransit's queue work
+grep -q "messaging_masstransit_consume" <<<"$inference_metrics" || fail
+grep -q "neuraltrade_ingest_candles_total" <<<"$ingest_metrics" || fail
+grep -q "neuraltrade_inference_model_version" <<<"$inference_metrics" || { step="metrics: model version"; [[ "$predicted" == *no_model* ]] || fail; }
 step="stop"; deploy/fleet.sh stop --keep-services || fail
 rm -rf "$work"
 echo "fleet smoke: passed"
