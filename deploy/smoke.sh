@@ -32,9 +32,9 @@ step="metrics"
 # Read each scrape whole before searching it: `curl | grep -q` under pipefail fails when grep stops reading early.
 ingest_metrics="$(curl -fsS http://127.0.0.1:8081/metrics)" || fail
 inference_metrics="$(curl -fsS http://127.0.0.1:8084/metrics)" || fail
-grep -q "messaging_masstransit_consume" <<<"$ingest_metrics" || fail      # MassTransit's queue work
-grep -q "messaging_masstransit_consume" <<<"$inference_metrics" || fail
-grep -q "neuraltrade_ingest_candles_total" <<<"$ingest_metrics" || fail
+step="metrics: ingest's MassTransit consume"; grep -q "messaging_masstransit_consume" <<<"$ingest_metrics" || fail   # queue work
+step="metrics: inference's MassTransit consume"; grep -q "messaging_masstransit_consume" <<<"$inference_metrics" || fail
+step="metrics: ingest's candles"; grep -q "neuraltrade_ingest_candles_total" <<<"$ingest_metrics" || fail
 grep -q "neuraltrade_inference_model_version" <<<"$inference_metrics" || { step="metrics: model version"; [[ "$predicted" == *no_model* ]] || fail; }
 step="stop"; deploy/fleet.sh stop --keep-services || fail
 rm -rf "$work"
