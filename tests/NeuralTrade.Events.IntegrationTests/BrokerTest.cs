@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Tracking;
 using StackExchange.Redis;
 
 namespace NeuralTrade.Events.IntegrationTests;
@@ -77,6 +79,19 @@ public abstract class BrokerTest
     }
 
     protected RedisCandleStore CandleStore => new(Redis, new RedisKeys(KeyPrefix));
+
+    protected RedisModelRegistryStore RegistryState => new(Redis, new RedisKeys(KeyPrefix));
+
+    /// <summary>Registers the small trained model of <see cref="TrainedModels"/> (artifact in the scratch directory), as the Registry would, and optionally makes it the champion.</summary>
+    protected async Task<RegisteredVersion> RegisterTrainedModelAsync(string runId, bool champion)
+    {
+        var completed = TrainedModels.Completed(ScratchDirectory, runId);
+        var version = await RegistryState.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, runId, completed.Artifact, completed.Metrics,
+            DateTimeOffset.UtcNow, RegisteredVersion.Local));
+        if (champion)
+            await RegistryState.PromoteAsync(completed.ModelName, version.Version);
+        return version;
+    }
 
     /// <summary>Starts a worker process-alike on the real broker and Redis of this test.</summary>
     protected async Task<IHost> StartHostAsync(Action<IHostApplicationBuilder> addWorker, IDictionary<string, string?>? settings = null,

@@ -129,7 +129,7 @@ public sealed class CliBrokerTests : BrokerTest
         var (noModel, failed) = await CliAsync("predict", "--exchange", "sim", "--symbol", "PLANT/USD", "--interval", "1m");
         Exits((noModel, failed), ExitCodes.Failed, "prediction.failed no_model");
 
-        await RegisterAsync("run-1", champion: true);
+        await RegisterTrainedModelAsync("run-1", champion: true);
         var deployed = await RegistryState.GetChampionAsync(TrainedModels.ModelName);
         await Amqp.PublishAsync(Exchanges.ModelDeployed, System.Text.Json.JsonSerializer.Serialize(new ModelDeployed
         {
@@ -164,24 +164,12 @@ public sealed class CliBrokerTests : BrokerTest
         }
     }
 
-    RedisModelRegistryStore RegistryState => new(Redis, new RedisKeys(KeyPrefix));
-
-    async Task<RegisteredVersion> RegisterAsync(string runId, bool champion)
-    {
-        var completed = TrainedModels.Completed(ScratchDirectory, runId);
-        var version = await RegistryState.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, runId, completed.Artifact, completed.Metrics,
-            DateTimeOffset.UtcNow, RegisteredVersion.Local));
-        if (champion)
-            await RegistryState.PromoteAsync(completed.ModelName, version.Version);
-        return version;
-    }
-
     [Test]
     public async Task Models_are_listed_promoted_rolled_back_and_a_bad_version_is_refused_with_the_registry_reason()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
-        await RegisterAsync("run-1", champion: true);
-        await RegisterAsync("run-2", champion: false);
+        await RegisterTrainedModelAsync("run-1", champion: true);
+        await RegisterTrainedModelAsync("run-2", champion: false);
         await StartHostAsync(b => b.AddRegistryWorker(), new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory });
 
         var (listCode, list) = await CliAsync("models", "list");

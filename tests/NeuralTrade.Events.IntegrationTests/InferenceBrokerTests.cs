@@ -19,7 +19,6 @@ public sealed class InferenceBrokerTests : BrokerTest
         ["Inference:InstanceId"] = instance,
     });
 
-    RedisModelRegistryStore RegistryState => new(Redis, new RedisKeys(KeyPrefix));
 
     async Task<RegisteredVersion> RegisterAsync(string runId, bool champion)
     {

@@ -16,7 +16,6 @@ public sealed class RegistryBrokerTests : BrokerTest
         ["Registry:Margin"] = "0", // equal candidates pass: every one must be promoted, one after another
     });
 
-    RedisModelRegistryStore RegistryState => new(Redis, new RedisKeys(KeyPrefix));
 
     [Test]
     public async Task Two_instances_decide_one_at_a_time_and_a_duplicate_promotes_once()

@@ -23,11 +23,7 @@ public sealed class TracingBrokerTests : BrokerTest
     public async Task The_trace_of_one_candle_links_the_spans_of_Ingest_and_Inference()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market.Take(TrainedModels.Market.Count - 1).ToList(), null);
-        var completed = TrainedModels.Completed(ScratchDirectory, "trace-run");
-        var registry = new RedisModelRegistryStore(Redis, new RedisKeys(KeyPrefix));
-        var version = await registry.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, completed.RunId, completed.Artifact, completed.Metrics,
-            DateTimeOffset.UtcNow, RegisteredVersion.Local));
-        await registry.PromoteAsync(completed.ModelName, version.Version);
+        await RegisterTrainedModelAsync("trace-run", champion: true);
 
         var ingestSpans = new List<Activity>();
         var inferenceSpans = new List<Activity>();

@@ -96,11 +96,7 @@ public sealed class InferenceKillScenarioTests : BrokerTest
     public async Task Inference_killed_under_load_answers_every_request_after_its_replacement_starts()
     {
         await CandleStore.AppendAsync(NeuralTrade.Events.Testing.TrainedModels.Series, NeuralTrade.Events.Testing.TrainedModels.Market, null);
-        var completed = NeuralTrade.Events.Testing.TrainedModels.Completed(ScratchDirectory, "kill-run");
-        var registry = new NeuralTrade.Events.Tracking.RedisModelRegistryStore(Redis, new RedisKeys(KeyPrefix));
-        var version = await registry.AddVersionAsync(new NeuralTrade.Events.Tracking.RegisteredVersion(completed.ModelName, 0, completed.RunId, completed.Artifact,
-            completed.Metrics, DateTimeOffset.UtcNow, NeuralTrade.Events.Tracking.RegisteredVersion.Local));
-        await registry.PromoteAsync(completed.ModelName, version.Version);
+        await RegisterTrainedModelAsync("kill-run", champion: true);
         var environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
