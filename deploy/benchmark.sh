@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs a benchmark and prints its table; figures also go to artifacts/benchmarks/<name>.json.
+# Runs the benchmark suite, or one of its benchmarks, and prints one table of every figure against the bound measured in
+# the same run; the figures also go to artifacts/benchmarks/<name>.json (suite.json for `all`).
+#   deploy/benchmark.sh [all]    every benchmark below in one run (about 15 minutes on 2 cores); takes all their options
 #   deploy/benchmark.sh ingest   [--messages N] [--batch-size N] [--publishers N]   real RabbitMQ + Redis (started and stopped here)
-#   deploy/benchmark.sh inference [--requests N] [--in-flight N] [--memory-predictions N]  real RabbitMQ + Redis
+#   deploy/benchmark.sh inference [--requests N] [--in-flight N] [--memory-predictions N]  real RabbitMQ + Redis; BenchmarkDotNet
 #   deploy/benchmark.sh training [--candles N] [--epochs N] [--rounds N]            in process, no services
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ $# -gt 0 ] || set -- ingest
-if [ "$1" = ingest ] || [ "$1" = inference ]; then
+[ $# -gt 0 ] || set -- all
+if [ "$1" = all ] || [ "$1" = ingest ] || [ "$1" = inference ]; then
   deploy/services.sh install
   before="$(deploy/services.sh status 2>/dev/null || true)"
   deploy/services.sh start

@@ -34,8 +34,17 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     readonly ConcurrentDictionary<Guid, (long Sent, TaskCompletionSource<bool> Done)> _pending = new();
     int _failed;
 
-    public sealed record Figures(double BoundPerSecond, double SingleP50Ms, double SingleP99Ms, LatencyFigure Transport, LatencyFigure Sustained,
-        LatencyFigure Light, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions);
+    /// <summary>Open-loop load: requests arrive at <see cref="Fraction"/> of the measured capacity whatever the answers do.</summary>
+    public sealed record LoadLevel(double Fraction, double OfferedPerSecond, LatencyFigure Figure);
+
+    public sealed record Figures(MicroFigures Micro, LatencyFigure Transport, LatencyFigure Sustained, LatencyFigure Light,
+        IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions)
+    {
+        /// <summary>The in-process batch-32 forward rate of the served model (BenchmarkDotNet).</summary>
+        public double BoundPerSecond => Micro.Batch32PerSecond;
+        public double SingleP50Ms => Micro.SingleP50Ms;
+        public double SingleP99Ms => Micro.SingleP99Ms;
+    }
 
     public async Task<Figures> RunAsync()
     {
@@ -45,8 +54,10 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var first = ModelTraining.Run(Model, Series, candles, hp, CPU);
         var second = ModelTraining.Run(Model, Series, candles, hp with { Seed = 43 }, CPU);
 
-        var (bound, p50, p99) = InProcess(first.Artifact, candles);
-        log($"in process: batch-32 forward {bound:N0} predictions/s; single forward p50 {p50:F2} ms, p99 {p99:F2} ms");
+        log("in-process micro-benchmarks (BenchmarkDotNet) of the served model…");
+        var micro = MicroBenchmarks.Run(first.Artifact, candles, Path.Combine("artifacts", "benchmarks", "BenchmarkDotNet"), log);
+        log($"in process: batch-32 forward {micro.Batch32PerSecond:N0} predictions/s; single forward p50 {micro.SingleP50Ms:F2} ms, " +
+            $"p99 {micro.SingleP99Ms:F2} ms; features of one window {micro.FeaturesMeanUs:F0} µs");
 
         var directory = Path.Combine(Path.GetTempPath(), "nt-bench-" + Guid.NewGuid().ToString("N")[..8]);
         await using var broker = await BenchBroker.CreateAsync(rabbitUrl, managementUrl, redisUrl);
@@ -77,6 +88,15 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             log($"sustained {sustained.PerSecond:N0}/s, p99 {sustained.P99Ms:F1} ms");
             var light = await MeasureAsync(bus, windows, Math.Min(500, requests), 1, "light load (1 in flight)", null);
             log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms; inside the worker p50 {Percentile([.. ServiceMs.TakeLast(light.Requests)], 0.5):F2} ms");
+            var levels = new List<LoadLevel>();
+            foreach (var fraction in new[] { 0.1, 0.5, 0.9 })
+            {
+                var rate = fraction * sustained.PerSecond;
+                var level = await MeasureAtRateAsync(bus, windows, rate, TimeSpan.FromSeconds(10), $"open loop at {fraction:P0} of capacity ({rate:N0}/s)");
+                log($"{level.Scenario}: answered {level.PerSecond:N0}/s, p50 {level.P50Ms:F2} ms, p99 {level.P99Ms:F2} ms, lost {level.Lost}");
+                levels.Add(new LoadLevel(fraction, rate, level));
+            }
+
             var swapping = await MeasureAsync(bus, windows, requests, inFlight, "sustained, swapping every 2 s", versions);
             log($"with swaps {swapping.PerSecond:N0}/s, p99 {swapping.P99Ms:F1} ms, failed {swapping.Failed}, lost {swapping.Lost}");
 
@@ -94,44 +114,13 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             var after = Resident();
             log($"resident {before / 1048576.0:N0} MiB before, {after / 1048576.0:N0} MiB after {memoryPredictions:N0} predictions");
             await host.StopAsync();
-            return new Figures(bound, p50, p99, transport, sustained, light, swapping, before, after, memoryPredictions);
+            return new Figures(micro, transport, sustained, light, levels, swapping, before, after, memoryPredictions);
         }
         finally
         {
             if (Directory.Exists(directory))
                 Directory.Delete(directory, recursive: true);
         }
-    }
-
-    static (double PerSecond, double P50, double P99) InProcess(byte[] artifact, List<Candle> candles)
-    {
-        using var model = ModelArtifact.Read(artifact, null);
-        var per = model.Manifest.WindowSize * model.Manifest.FeatureNames.Count;
-        var window = ServingWindow.Latest(model, candles);
-        var batch = new float[32 * per];
-        for (var i = 0; i < 32; i++)
-            window.CopyTo(batch, i * per);
-        var f = model.Manifest.FeatureNames.Count;
-        for (var i = 0; i < 20; i++)
-            SignalTrainer.PredictProbabilities(model.Model, batch, 32, model.Manifest.WindowSize, f, 32, CPU);
-        var watch = Stopwatch.StartNew();
-        var count = 0;
-        while (watch.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            SignalTrainer.PredictProbabilities(model.Model, batch, 32, model.Manifest.WindowSize, f, 32, CPU);
-            count += 32;
-        }
-
-        var rate = count / watch.Elapsed.TotalSeconds;
-        var single = new List<double>();
-        for (var i = 0; i < 500; i++)
-        {
-            var t = Stopwatch.GetTimestamp();
-            SignalTrainer.PredictProbabilities(model.Model, window, 1, model.Manifest.WindowSize, f, 1, CPU);
-            single.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-        }
-
-        return (rate, Percentile(single, 0.5), Percentile(single, 0.99));
     }
 
     /// <summary>Sliding windows of the market, each ending one candle later: every request has its own asOf.</summary>
@@ -149,23 +138,10 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
-            var id = Guid.NewGuid();
-            var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var sent = Stopwatch.GetTimestamp();
-            _pending[id] = (sent, done);
-            var request = new PredictionRequested
-            {
-                RequestId = id, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Candles = windows[i % windows.Count],
-            };
-            if (echo)
-                await bus.Publish(new EchoRequest(request), ct);
-            else
-                await bus.Publish(request, ct);
-            if (await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(30), ct)) == done.Task)
-                latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+            if (await RoundTripAsync(bus, windows[i % windows.Count], echo, ct) is { } ms)
+                latencies.Add(ms);
             else
                 Interlocked.Increment(ref lost);
-            _pending.TryRemove(id, out _);
         });
         watch.Stop();
         await stopSwapping.CancelAsync();
@@ -174,6 +150,65 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var sorted = latencies.ToList();
         return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, watch.Elapsed.TotalSeconds, Percentile(sorted, 0.5),
             Percentile(sorted, 0.99));
+    }
+
+    /// <summary>Sends requests at a fixed rate for <paramref name="duration"/>, each on its own, and measures each round trip.</summary>
+    async Task<LatencyFigure> MeasureAtRateAsync(IBus bus, List<List<Candle>> windows, double rate, TimeSpan duration, string scenario)
+    {
+        var failedBefore = Volatile.Read(ref _failed);
+        var count = Math.Max(50, (int)(rate * duration.TotalSeconds));
+        var latencies = new ConcurrentBag<double>();
+        var lost = 0;
+        var trips = new List<Task>(count);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var wait = TimeSpan.FromSeconds(i / rate) - watch.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+                await Task.Delay(wait);
+            var window = windows[i % windows.Count];
+            trips.Add(Task.Run(async () =>
+            {
+                if (await RoundTripAsync(bus, window, echo: false, CancellationToken.None) is { } ms)
+                    latencies.Add(ms);
+                else
+                    Interlocked.Increment(ref lost);
+            }));
+        }
+
+        await Task.WhenAll(trips);
+        watch.Stop();
+        var failed = Volatile.Read(ref _failed) - failedBefore;
+        var sorted = latencies.ToList();
+        return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, watch.Elapsed.TotalSeconds, Percentile(sorted, 0.5),
+            Percentile(sorted, 0.99));
+    }
+
+    /// <summary>One request and its answer; the milliseconds between them, or null when no answer came within 30 s (lost).</summary>
+    async Task<double?> RoundTripAsync(IBus bus, List<Candle> window, bool echo, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid();
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sent = Stopwatch.GetTimestamp();
+        _pending[id] = (sent, done);
+        try
+        {
+            var request = new PredictionRequested
+            {
+                RequestId = id, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Candles = window,
+            };
+            if (echo)
+                await bus.Publish(new EchoRequest(request), cancellationToken);
+            else
+                await bus.Publish(request, cancellationToken);
+            return await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken)) == done.Task
+                ? Stopwatch.GetElapsedTime(sent).TotalMilliseconds
+                : null;
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
     }
 
     static async Task SwapLoopAsync(IBus bus, List<RegisteredVersion> versions, CancellationToken cancellationToken)

@@ -1,156 +1,171 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Diagnostics;
 using NeuralTrade.Events.Benchmarks;
 using Spectre.Console;
 
-var messages = new Option<int>("--messages") { Description = "Timed messages per scenario.", DefaultValueFactory = _ => 3_000 };
-var batch = new Option<int>("--batch-size") { Description = "Candles per message.", DefaultValueFactory = _ => 100 };
-var publishers = new Option<int>("--publishers") { Description = "Publishes in flight (each awaits its confirm).", DefaultValueFactory = _ => 64 };
-var output = new Option<FileInfo>("--out")
+var messages = new Option<int>("--messages") { Description = "Ingest: timed messages per scenario.", DefaultValueFactory = _ => 3_000 };
+var batch = new Option<int>("--batch-size") { Description = "Ingest: candles per message.", DefaultValueFactory = _ => 100 };
+var publishers = new Option<int>("--publishers") { Description = "Ingest: publishes in flight (each awaits its confirm).", DefaultValueFactory = _ => 64 };
+var candles = new Option<int>("--candles") { Description = "Training: simulated candles to train on.", DefaultValueFactory = _ => 4_000 };
+var epochs = new Option<int>("--epochs") { Description = "Training: epochs per timed run (early stopping off).", DefaultValueFactory = _ => 3 };
+var rounds = new Option<int>("--rounds") { Description = "Training: alternated bare/worker rounds; the best of each is reported.", DefaultValueFactory = _ => 3 };
+var requestCount = new Option<int>("--requests") { Description = "Inference: requests per timed scenario.", DefaultValueFactory = _ => 3_000 };
+var inFlight = new Option<int>("--in-flight") { Description = "Inference: requests in flight under load.", DefaultValueFactory = _ => 64 };
+var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
+Option<FileInfo> Output(string name) => new("--out")
 {
     Description = "Where to write the figures as JSON.",
-    DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", "ingest.json")),
+    DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", $"{name}.json")),
 };
 
-var ingest = new Command("ingest", "Ingest candles/s through RabbitMQ and Redis vs bare MassTransit publish→consume in the same run. "
-    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).")
+static string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
+    ? v
+    : throw new InvalidOperationException($"{name} is not set; run deploy/benchmark.sh, or start the services and export what `deploy/services.sh env` prints.");
+
+static void Log(string line) => AnsiConsole.MarkupLine(Markup.Escape(line));
+
+async Task<SuiteReport> IngestAsync(ParseResult parse)
 {
-    messages, batch, publishers, output,
-};
-ingest.SetAction(async (parse, cancellationToken) =>
-{
-    string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
-        ? v
-        : throw new InvalidOperationException($"{name} is not set; run deploy/benchmark.sh, or start the services and export what `deploy/services.sh env` prints.");
     var run = new IngestThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(messages), parse.GetValue(batch),
         parse.GetValue(publishers));
     var (bare, result) = await run.RunAsync();
-
     const double target = 50_000;
     var ratio = result.CandlesPerSecond / bare.CandlesPerSecond;
-    var table = new Table().AddColumns("scenario", "messages", "candles", "seconds", "candles/s");
-    foreach (var r in new[] { bare, result })
-        table.AddRow(r.Scenario, r.Messages.ToString("N0"), r.Candles.ToString("N0"), r.Seconds.ToString("F2"), r.CandlesPerSecond.ToString("N0"));
-    AnsiConsole.Write(table);
-    AnsiConsole.MarkupLine($"ingest / bare = [bold]{ratio:F2}[/]; ingest {result.CandlesPerSecond:N0} candles/s vs target {target:N0}: "
-        + (result.CandlesPerSecond >= target ? "[green]met[/]" : "[red]not met[/]"));
-
-    var file = parse.GetValue(output)!;
-    file.Directory?.Create();
-    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new
+    return new SuiteReport("ingest",
+    [
+        new ReportRow("ingest candles/s (validate, store, announce)", result.CandlesPerSecond.ToString("N0"),
+            $"{bare.CandlesPerSecond:N0} (bare MassTransit publish→consume)", ratio, $"≥ {target:N0}/s", result.CandlesPerSecond >= target),
+    ], new
     {
-        benchmark = "ingest",
-        machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
-        batchSize = parse.GetValue(batch),
-        publishers = parse.GetValue(publishers),
+        batchSize = parse.GetValue(batch), publishers = parse.GetValue(publishers),
         bare = new { bare.Messages, bare.Candles, bare.Seconds, bare.CandlesPerSecond },
         ingest = new { result.Messages, result.Candles, result.Seconds, result.CandlesPerSecond },
-        ratio,
-        targetCandlesPerSecond = target,
-        met = result.CandlesPerSecond >= target,
-    }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-    AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)}");
-    return 0;
-});
+        ratio, targetCandlesPerSecond = target, met = result.CandlesPerSecond >= target,
+    });
+}
 
-var candles = new Option<int>("--candles") { Description = "Simulated candles to train on.", DefaultValueFactory = _ => 4_000 };
-var epochs = new Option<int>("--epochs") { Description = "Epochs per timed run (early stopping off).", DefaultValueFactory = _ => 3 };
-var rounds = new Option<int>("--rounds") { Description = "Alternated bare/worker rounds; the best of each is reported.", DefaultValueFactory = _ => 3 };
-var trainingOut = new Option<FileInfo>("--out")
-{
-    Description = "Where to write the figures as JSON.",
-    DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", "training.json")),
-};
-var training = new Command("training", "Training samples/s of the worker's loop vs a bare TorchSharp loop over the same model, data and batch, "
-    + "and resident memory across epochs. In process; needs no services.")
-{
-    candles, epochs, rounds, trainingOut,
-};
-training.SetAction(async (parse, cancellationToken) =>
+SuiteReport Training(ParseResult parse)
 {
     var hp = new NeuralTrade.Events.Modeling.Hyperparameters();
     var run = new TrainingThroughput(parse.GetValue(candles), parse.GetValue(epochs), parse.GetValue(rounds), hp);
-    var (bare, worker, memory) = run.Run(line => AnsiConsole.MarkupLine(Markup.Escape(line)));
-
+    var (bare, worker, memory) = run.Run(Log);
     const double target = 0.9;
     var ratio = worker.SamplesPerSecond / bare.SamplesPerSecond;
-    var table = new Table().AddColumns("scenario", "epochs", "samples", "seconds", "samples/s");
-    foreach (var r in new[] { bare, worker })
-        table.AddRow(r.Scenario, r.Epochs.ToString(), r.Samples.ToString("N0"), r.Seconds.ToString("F2"), r.SamplesPerSecond.ToString("N0"));
-    AnsiConsole.Write(table);
-    AnsiConsole.MarkupLine($"worker / bare = [bold]{ratio:F2}[/] vs target {target:F2}: " + (ratio >= target ? "[green]met[/]" : "[red]not met[/]"));
-    AnsiConsole.MarkupLine($"resident memory after epoch 1 {memory.ResidentAfterFirstEpoch / 1048576.0:N0} MiB, at the end {memory.ResidentAtEnd / 1048576.0:N0} MiB "
-        + $"(growth {memory.GrowthAfterFirstEpoch:P1}), peak {memory.PeakResident / 1048576.0:N0} MiB");
-
-    var file = parse.GetValue(trainingOut)!;
-    file.Directory?.Create();
-    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new
+    return new SuiteReport("training",
+    [
+        new ReportRow("training samples/s (the worker's loop)", worker.SamplesPerSecond.ToString("N0"), $"{bare.SamplesPerSecond:N0} (bare TorchSharp loop)",
+            ratio, "≥ 0.90", ratio >= target),
+        new ReportRow("training resident memory, epoch 1 → end", $"{memory.ResidentAfterFirstEpoch / 1048576.0:N0} → {memory.ResidentAtEnd / 1048576.0:N0} MiB",
+            $"peak {memory.PeakResident / 1048576.0:N0} MiB", memory.GrowthAfterFirstEpoch, "", null, Percent: true),
+    ], new
     {
-        benchmark = "training",
-        machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
-        hyperparameters = hp.ToDictionary(),
-        candles = parse.GetValue(candles),
+        hyperparameters = hp.ToDictionary(), candles = parse.GetValue(candles),
         bare = new { bare.Epochs, bare.Samples, bare.Seconds, bare.SamplesPerSecond },
         worker = new { worker.Epochs, worker.Samples, worker.Seconds, worker.SamplesPerSecond },
-        ratio,
-        targetRatio = target,
-        met = ratio >= target,
+        ratio, targetRatio = target, met = ratio >= target,
         memory = new { memory.ResidentAfterFirstEpoch, memory.ResidentAtEnd, memory.PeakResident, memory.GrowthAfterFirstEpoch },
-    }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-    AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)}");
-    return 0;
-});
+    });
+}
 
-var requestCount = new Option<int>("--requests") { Description = "Requests per timed scenario.", DefaultValueFactory = _ => 3_000 };
-var inFlight = new Option<int>("--in-flight") { Description = "Requests in flight under load.", DefaultValueFactory = _ => 64 };
-var memoryCount = new Option<int>("--memory-predictions") { Description = "Predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
-var inferenceOut = new Option<FileInfo>("--out")
+async Task<SuiteReport> InferenceAsync(ParseResult parse)
 {
-    Description = "Where to write the figures as JSON.",
-    DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", "inference.json")),
-};
-var inference = new Command("inference", "Inference through RabbitMQ and Redis vs the in-process forward pass: rate, latency, hot swaps, memory. "
-    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).")
-{
-    requestCount, inFlight, memoryCount, inferenceOut,
-};
-inference.SetAction(async (parse, cancellationToken) =>
-{
-    string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
-        ? v
-        : throw new InvalidOperationException($"{name} is not set; run deploy/benchmark.sh inference.");
     var run = new InferenceThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(requestCount),
-        parse.GetValue(inFlight), parse.GetValue(memoryCount), line => AnsiConsole.MarkupLine(Markup.Escape(line)));
+        parse.GetValue(inFlight), parse.GetValue(memoryCount), Log);
     var f = await run.RunAsync();
-
-    var table = new Table().AddColumns("figure", "value", "bound", "ratio", "target", "");
-    string Mark(bool ok) => ok ? "[green]met[/]" : "[red]not met[/]";
+    var m = f.Micro;
     var rateRatio = f.Sustained.PerSecond / f.BoundPerSecond;
     var lightRatio = f.Light.P99Ms / f.SingleP99Ms;
     var swapRatio = f.Swapping.P99Ms / f.Sustained.P99Ms;
+    var swapRate = f.Swapping.PerSecond / f.Sustained.PerSecond;
     var growth = (double)(f.ResidentAfter - f.ResidentBefore) / f.ResidentBefore;
-    var transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond;
-    table.AddRow("transport only (same messages, no model)", f.Transport.PerSecond.ToString("N0"), "", "", "", "");
-    table.AddRow("fleet predictions/s vs transport", f.Sustained.PerSecond.ToString("N0"), $"{f.Transport.PerSecond:N0} (transport)", transportRatio.ToString("F2"), "", "");
-    table.AddRow("fleet predictions/s (batching)", f.Sustained.PerSecond.ToString("N0"), $"{f.BoundPerSecond:N0} (in-process batch 32)", rateRatio.ToString("F2"), "≥ 0.70", Mark(rateRatio >= 0.7));
-    table.AddRow("light-load p50 / p99 ms", $"{f.Light.P50Ms:F2} / {f.Light.P99Ms:F2}", $"{f.SingleP99Ms:F2} (single forward p99)", lightRatio.ToString("F2"), "≤ 3.0", Mark(lightRatio <= 3));
-    table.AddRow("swapping: failed / lost", $"{f.Swapping.Failed} / {f.Swapping.Lost}", "", "", "0 / 0", Mark(f.Swapping.Failed == 0 && f.Swapping.Lost == 0));
-    table.AddRow("swapping: p99 ms", f.Swapping.P99Ms.ToString("F1"), $"{f.Sustained.P99Ms:F1} (steady p99)", swapRatio.ToString("F2"), "≤ 2.0", Mark(swapRatio <= 2));
-    table.AddRow($"resident MiB over {f.MemoryPredictions:N0} predictions", $"{f.ResidentBefore / 1048576.0:N0} → {f.ResidentAfter / 1048576.0:N0}", "", growth.ToString("P1"), "< 5%", Mark(growth < 0.05));
-    AnsiConsole.Write(table);
-
-    var file = parse.GetValue(inferenceOut)!;
-    file.Directory?.Create();
-    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new
+    var single = $"{f.SingleP99Ms:F2} ms (in-process single forward p99)";
+    List<ReportRow> rows =
+    [
+        new("in-process forward, batch 32 (BenchmarkDotNet)", $"{m.Batch32PerSecond:N0}/s ({m.Batch32MeanMs:F2} ms)", "", null, "", null),
+        new("in-process forward, single (BenchmarkDotNet)", $"p50 {m.SingleP50Ms:F2} / p99 {m.SingleP99Ms:F2} ms", $"mean {m.SingleMeanMs:F2} ms", null, "", null),
+        new("features of one window / read+validate 100 candles", $"{m.FeaturesMeanUs:F0} µs / {m.ValidateMeanUs:F0} µs", "", null, "", null),
+        new("transport only (same messages, echo, no model)", $"{f.Transport.PerSecond:N0}/s", "", null, "", null),
+        new("fleet predictions/s, batching", f.Sustained.PerSecond.ToString("N0"), $"{f.BoundPerSecond:N0} (in-process batch 32)", rateRatio, "≥ 0.70",
+            rateRatio >= 0.7),
+        new("fleet predictions/s vs transport only", f.Sustained.PerSecond.ToString("N0"), $"{f.Transport.PerSecond:N0} (transport)",
+            f.Sustained.PerSecond / f.Transport.PerSecond, "", null),
+        new("light load (1 in flight) p50 / p99", $"{f.Light.P50Ms:F2} / {f.Light.P99Ms:F2} ms", single, lightRatio, "≤ 3.0", lightRatio <= 3),
+    ];
+    foreach (var level in f.Levels)
     {
-        benchmark = "inference",
-        machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+        var ratio = level.Figure.P99Ms / f.SingleP99Ms;
+        rows.Add(new ReportRow($"{level.Fraction:P0} of capacity ({level.OfferedPerSecond:N0}/s offered) p50 / p99",
+            $"{level.Figure.P50Ms:F2} / {level.Figure.P99Ms:F2} ms", single, ratio, level.Fraction <= 0.1 ? "≤ 3.0" : "",
+            level.Fraction <= 0.1 ? ratio <= 3 : null));
+    }
+
+    rows.Add(new ReportRow("swapping every 2 s: failed / lost", $"{f.Swapping.Failed} / {f.Swapping.Lost}", "", null, "0 / 0",
+        f.Swapping.Failed == 0 && f.Swapping.Lost == 0));
+    rows.Add(new ReportRow("swapping every 2 s: predictions/s", f.Swapping.PerSecond.ToString("N0"), $"{f.Sustained.PerSecond:N0} (steady)", swapRate, "", null));
+    rows.Add(new ReportRow("swapping every 2 s: p99", $"{f.Swapping.P99Ms:F1} ms", $"{f.Sustained.P99Ms:F1} ms (steady p99)", swapRatio, "≤ 2.0", swapRatio <= 2));
+    rows.Add(new ReportRow($"resident memory over {f.MemoryPredictions:N0} predictions", $"{f.ResidentBefore / 1048576.0:N0} → {f.ResidentAfter / 1048576.0:N0} MiB",
+        "", growth, "< 5%", growth < 0.05, Percent: true));
+    return new SuiteReport("inference", rows, new
+    {
         figures = f,
-        ratios = new { rateRatio, transportRatio, lightRatio, swapRatio, growth },
-    }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-    AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)}");
+        ratios = new { rateRatio, transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond, lightRatio, swapRatio, swapRate, growth },
+    });
+}
+
+async Task<int> WriteAsync(FileInfo file, IReadOnlyList<SuiteReport> reports, TimeSpan elapsed, CancellationToken cancellationToken)
+{
+    var table = new Table().AddColumns("figure", "value", "bound (same run)", "ratio", "target", "");
+    foreach (var report in reports)
+        foreach (var row in report.Rows)
+            table.AddRow(Markup.Escape(row.Figure), Markup.Escape(row.Value), Markup.Escape(row.Bound), row.RatioText, Markup.Escape(row.Target),
+                row.Met switch { true => "[green]met[/]", false => "[red]not met[/]", null => "" });
+    AnsiConsole.Write(table);
+    await SuiteReport.WriteAsync(file, reports, elapsed, cancellationToken);
+    AnsiConsole.MarkupLine($"figures written to {Markup.Escape(file.FullName)} ({elapsed.TotalMinutes:F1} min)");
     return 0;
+}
+
+Command Single(string name, string description, Func<ParseResult, Task<SuiteReport>> run, params Option[] options)
+{
+    var output = Output(name);
+    var command = new Command(name, description) { output };
+    foreach (var option in options)
+        command.Options.Add(option);
+    command.SetAction(async (parse, cancellationToken) =>
+    {
+        var clock = Stopwatch.StartNew();
+        var report = await run(parse);
+        return await WriteAsync(parse.GetValue(output)!, [report], clock.Elapsed, cancellationToken);
+    });
+    return command;
+}
+
+var ingest = Single("ingest", "Ingest candles/s through RabbitMQ and Redis vs bare MassTransit publish→consume in the same run. "
+    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).", IngestAsync, messages, batch, publishers);
+var training = Single("training", "Training samples/s of the worker's loop vs a bare TorchSharp loop over the same model, data and batch, "
+    + "and resident memory across epochs. In process; needs no services.", p => Task.FromResult(Training(p)), candles, epochs, rounds);
+var inference = Single("inference", "Inference through RabbitMQ and Redis vs the in-process forward pass (BenchmarkDotNet): rate, latency at "
+    + "light load and at 10/50/90% of capacity, hot swaps, memory. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", InferenceAsync,
+    requestCount, inFlight, memoryCount);
+
+var suiteOutput = Output("suite");
+var all = new Command("all", "The whole suite in one run: training, ingest, inference; one table of every figure against its bound, and JSON.")
+{
+    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, suiteOutput,
+};
+all.SetAction(async (parse, cancellationToken) =>
+{
+    var clock = Stopwatch.StartNew();
+    List<SuiteReport> reports = [];
+    AnsiConsole.Write(new Rule("training"));
+    reports.Add(Training(parse));
+    AnsiConsole.Write(new Rule("ingest"));
+    reports.Add(await IngestAsync(parse));
+    AnsiConsole.Write(new Rule("inference"));
+    reports.Add(await InferenceAsync(parse));
+    AnsiConsole.Write(new Rule("suite"));
+    return await WriteAsync(parse.GetValue(suiteOutput)!, reports, clock.Elapsed, cancellationToken);
 });
 
-var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { ingest, training, inference };
+var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference };
 return await root.Parse(args).InvokeAsync();
