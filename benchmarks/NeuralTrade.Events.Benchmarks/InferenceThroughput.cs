@@ -55,7 +55,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var second = ModelTraining.Run(Model, Series, candles, hp with { Seed = 43 }, CPU);
 
         log("in-process micro-benchmarks (BenchmarkDotNet) of the served model…");
-        var micro = MicroBenchmarks.Run(first.Artifact, candles, Path.Combine("artifacts", "benchmarks", "BenchmarkDotNet"), log);
+        var micro = MicroBenchmarks.Run(first.Artifact, candles, new InferenceOptions().TorchThreads, Path.Combine("artifacts", "benchmarks", "BenchmarkDotNet"), log);
         log($"in process: batch-32 forward {micro.Batch32PerSecond:N0} predictions/s; single forward p50 {micro.SingleP50Ms:F2} ms, " +
             $"p99 {micro.SingleP99Ms:F2} ms; features of one window {micro.FeaturesMeanUs:F0} µs");
 
