@@ -36,6 +36,9 @@ public static class BusRegistration
 
         void Register(IBusRegistrationConfigurator x)
         {
+            // MassTransit 8.5 reports usage to its vendor by default (and logs a warning where it cannot reach it, as in
+            // closed networks); the fleet's telemetry is its own OpenTelemetry.
+            x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
             foreach (var contributor in contributors)
                 contributor.Configure(x);

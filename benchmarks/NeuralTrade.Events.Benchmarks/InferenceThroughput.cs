@@ -38,7 +38,8 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     public sealed record LoadLevel(double Fraction, double OfferedPerSecond, LatencyFigure Figure);
 
     public sealed record Figures(MicroFigures Micro, LatencyFigure Transport, LatencyFigure Sustained, LatencyFigure Light,
-        IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions)
+        IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions, long ManagedBefore,
+        long ManagedAfter)
     {
         /// <summary>The in-process batch-32 forward rate of the served model (BenchmarkDotNet).</summary>
         public double BoundPerSecond => Micro.Batch32PerSecond;
@@ -102,6 +103,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
 
             GC.Collect();
             var before = Resident();
+            var managedBefore = GC.GetGCMemoryInfo().HeapSizeBytes;
             var done = 0;
             while (done < memoryPredictions)
             {
@@ -112,9 +114,11 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
 
             GC.Collect();
             var after = Resident();
-            log($"resident {before / 1048576.0:N0} MiB before, {after / 1048576.0:N0} MiB after {memoryPredictions:N0} predictions");
+            var managedAfter = GC.GetGCMemoryInfo().HeapSizeBytes;
+            log($"resident {before / 1048576.0:N0} MiB before, {after / 1048576.0:N0} MiB after {memoryPredictions:N0} predictions " +
+                $"(managed heap {managedBefore / 1048576.0:N0} → {managedAfter / 1048576.0:N0} MiB; the rest is native: libtorch, RabbitMQ client buffers, thread stacks)");
             await host.StopAsync();
-            return new Figures(micro, transport, sustained, light, levels, swapping, before, after, memoryPredictions);
+            return new Figures(micro, transport, sustained, light, levels, swapping, before, after, memoryPredictions, managedBefore, managedAfter);
         }
         finally
         {

@@ -25,6 +25,9 @@ Option<FileInfo> Output(string name) => new("--out")
     DefaultValueFactory = _ => new FileInfo(Path.Combine("artifacts", "benchmarks", $"{name}.json")),
 };
 
+// libtorch's intra-op thread count before any benchmark changes it (the Inference host sets its own): training runs with it.
+var torchDefaultThreads = TorchSharp.torch.get_num_threads();
+
 static string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
     ? v
     : throw new InvalidOperationException($"{name} is not set; run deploy/benchmark.sh, or start the services and export what `deploy/services.sh env` prints.");
@@ -54,6 +57,7 @@ async Task<SuiteReport> IngestAsync(ParseResult parse)
 SuiteReport Training(ParseResult parse)
 {
     var hp = new NeuralTrade.Events.Modeling.Hyperparameters();
+    TorchSharp.torch.set_num_threads(torchDefaultThreads); // as the Training worker runs: libtorch's default
     var run = new TrainingThroughput(parse.GetValue(candles), parse.GetValue(epochs), parse.GetValue(rounds), hp);
     var (bare, worker, memory) = run.Run(Log);
     const double target = 0.9;
