@@ -39,7 +39,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
 
     public sealed record Figures(MicroFigures Micro, LatencyFigure Transport, LatencyFigure Sustained, LatencyFigure Light,
         IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions, long ManagedBefore,
-        long ManagedAfter)
+        long ManagedAfter, IReadOnlyList<long> ResidentReadings)
     {
         /// <summary>The in-process batch-32 forward rate of the served model (BenchmarkDotNet).</summary>
         public double BoundPerSecond => Micro.Batch32PerSecond;
@@ -104,21 +104,31 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             GC.Collect();
             var before = Resident();
             var managedBefore = GC.GetGCMemoryInfo().HeapSizeBytes;
+            // A reading every fifth of the way: a leak grows with the count, a warm-up (pools, allocator arenas) levels off.
+            var readings = new List<long>();
             var done = 0;
+            var step = Math.Max(1, memoryPredictions / 5);
             while (done < memoryPredictions)
             {
-                var n = Math.Min(requests, memoryPredictions - done);
+                var n = Math.Min(Math.Min(requests, memoryPredictions - done), step - done % step);
                 await MeasureAsync(bus, windows, n, inFlight, "memory", null);
                 done += n;
+                if (done % step == 0 || done == memoryPredictions)
+                {
+                    GC.Collect();
+                    readings.Add(Resident());
+                }
             }
 
             GC.Collect();
             var after = Resident();
             var managedAfter = GC.GetGCMemoryInfo().HeapSizeBytes;
-            log($"resident {before / 1048576.0:N0} MiB before, {after / 1048576.0:N0} MiB after {memoryPredictions:N0} predictions " +
+            log($"resident {before / 1048576.0:N0} MiB before, {after / 1048576.0:N0} MiB after {memoryPredictions:N0} predictions; every " +
+                $"{step:N0}: {string.Join(" → ", readings.Select(r => (r / 1048576.0).ToString("N0")))} MiB " +
                 $"(managed heap {managedBefore / 1048576.0:N0} → {managedAfter / 1048576.0:N0} MiB; the rest is native: libtorch, RabbitMQ client buffers, thread stacks)");
             await host.StopAsync();
-            return new Figures(micro, transport, sustained, light, levels, swapping, before, after, memoryPredictions, managedBefore, managedAfter);
+            return new Figures(micro, transport, sustained, light, levels, swapping, before, after, memoryPredictions, managedBefore, managedAfter,
+                readings);
         }
         finally
         {
