@@ -115,6 +115,16 @@ public sealed class BrokerRestartScenarioTests : BrokerTest
         await Management.WaitForQueueEmptyAsync(VirtualHost, "ingest", TimeSpan.FromSeconds(60));
         await Management.WaitForQueueEmptyAsync(VirtualHost, "inference", TimeSpan.FromSeconds(60));
         await Task.Delay(1_500);
+        // Each endpoint reconnects on its own backoff: an idle one (the swap queue) may come back after the work is done.
+        bool Ready(string worker)
+        {
+            lock (health)
+                return health.LastOrDefault(h => h.StartsWith(worker, StringComparison.Ordinal))?.StartsWith(worker + " ready", StringComparison.Ordinal) == true;
+        }
+
+        var readyWait = Stopwatch.StartNew();
+        while (!(Ready("ingest") && Ready("inference")) && readyWait.Elapsed < TimeSpan.FromSeconds(90))
+            await Task.Delay(500);
         await watchHealth.CancelAsync();
         await watcher;
 
