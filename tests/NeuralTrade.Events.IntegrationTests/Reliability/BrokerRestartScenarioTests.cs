@@ -18,22 +18,11 @@ namespace NeuralTrade.Events.IntegrationTests.Reliability;
 [Category("Reliability")]
 public sealed class BrokerRestartScenarioTests : BrokerTest
 {
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NeuralTrade.Events.slnx")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException("the repository root is not above " + AppContext.BaseDirectory);
-    }
-
     static async Task<string> ServicesAsync(string arguments, TimeSpan timeout)
     {
         var start = new ProcessStartInfo("bash", $"deploy/services.sh {arguments}")
         {
-            WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = WorkerProcess.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
