@@ -25,6 +25,8 @@ public static class ContractJson
         options.WriteIndented = false;
         if (!options.Converters.Any(c => c is UtcTimestampConverter))
             options.Converters.Insert(0, new UtcTimestampConverter());
+        if (!options.Converters.Any(c => c is CandleJsonConverter))
+            options.Converters.Insert(0, new CandleJsonConverter());
         return options;
     }
 
@@ -32,20 +34,44 @@ public static class ContractJson
     public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
     {
         /// <inheritdoc />
-        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadTimestamp(ref reader);
+
+        /// <inheritdoc />
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => WriteTimestamp(writer, value);
+
+        /// <summary>An RFC 3339 timestamp string with any offset, as UTC.</summary>
+        public static DateTimeOffset ReadTimestamp(ref Utf8JsonReader reader)
         {
             if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var value))
                 return value.ToUniversalTime();
             throw new JsonException($"Expected an RFC 3339 timestamp string, got {reader.TokenType}.");
         }
 
-        /// <inheritdoc />
-        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+        /// <summary>
+        /// <c>yyyy-MM-ddTHH:mm:ssZ</c>, with the fraction of a second (trailing zeros left out) when there is one. Formatted
+        /// into a stack buffer with .NET's fast "s" and "O" layouts: timestamps are on every candle of every message.
+        /// </summary>
+        public static void WriteTimestamp(Utf8JsonWriter writer, DateTimeOffset value)
         {
             ArgumentNullException.ThrowIfNull(writer);
             var utc = value.UtcDateTime;
-            var format = utc.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'";
-            writer.WriteStringValue(utc.ToString(format, CultureInfo.InvariantCulture));
+            Span<byte> text = stackalloc byte[33];
+            int length;
+            if (utc.Ticks % TimeSpan.TicksPerSecond == 0)
+            {
+                utc.TryFormat(text, out length, "s", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss
+                text[length++] = (byte)'Z';
+            }
+            else
+            {
+                utc.TryFormat(text, out length, "O", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss.fffffffZ
+                length--;
+                while (text[length - 1] == (byte)'0')
+                    length--;
+                text[length++] = (byte)'Z';
+            }
+
+            writer.WriteStringValue(text[..length]);
         }
     }
 }
