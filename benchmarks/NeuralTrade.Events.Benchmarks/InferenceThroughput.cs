@@ -24,14 +24,18 @@ public sealed record LatencyFigure(string Scenario, int Requests, int Answered, 
 /// Inference figures in one run: the in-process forward rate of the loaded model at batch 32 (the bound) and its
 /// single-forward latency; then the Inference worker through RabbitMQ and Redis — sustained rate with batching, latency
 /// at light load, rate and p99 while a new model is swapped in every few seconds, and resident memory over many predictions.
-/// Requests carry their candles (a sliding window of a simulated market), so no answer comes from the cache.
+/// Requests carry their candles (a sliding window of a simulated market), so no answer comes from the cache. The load
+/// comes from <see cref="RawTradingClient"/>, a lean client of the public contract on the same cores.
 /// </summary>
 internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl, string redisUrl, int requests, int inFlight, int memoryPredictions,
     Action<string> log)
 {
     const string Model = "signal-bench-btc-usdt-1m";
     static readonly SeriesKey Series = new("bench", "BTC/USDT", "1m");
+    /// <summary>Request bodies of this many windows spread over the market, used in turn.</summary>
+    const int Windows = 256;
     readonly ConcurrentDictionary<Guid, (long Sent, TaskCompletionSource<bool> Done)> _pending = new();
+    RawTradingClient _client = null!;
     int _failed;
 
     /// <summary>Open-loop load: requests arrive at <see cref="Fraction"/> of the measured capacity whatever the answers do.</summary>
@@ -79,7 +83,9 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
 
             var bus = host.Services.GetRequiredService<IBus>();
             await Deploy(bus, versions[0]);
-            var windows = Windows(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + 64);
+            await using var client = await RawTradingClient.ConnectAsync(broker.Url, OnAnswer);
+            _client = client;
+            var windows = Templates(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + 64);
             await MeasureAsync(bus, windows, requests, inFlight, "warm-up", null);
             await MeasureAsync(bus, windows, requests, inFlight, "warm-up (transport)", null, echo: true);
 
@@ -137,11 +143,22 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         }
     }
 
-    /// <summary>Sliding windows of the market, each ending one candle later: every request has its own asOf.</summary>
-    static List<List<Candle>> Windows(List<Candle> candles, int length) =>
-        Enumerable.Range(0, candles.Count - length).Select(i => candles.GetRange(i, length)).ToList();
+    /// <summary>
+    /// Request bodies of <see cref="Windows"/> windows of the market, spread over it, each with its own asOf: used in
+    /// turn, the newest prediction of the series (what the cache keeps) is never the one asked for again.
+    /// </summary>
+    static List<RawTradingClient.Template> Templates(List<Candle> candles, int length)
+    {
+        var step = Math.Max(1, (candles.Count - length) / Windows);
+        return Enumerable.Range(0, Windows).Select(i => Math.Min(i * step, candles.Count - length)).Distinct()
+            .Select(start => new RawTradingClient.Template(new PredictionRequested
+            {
+                RequestId = Guid.Empty, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval,
+                Candles = candles.GetRange(start, length),
+            })).ToList();
+    }
 
-    async Task<LatencyFigure> MeasureAsync(IBus bus, List<List<Candle>> windows, int count, int concurrency, string scenario,
+    async Task<LatencyFigure> MeasureAsync(IBus bus, List<RawTradingClient.Template> windows, int count, int concurrency, string scenario,
         List<RegisteredVersion>? swapBetween, bool echo = false)
     {
         var failedBefore = Volatile.Read(ref _failed);
@@ -152,7 +169,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
-            if (await RoundTripAsync(bus, windows[i % windows.Count], echo, ct) is { } ms)
+            if (await RoundTripAsync(windows[i % windows.Count], echo, ct) is { } ms)
                 latencies.Add(ms);
             else
                 Interlocked.Increment(ref lost);
@@ -167,7 +184,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     }
 
     /// <summary>Sends requests at a fixed rate for <paramref name="duration"/>, each on its own, and measures each round trip.</summary>
-    async Task<LatencyFigure> MeasureAtRateAsync(IBus bus, List<List<Candle>> windows, double rate, TimeSpan duration, string scenario)
+    async Task<LatencyFigure> MeasureAtRateAsync(IBus bus, List<RawTradingClient.Template> windows, double rate, TimeSpan duration, string scenario)
     {
         var failedBefore = Volatile.Read(ref _failed);
         var count = Math.Max(50, (int)(rate * duration.TotalSeconds));
@@ -183,7 +200,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             var window = windows[i % windows.Count];
             trips.Add(Task.Run(async () =>
             {
-                if (await RoundTripAsync(bus, window, echo: false, CancellationToken.None) is { } ms)
+                if (await RoundTripAsync(window, echo: false, CancellationToken.None) is { } ms)
                     latencies.Add(ms);
                 else
                     Interlocked.Increment(ref lost);
@@ -199,7 +216,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     }
 
     /// <summary>One request and its answer; the milliseconds between them, or null when no answer came within 30 s (lost).</summary>
-    async Task<double?> RoundTripAsync(IBus bus, List<Candle> window, bool echo, CancellationToken cancellationToken)
+    async Task<double?> RoundTripAsync(RawTradingClient.Template window, bool echo, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid();
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -207,17 +224,13 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         _pending[id] = (sent, done);
         try
         {
-            var request = new PredictionRequested
-            {
-                RequestId = id, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Candles = window,
-            };
-            if (echo)
-                await bus.Publish(new EchoRequest(request), cancellationToken);
-            else
-                await bus.Publish(request, cancellationToken);
-            return await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken)) == done.Task
-                ? Stopwatch.GetElapsedTime(sent).TotalMilliseconds
-                : null;
+            await _client.PublishAsync(echo ? RawTradingClient.EchoExchange : Exchanges.PredictionRequested, window, id, cancellationToken);
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            return Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+        }
+        catch (TimeoutException)
+        {
+            return null;
         }
         finally
         {
@@ -266,16 +279,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         });
         builder.AddInferenceWorker();
         builder.Services.AddSingleton(this);
-        builder.Services.AddBusContributor("bench", x =>
-        {
-            x.AddConsumer<AnswerConsumer>().Endpoint(e => e.Name = "bench-answers");
-            x.AddConsumer<FailureConsumer>().Endpoint(e => e.Name = "bench-failures");
-            x.AddConsumer<EchoConsumer>().Endpoint(e =>
-            {
-                e.Name = "bench-echo";
-                e.ConcurrentMessageLimit = 64;
-            });
-        });
+        builder.Services.AddBusContributor("bench", x => x.AddConsumer<EchoConsumer, EchoConsumerDefinition>());
         builder.AddNeuralTradeBus();
         var host = builder.Build();
         await host.StartAsync();
@@ -284,16 +288,14 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
 
     internal readonly ConcurrentQueue<double> ServiceMs = new();
 
-    internal void Answered(Guid? requestId)
+    void OnAnswer(Guid requestId, double? latencyMs, bool failed)
     {
-        if (requestId is { } id && _pending.TryGetValue(id, out var p))
+        if (failed)
+            Interlocked.Increment(ref _failed);
+        else if (latencyMs is { } ms)
+            ServiceMs.Enqueue(ms);
+        if (_pending.TryGetValue(requestId, out var p))
             p.Done.TrySetResult(true);
-    }
-
-    internal void Failed(Guid requestId)
-    {
-        Interlocked.Increment(ref _failed);
-        Answered(requestId);
     }
 
     static double Percentile(List<double> values, double q)
@@ -310,25 +312,12 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         return process.WorkingSet64;
     }
 
-    public sealed class AnswerConsumer(InferenceThroughput bench) : IConsumer<PredictionCompleted>
-    {
-        public Task Consume(ConsumeContext<PredictionCompleted> context)
-        {
-            bench.ServiceMs.Enqueue(context.Message.LatencyMs);
-            bench.Answered(context.Message.RequestId);
-            return Task.CompletedTask;
-        }
-    }
-
-    /// <summary>The same request body on a queue of its own; the answer is a prediction-sized message, no model involved.</summary>
-    public sealed record EchoRequest(PredictionRequested Request);
-
     /// <summary>The transport bound: deserialize the request, publish an answer of the same shape, nothing else.</summary>
-    public sealed class EchoConsumer : IConsumer<EchoRequest>
+    public sealed class EchoConsumer : IConsumer<PredictionRequested>
     {
-        public Task Consume(ConsumeContext<EchoRequest> context)
+        public Task Consume(ConsumeContext<PredictionRequested> context)
         {
-            var r = context.Message.Request;
+            var r = context.Message;
             return context.Publish(new PredictionCompleted
             {
                 RequestId = r.RequestId, Exchange = r.Exchange, Symbol = r.Symbol, Interval = r.Interval, AsOf = r.Candles![^1].OpenTime,
@@ -339,12 +328,24 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         }
     }
 
-    public sealed class FailureConsumer(InferenceThroughput bench) : IConsumer<PredictionFailed>
+    /// <summary>
+    /// Queue <c>bench-echo</c>, bound to <see cref="RawTradingClient.EchoExchange"/> only (not to prediction.requested,
+    /// whose messages are the worker's), with the Inference worker's limit of messages in flight.
+    /// </summary>
+    public sealed class EchoConsumerDefinition : ConsumerDefinition<EchoConsumer>
     {
-        public Task Consume(ConsumeContext<PredictionFailed> context)
+        public EchoConsumerDefinition()
         {
-            bench.Failed(context.Message.RequestId);
-            return Task.CompletedTask;
+            EndpointName = "bench-echo";
+            ConcurrentMessageLimit = new InferenceOptions().ConcurrentRequests;
+        }
+
+        protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<EchoConsumer> consumerConfigurator,
+            IRegistrationContext context)
+        {
+            endpointConfigurator.ConfigureConsumeTopology = false;
+            if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+                rabbit.Bind(RawTradingClient.EchoExchange);
         }
     }
 }
