@@ -99,7 +99,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             foreach (var fraction in new[] { 0.1, 0.5, 0.9 })
             {
                 var rate = fraction * sustained.PerSecond;
-                var level = await MeasureAtRateAsync(bus, windows, rate, TimeSpan.FromSeconds(10), $"open loop at {fraction:P0} of capacity ({rate:N0}/s)");
+                var level = await MeasureAtRateAsync(windows, rate, TimeSpan.FromSeconds(10), $"open loop at {fraction:P0} of capacity ({rate:N0}/s)");
                 log($"{level.Scenario}: answered {level.PerSecond:N0}/s, p50 {level.P50Ms:F2} ms, p99 {level.P99Ms:F2} ms, lost {level.Lost}");
                 levels.Add(new LoadLevel(fraction, rate, level));
             }
@@ -184,7 +184,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     }
 
     /// <summary>Sends requests at a fixed rate for <paramref name="duration"/>, each on its own, and measures each round trip.</summary>
-    async Task<LatencyFigure> MeasureAtRateAsync(IBus bus, List<RawTradingClient.Template> windows, double rate, TimeSpan duration, string scenario)
+    async Task<LatencyFigure> MeasureAtRateAsync(List<RawTradingClient.Template> windows, double rate, TimeSpan duration, string scenario)
     {
         var failedBefore = Volatile.Read(ref _failed);
         var count = Math.Max(50, (int)(rate * duration.TotalSeconds));
@@ -278,7 +278,6 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             ["Candles:RequireClosed"] = "false",
         });
         builder.AddInferenceWorker();
-        builder.Services.AddSingleton(this);
         builder.Services.AddBusContributor("bench", x => x.AddConsumer<EchoConsumer, EchoConsumerDefinition>());
         builder.AddNeuralTradeBus();
         var host = builder.Build();
