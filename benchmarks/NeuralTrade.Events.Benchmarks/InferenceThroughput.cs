@@ -26,9 +26,12 @@ public sealed record LatencyFigure(string Scenario, int Requests, int Answered, 
 /// at light load, rate and p99 while a new model is swapped in every few seconds, and resident memory over many predictions.
 /// Requests carry their candles (a sliding window of a simulated market), so no answer comes from the cache. The load
 /// comes from <see cref="RawTradingClient"/>, a lean client of the public contract on the same cores.
+/// The rate is measured in <c>rounds</c> alternated rounds, each of the in-process batch-32 forward (a Stopwatch loop of the
+/// worker's forward call), the transport alone and the fleet, so that drift of a shared machine hits all three; the
+/// best of each is reported, as the training benchmark does.
 /// </summary>
 internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl, string redisUrl, int requests, int inFlight, int memoryPredictions,
-    Action<string> log)
+    int rounds, Action<string> log)
 {
     const string Model = "signal-bench-btc-usdt-1m";
     static readonly SeriesKey Series = new("bench", "BTC/USDT", "1m");
@@ -41,12 +44,28 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
     /// <summary>Open-loop load: requests arrive at <see cref="Fraction"/> of the measured capacity whatever the answers do.</summary>
     public sealed record LoadLevel(double Fraction, double OfferedPerSecond, LatencyFigure Figure);
 
-    public sealed record Figures(MicroFigures Micro, LatencyFigure Transport, LatencyFigure Sustained, LatencyFigure Light,
+    /// <summary>One alternated round: the in-process batch-32 forward rate, then the transport alone, then the fleet.</summary>
+    public sealed record Round(int Number, double BoundPerSecond, LatencyFigure Transport, LatencyFigure Sustained);
+
+    public sealed record Figures(MicroFigures Micro, IReadOnlyList<Round> Rounds, LatencyFigure Light,
         IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions, long ManagedBefore,
         long ManagedAfter, IReadOnlyList<long> ResidentReadings)
     {
-        /// <summary>The in-process batch-32 forward rate of the served model (BenchmarkDotNet).</summary>
-        public double BoundPerSecond => Micro.Batch32PerSecond;
+        /// <summary>The best in-process batch-32 forward rate of the rounds.</summary>
+        public double RoundBoundPerSecond => Rounds.Max(r => r.BoundPerSecond);
+
+        /// <summary>
+        /// The in-process batch-32 forward rate of the served model: the higher of BenchmarkDotNet's figure and the best
+        /// round, so that the fleet is never divided by a bound measured in a slow moment.
+        /// </summary>
+        public double BoundPerSecond => Math.Max(Micro.Batch32PerSecond, RoundBoundPerSecond);
+
+        /// <summary>The best transport-only round.</summary>
+        public LatencyFigure Transport => Rounds.Select(r => r.Transport).MaxBy(t => t.PerSecond)!;
+
+        /// <summary>The best fleet round (sustained load with batching).</summary>
+        public LatencyFigure Sustained => Rounds.Select(r => r.Sustained).MaxBy(t => t.PerSecond)!;
+
         public double SingleP50Ms => Micro.SingleP50Ms;
         public double SingleP99Ms => Micro.SingleP99Ms;
     }
@@ -89,16 +108,29 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             await MeasureAsync(bus, windows, requests, inFlight, "warm-up", null);
             await MeasureAsync(bus, windows, requests, inFlight, "warm-up (transport)", null, echo: true);
 
-            var transport = await MeasureAsync(bus, windows, requests, inFlight, "transport only: same request and answer, no model", null, echo: true);
-            log($"transport bound {transport.PerSecond:N0}/s, p99 {transport.P99Ms:F1} ms");
-            var sustained = await MeasureAsync(bus, windows, requests, inFlight, "sustained, batching", null);
-            log($"sustained {sustained.PerSecond:N0}/s, p99 {sustained.P99Ms:F1} ms");
+            var measured = new List<Round>();
+            using (var served = ModelArtifact.Read(first.Artifact, null))
+            {
+                var window = ServingWindow.Latest(served, candles);
+                for (var round = 1; round <= rounds; round++)
+                {
+                    var bound = ForwardRate(served, window, micro.Batch32Threads, new InferenceOptions().TorchThreads, TimeSpan.FromSeconds(3));
+                    log($"round {round}: in-process batch-32 forward {bound:N0}/s");
+                    var transport = await MeasureAsync(bus, windows, requests, inFlight, "transport only: same request and answer, no model", null, echo: true);
+                    log($"round {round}: transport bound {transport.PerSecond:N0}/s, p99 {transport.P99Ms:F1} ms");
+                    var sustained = await MeasureAsync(bus, windows, requests, inFlight, "sustained, batching", null);
+                    log($"round {round}: sustained {sustained.PerSecond:N0}/s, p99 {sustained.P99Ms:F1} ms, failed {sustained.Failed}, lost {sustained.Lost}");
+                    measured.Add(new Round(round, bound, transport, sustained));
+                }
+            }
+
+            var capacity = measured.Max(r => r.Sustained.PerSecond);
             var light = await MeasureAsync(bus, windows, Math.Min(500, requests), 1, "light load (1 in flight)", null);
             log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms; inside the worker p50 {Percentile([.. ServiceMs.TakeLast(light.Requests)], 0.5):F2} ms");
             var levels = new List<LoadLevel>();
             foreach (var fraction in new[] { 0.1, 0.5, 0.9 })
             {
-                var rate = fraction * sustained.PerSecond;
+                var rate = fraction * capacity;
                 var level = await MeasureAtRateAsync(windows, rate, TimeSpan.FromSeconds(10), $"open loop at {fraction:P0} of capacity ({rate:N0}/s)");
                 log($"{level.Scenario}: answered {level.PerSecond:N0}/s, p50 {level.P50Ms:F2} ms, p99 {level.P99Ms:F2} ms, lost {level.Lost}");
                 levels.Add(new LoadLevel(fraction, rate, level));
@@ -133,13 +165,44 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
                 $"{step:N0}: {string.Join(" → ", readings.Select(r => (r / 1048576.0).ToString("N0")))} MiB " +
                 $"(managed heap {managedBefore / 1048576.0:N0} → {managedAfter / 1048576.0:N0} MiB; the rest is native: libtorch, RabbitMQ client buffers, thread stacks)");
             await host.StopAsync();
-            return new Figures(micro, transport, sustained, light, levels, swapping, before, after, memoryPredictions, managedBefore, managedAfter,
+            return new Figures(micro, measured, light, levels, swapping, before, after, memoryPredictions, managedBefore, managedAfter,
                 readings);
         }
         finally
         {
             if (Directory.Exists(directory))
                 Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Predictions/s of the worker's forward call on full batches of 32 windows for <paramref name="duration"/>, with
+    /// libtorch on <paramref name="threads"/> intra-op threads (set back to <paramref name="workerThreads"/> after).
+    /// </summary>
+    static double ForwardRate(LoadedModel served, float[] window, int threads, int workerThreads, TimeSpan duration)
+    {
+        var batch = new float[32 * window.Length];
+        for (var i = 0; i < 32; i++)
+            window.CopyTo(batch, i * window.Length);
+        var m = served.Manifest;
+        set_num_threads(threads);
+        try
+        {
+            for (var i = 0; i < 5; i++)
+                SignalTrainer.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
+            var forwards = 0;
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < duration)
+            {
+                SignalTrainer.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
+                forwards++;
+            }
+
+            return forwards * 32 / watch.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            set_num_threads(workerThreads);
         }
     }
 

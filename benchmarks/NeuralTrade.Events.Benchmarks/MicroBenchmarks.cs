@@ -17,7 +17,7 @@ namespace NeuralTrade.Events.Benchmarks;
 
 /// <summary>What the in-process micro-benchmarks measured: the bounds the fleet figures are divided by, and the hot paths.</summary>
 public sealed record MicroFigures(
-    double Batch32MeanMs, double Batch32PerSecond, double SingleMeanMs, double SingleP50Ms, double SingleP99Ms, int SingleSamples,
+    double Batch32MeanMs, double Batch32PerSecond, int Batch32Threads, double SingleMeanMs, double SingleP50Ms, double SingleP99Ms, int SingleSamples,
     double FeaturesMeanUs, double ValidateMeanUs, int ValidateCandles);
 
 /// <summary>
@@ -63,10 +63,14 @@ public static class MicroBenchmarks
                     .Select(r => r.ResultStatistics).OrderBy(s => s?.Mean ?? double.MaxValue).FirstOrDefault()
                 ?? throw new InvalidOperationException($"BenchmarkDotNet has no result for {type.Name}.{method}; see its output above");
             // The bound is the best the model does in process: the faster of the thread settings.
-            var batch = Result(throughput, typeof(ForwardBenchmarks), nameof(ForwardBenchmarks.Forward_batch_32)).Mean;
+            var batchReport = throughput.SelectMany(s => s.Reports)
+                .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(ForwardBenchmarks.Forward_batch_32) && r.ResultStatistics is not null)
+                .MinBy(r => r.ResultStatistics!.Mean)
+                ?? throw new InvalidOperationException("BenchmarkDotNet has no result for Forward_batch_32; see its output above");
+            var batch = batchReport.ResultStatistics!.Mean;
             var single = Result([latency], typeof(SingleForwardLatency), nameof(SingleForwardLatency.Forward_single));
             return new MicroFigures(
-                batch / 1e6, 32 / (batch / 1e9),
+                batch / 1e6, 32 / (batch / 1e9), (int)batchReport.BenchmarkCase.Parameters["TorchThreads"],
                 Result(throughput, typeof(ForwardBenchmarks), nameof(ForwardBenchmarks.Forward_single), workerThreads).Mean / 1e6,
                 single.Percentiles.P50 / 1e6, single.Percentiles.Percentile(99) / 1e6, single.N,
                 Result(throughput, typeof(HotPathBenchmarks), nameof(HotPathBenchmarks.Features_for_one_window)).Mean / 1e3,

@@ -15,7 +15,11 @@ var batch = new Option<int>("--batch-size") { Description = "Ingest: candles per
 var publishers = new Option<int>("--publishers") { Description = "Ingest: publishes in flight (each awaits its confirm).", DefaultValueFactory = _ => 64 };
 var candles = new Option<int>("--candles") { Description = "Training: simulated candles to train on.", DefaultValueFactory = _ => 4_000 };
 var epochs = new Option<int>("--epochs") { Description = "Training: epochs per timed run (early stopping off).", DefaultValueFactory = _ => 3 };
-var rounds = new Option<int>("--rounds") { Description = "Training: alternated bare/worker rounds; the best of each is reported.", DefaultValueFactory = _ => 3 };
+var rounds = new Option<int>("--rounds")
+{
+    Description = "Training: alternated bare/worker rounds; inference: alternated in-process/transport/fleet rounds. The best of each is reported.",
+    DefaultValueFactory = _ => 3,
+};
 var requestCount = new Option<int>("--requests") { Description = "Inference: requests per timed scenario.", DefaultValueFactory = _ => 3_000 };
 var inFlight = new Option<int>("--in-flight") { Description = "Inference: requests in flight under load.", DefaultValueFactory = _ => 64 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
@@ -81,7 +85,7 @@ SuiteReport Training(ParseResult parse)
 async Task<SuiteReport> InferenceAsync(ParseResult parse)
 {
     var run = new InferenceThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(requestCount),
-        parse.GetValue(inFlight), parse.GetValue(memoryCount), Log);
+        parse.GetValue(inFlight), parse.GetValue(memoryCount), parse.GetValue(rounds), Log);
     var f = await run.RunAsync();
     var m = f.Micro;
     var rateRatio = f.Sustained.PerSecond / f.BoundPerSecond;
@@ -92,12 +96,19 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
     var single = $"{f.SingleP99Ms:F2} ms (in-process single forward p99)";
     List<ReportRow> rows =
     [
-        new("in-process forward, batch 32 (BenchmarkDotNet)", $"{m.Batch32PerSecond:N0}/s ({m.Batch32MeanMs:F2} ms)", "", null, "", null),
+        new("in-process forward, batch 32 (BenchmarkDotNet)", $"{m.Batch32PerSecond:N0}/s ({m.Batch32MeanMs:F2} ms, {m.Batch32Threads} torch threads)", "", null,
+            "", null),
+        new($"in-process forward, batch 32 (best of {f.Rounds.Count} rounds)", $"{f.RoundBoundPerSecond:N0}/s",
+            string.Join(" · ", f.Rounds.Select(r => r.BoundPerSecond.ToString("N0"))), null, "", null),
         new("in-process forward, single (BenchmarkDotNet)", $"p50 {m.SingleP50Ms:F2} / p99 {m.SingleP99Ms:F2} ms", $"mean {m.SingleMeanMs:F2} ms", null, "", null),
         new("features of one window / read+validate 100 candles", $"{m.FeaturesMeanUs:F0} µs / {m.ValidateMeanUs:F0} µs", "", null, "", null),
         new("transport only (same messages, echo, no model)", $"{f.Transport.PerSecond:N0}/s", "", null, "", null),
-        new("fleet predictions/s, batching", f.Sustained.PerSecond.ToString("N0"), $"{f.BoundPerSecond:N0} (in-process batch 32)", rateRatio, "≥ 0.70",
-            rateRatio >= 0.7),
+        new($"fleet predictions/s, batching (best of {f.Rounds.Count} rounds)", f.Sustained.PerSecond.ToString("N0"),
+            $"{f.BoundPerSecond:N0} (in-process batch 32, the higher of the two)", rateRatio, "≥ 0.70", rateRatio >= 0.7),
+        // Each round against its own in-process bound: the spread says how much of the best is luck of the moment.
+        new("fleet / in-process, round by round", string.Join(" · ", f.Rounds.Select(r => r.Sustained.PerSecond.ToString("N0"))),
+            string.Join(" · ", f.Rounds.Select(r => r.BoundPerSecond.ToString("N0"))), Median(f.Rounds.Select(r => r.Sustained.PerSecond / r.BoundPerSecond)),
+            "(median)", null),
         new("fleet predictions/s vs transport only", f.Sustained.PerSecond.ToString("N0"), $"{f.Transport.PerSecond:N0} (transport)",
             f.Sustained.PerSecond / f.Transport.PerSecond, "", null),
         // Where transport and model share the same cores, each prediction costs the CPU of both: the rate cannot exceed
@@ -132,13 +143,20 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
     return new SuiteReport("inference", rows, new
     {
         figures = f,
+        rounds = f.Rounds,
         ratios = new
         {
-            rateRatio, transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond, sharedLimit = SharedLimit(f),
+            rateRatio, roundRatios = f.Rounds.Select(r => r.Sustained.PerSecond / r.BoundPerSecond).ToArray(), transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond, sharedLimit = SharedLimit(f),
             sharedLimitRatio = f.Sustained.PerSecond / SharedLimit(f), lightRatio, swapRatio, swapRate, growth,
             levels = f.Levels.Select(l => new { l.Fraction, p99Ratio = l.Figure.P99Ms / f.SingleP99Ms }).ToArray(),
         },
     });
+}
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }
 
 static double SharedLimit(InferenceThroughput.Figures f) => 1 / (1 / f.Transport.PerSecond + 1 / f.BoundPerSecond);
@@ -175,9 +193,9 @@ var ingest = Single("ingest", "Ingest candles/s through RabbitMQ and Redis vs ba
     + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).", IngestAsync, messages, batch, publishers);
 var training = Single("training", "Training samples/s of the worker's loop vs a bare TorchSharp loop over the same model, data and batch, "
     + "and resident memory across epochs. In process; needs no services.", p => Task.FromResult(Training(p)), candles, epochs, rounds);
-var inference = Single("inference", "Inference through RabbitMQ and Redis vs the in-process forward pass (BenchmarkDotNet): rate, latency at "
+var inference = Single("inference", "Inference through RabbitMQ and Redis vs the in-process forward pass, in alternated rounds: rate, latency at "
     + "light load and at 10/50/90% of capacity, hot swaps, memory. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", InferenceAsync,
-    requestCount, inFlight, memoryCount);
+    requestCount, inFlight, memoryCount, rounds);
 
 var suiteOutput = Output("suite");
 var all = new Command("all", "The whole suite in one run: inference, ingest, training; one table of every figure against its bound, and JSON.")
