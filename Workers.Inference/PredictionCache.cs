@@ -10,19 +10,33 @@ namespace NeuralTrade.Events.Workers.Inference;
 /// <summary>The latest prediction per series, kept for one interval (after that a newer candle has closed).</summary>
 public interface IPredictionCache
 {
-    Task<PredictionCompleted?> GetAsync(SeriesKey series, CancellationToken cancellationToken = default);
+    /// <summary>The series' latest prediction if it was made for <paramref name="asOf"/> by <paramref name="model"/>; otherwise null.</summary>
+    Task<PredictionCompleted?> GetAsync(SeriesKey series, DateTimeOffset asOf, ModelRef model, CancellationToken cancellationToken = default);
 
     Task SetAsync(SeriesKey series, PredictionCompleted prediction, TimeSpan ttl, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Key <c>{prefix}:inference:latest:{exchange}:{symbol}:{interval}</c>, the prediction's JSON, TTL one interval.</summary>
+/// <summary>
+/// Key <c>{prefix}:inference:latest:{exchange}:{symbol}:{interval}</c>, the prediction's JSON (the public contract), TTL
+/// one interval. A read for another asOf or model (most requests that carry their own candles) reads only those two
+/// members of the stored JSON, not the whole prediction, straight from Redis's bytes.
+/// </summary>
 public sealed class RedisPredictionCache(IConnectionMultiplexer redis, RedisKeys keys) : IPredictionCache
 {
-    public async Task<PredictionCompleted?> GetAsync(SeriesKey series, CancellationToken cancellationToken = default)
+    public async Task<PredictionCompleted?> GetAsync(SeriesKey series, DateTimeOffset asOf, ModelRef model, CancellationToken cancellationToken = default)
     {
-        var value = await redis.GetDatabase().StringGetAsync(keys.For("inference", "latest", series.ToString())).WaitAsync(cancellationToken);
-        return value.HasValue ? JsonSerializer.Deserialize<PredictionCompleted>(value.ToString(), ContractJson.Options) : null;
+        ArgumentNullException.ThrowIfNull(model);
+        using var value = await redis.GetDatabase().StringGetLeaseAsync(keys.For("inference", "latest", series.ToString())).WaitAsync(cancellationToken);
+        if (value is null)
+            return null;
+        var probe = JsonSerializer.Deserialize<Probe>(value.Span, ContractJson.Options);
+        return probe is not null && probe.AsOf == asOf && probe.Model == model
+            ? JsonSerializer.Deserialize<PredictionCompleted>(value.Span, ContractJson.Options)
+            : null;
     }
+
+    /// <summary>What decides a hit; every other member of the stored prediction is skipped unread.</summary>
+    sealed record Probe(DateTimeOffset AsOf, ModelRef? Model);
 
     public Task SetAsync(SeriesKey series, PredictionCompleted prediction, TimeSpan ttl, CancellationToken cancellationToken = default) =>
         redis.GetDatabase().StringSetAsync(keys.For("inference", "latest", series.ToString()), JsonSerializer.Serialize(prediction, ContractJson.Options), ttl)
@@ -33,8 +47,10 @@ public sealed class InMemoryPredictionCache(TimeProvider time) : IPredictionCach
 {
     readonly ConcurrentDictionary<SeriesKey, (PredictionCompleted Prediction, DateTimeOffset Expires)> _entries = new();
 
-    public Task<PredictionCompleted?> GetAsync(SeriesKey series, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_entries.TryGetValue(series, out var e) && e.Expires > time.GetUtcNow() ? e.Prediction : null);
+    public Task<PredictionCompleted?> GetAsync(SeriesKey series, DateTimeOffset asOf, ModelRef model, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_entries.TryGetValue(series, out var e) && e.Expires > time.GetUtcNow() && e.Prediction.AsOf == asOf && e.Prediction.Model == model
+            ? e.Prediction
+            : null);
 
     public Task SetAsync(SeriesKey series, PredictionCompleted prediction, TimeSpan ttl, CancellationToken cancellationToken = default)
     {

@@ -72,7 +72,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
 
         var asOf = candles[^1].OpenTime;
         var modelRef = new ModelRef(modelName, lease.Served.Version);
-        if (await cache.GetAsync(series, cancellationToken) is { } cached && cached.AsOf == asOf && cached.Model == modelRef)
+        if (await cache.GetAsync(series, asOf, modelRef, cancellationToken) is { } cached)
         {
             InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "cached"));
             return new PredictionOutcome(cached with

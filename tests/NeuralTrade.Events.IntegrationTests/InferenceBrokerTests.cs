@@ -109,3 +109,42 @@ public sealed class InferenceBrokerTests : BrokerTest
         Assert.That(ok!.Message.Model.Version, Is.EqualTo(1));
     }
 }
+
+/// <summary>The prediction cache contract on a real Redis, and its key as operators read it.</summary>
+[Category("Broker")]
+public sealed class RedisPredictionCacheTests : PredictionCacheContract
+{
+    RedisScratch? _redis;
+
+    protected override IPredictionCache Cache => new RedisPredictionCache(_redis!.Redis, _redis.Keys);
+
+    protected override Task PassAsync(TimeSpan time) => Task.Delay(time);
+
+    [SetUp]
+    public async Task Connect() => _redis = await RedisScratch.CreateAsync();
+
+    [TearDown]
+    public async Task Clean()
+    {
+        if (_redis is not null)
+            await _redis.DisposeAsync();
+    }
+
+    [Test]
+    public async Task The_latest_prediction_is_the_contract_JSON_under_the_documented_key_with_a_ttl_of_one_interval()
+    {
+        var series = new MarketData.SeriesKey("binance", "BTC/USDT", "5m");
+        var asOf = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+        var prediction = MonitorRig.Streamed(TestCandles.One() with { Interval = "5m", OpenTime = asOf }, Signal.Sell, 0.6, "signal-x", 2);
+        await Cache.SetAsync(series, prediction, TimeSpan.FromMinutes(5));
+
+        var key = $"{_redis!.Keys.Prefix}:inference:latest:binance:BTC/USDT:5m";
+        var db = _redis.Redis.GetDatabase();
+        var stored = JsonSerializer.Deserialize<PredictionCompleted>((string)(await db.StringGetAsync(key))!, ContractJson.Options);
+        var ttl = await db.KeyTimeToLiveAsync(key);
+
+        Assert.That(stored!.AsOf, Is.EqualTo(asOf));
+        Assert.That(stored.Model, Is.EqualTo(new ModelRef("signal-x", 2)));
+        Assert.That(ttl, Is.GreaterThan(TimeSpan.FromMinutes(4)).And.LessThanOrEqualTo(TimeSpan.FromMinutes(5)));
+    }
+}

@@ -111,8 +111,8 @@ public sealed class InferenceWorkerTests
         Assert.That(answer.Risk.Score, Is.InRange(0, 10));
         Assert.That(answer.Risk.Factors, Has.Some.StartsWith("volatility"));
 
-        var cached = await _host.Services.GetRequiredService<IPredictionCache>().GetAsync(Series);
-        Assert.That(cached!.AsOf, Is.EqualTo(answer.AsOf));
+        var cached = await _host.Services.GetRequiredService<IPredictionCache>().GetAsync(Series, answer.AsOf, answer.Model);
+        Assert.That(cached!.Probabilities, Is.EqualTo(answer.Probabilities));
         var again = Request();
         await _harness.Bus.Publish(again);
         var second = await _harness.PublishedSingle<PredictionCompleted>(x => x.RequestId == again.RequestId);
