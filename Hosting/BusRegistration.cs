@@ -109,7 +109,8 @@ public static class BusRegistration
         // consumers of that type, and a body from a non-.NET feed, which names none, reaches the queue's consumer.
         const RawSerializerOptions raw = RawSerializerOptions.AddTransportHeaders | RawSerializerOptions.CopyHeaders;
         cfg.UseRawJsonSerializer(raw, isDefault: true);
-        cfg.UseRawJsonDeserializer(raw, isDefault: true);
+        // MassTransit's raw deserializer, reading each body once instead of twice (see SinglePassJsonDeserializer).
+        cfg.AddDeserializer(new SinglePassJsonDeserializer.Factory(raw), isDefault: true);
 
         cfg.MessageTopology.SetEntityNameFormatter(new ContractEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter));
         // The base record is not a message: publishing an event must not create an exchange for it.

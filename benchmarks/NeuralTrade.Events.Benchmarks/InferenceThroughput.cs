@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Benchmarks;
 
-public sealed record LatencyFigure(string Scenario, int Requests, int Answered, int Failed, int Lost, double Seconds, double P50Ms, double P99Ms)
+public sealed record LatencyFigure(string Scenario, int Requests, int Answered, int Failed, int Lost, double Seconds, double P50Ms, double P99Ms, double MaxMs)
 {
     public double PerSecond => Answered / Seconds;
 }
@@ -126,7 +126,9 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
 
             var capacity = measured.Max(r => r.Sustained.PerSecond);
             var light = await MeasureAsync(bus, windows, Math.Min(500, requests), 1, "light load (1 in flight)", null);
-            log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms; inside the worker p50 {Percentile([.. ServiceMs.TakeLast(light.Requests)], 0.5):F2} ms");
+            List<double> inside = [.. ServiceMs.TakeLast(light.Requests)];
+            log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms, max {light.MaxMs:F2} ms; inside the worker p50 {Percentile(inside, 0.5):F2} ms, " +
+                $"p99 {Percentile(inside, 0.99):F2} ms, max {inside.Max():F2} ms");
             var levels = new List<LoadLevel>();
             foreach (var fraction in new[] { 0.1, 0.5, 0.9 })
             {
@@ -243,7 +245,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var failed = Volatile.Read(ref _failed) - failedBefore;
         var sorted = latencies.ToList();
         return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, watch.Elapsed.TotalSeconds, Percentile(sorted, 0.5),
-            Percentile(sorted, 0.99));
+            Percentile(sorted, 0.99), sorted.Count == 0 ? double.NaN : sorted[^1]);
     }
 
     /// <summary>Sends requests at a fixed rate for <paramref name="duration"/>, each on its own, and measures each round trip.</summary>
@@ -275,7 +277,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         var failed = Volatile.Read(ref _failed) - failedBefore;
         var sorted = latencies.ToList();
         return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, watch.Elapsed.TotalSeconds, Percentile(sorted, 0.5),
-            Percentile(sorted, 0.99));
+            Percentile(sorted, 0.99), sorted.Count == 0 ? double.NaN : sorted[^1]);
     }
 
     /// <summary>One request and its answer; the milliseconds between them, or null when no answer came within 30 s (lost).</summary>
