@@ -6,22 +6,24 @@ using static TorchSharp.torch;
 namespace NeuralTrade.Events.Workers.Inference;
 
 /// <summary>
-/// Dynamic batching: concurrent predictions queue here and one thread runs them, grouping what arrives within
-/// <see cref="InferenceOptions.MaxBatchDelayMs"/> (up to <see cref="InferenceOptions.MaxBatchSize"/>) into one forward
-/// pass per model. All TorchSharp work of serving happens on that thread (dispose scopes are per thread).
+/// Dynamic batching: concurrent predictions queue here and <see cref="InferenceOptions.ForwardThreads"/> threads (one by
+/// default) run them, each grouping what it finds queued, and what arrives within <see cref="InferenceOptions.MaxBatchDelayMs"/>
+/// (up to <see cref="InferenceOptions.MaxBatchSize"/>), into one forward pass per model. All TorchSharp work of serving
+/// happens on those threads (dispose scopes are per thread).
 /// </summary>
 public sealed partial class BatchingPredictor : IHostedService
 {
-    readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<Work> _queue;
     readonly InferenceOptions _options;
     readonly ILogger<BatchingPredictor> _logger;
-    Thread? _thread;
+    Thread[] _threads = [];
 
     public BatchingPredictor(IOptions<InferenceOptions> options, ILogger<BatchingPredictor> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger;
+        _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = _options.ForwardThreads == 1 });
     }
 
     sealed record Work(ServedModel Model, float[] Window, TaskCompletionSource<float[]> Result);
@@ -40,15 +42,18 @@ public sealed partial class BatchingPredictor : IHostedService
     {
         if (_options.TorchThreads > 0)
             TorchSharp.torch.set_num_threads(_options.TorchThreads);
-        _thread = new Thread(Run) { IsBackground = true, Name = "inference-batcher" };
-        _thread.Start();
+        _threads = [.. Enumerable.Range(0, _options.ForwardThreads)
+            .Select(i => new Thread(Run) { IsBackground = true, Name = _options.ForwardThreads == 1 ? "inference-batcher" : $"inference-batcher-{i}" })];
+        foreach (var thread in _threads)
+            thread.Start();
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        _thread?.Join(TimeSpan.FromSeconds(10));
+        foreach (var thread in _threads)
+            thread.Join(TimeSpan.FromSeconds(10));
         return Task.CompletedTask;
     }
 

@@ -3,7 +3,7 @@
 # the same run; the figures also go to artifacts/benchmarks/<name>.json (suite.json for `all`).
 #   deploy/benchmark.sh [all]    every benchmark below in one run (about 15 minutes on 2 cores); takes all their options
 #   deploy/benchmark.sh ingest   [--messages N] [--batch-size N] [--publishers N]   real RabbitMQ + Redis (started and stopped here)
-#   deploy/benchmark.sh inference [--requests N] [--in-flight N] [--memory-predictions N]  real RabbitMQ + Redis; BenchmarkDotNet
+#   deploy/benchmark.sh inference [--requests N] [--in-flight N] [--memory-predictions N] [--rounds N]  real RabbitMQ + Redis; BenchmarkDotNet
 #   deploy/benchmark.sh training [--candles N] [--epochs N] [--rounds N]            in process, no services
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -125,7 +125,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             }
 
             var capacity = measured.Max(r => r.Sustained.PerSecond);
-            var light = await MeasureAsync(bus, windows, Math.Min(500, requests), 1, "light load (1 in flight)", null);
+            var light = await MeasureAsync(bus, windows, Math.Min(1_500, requests), 1, "light load (1 in flight)", null);
             List<double> inside = [.. ServiceMs.TakeLast(light.Requests)];
             log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms, max {light.MaxMs:F2} ms; inside the worker p50 {Percentile(inside, 0.5):F2} ms, " +
                 $"p99 {Percentile(inside, 0.99):F2} ms, max {inside.Max():F2} ms");
