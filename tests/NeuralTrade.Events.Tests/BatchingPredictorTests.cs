@@ -37,14 +37,22 @@ public sealed class BatchingPredictorTests
     [OneTimeTearDown]
     public void DisposeModel() => _model.Dispose();
 
-    static BatchingPredictor Start(int maxBatchSize, double maxBatchDelayMs, int forwardThreads)
+    /// <summary>A started predictor, stopped when disposed.</summary>
+    sealed class Running(BatchingPredictor predictor) : IAsyncDisposable
+    {
+        public BatchingPredictor Predictor { get; } = predictor;
+
+        public ValueTask DisposeAsync() => new(Predictor.StopAsync(CancellationToken.None));
+    }
+
+    static Running Start(int maxBatchSize, double maxBatchDelayMs, int forwardThreads)
     {
         var predictor = new BatchingPredictor(Options.Create(new InferenceOptions
         {
             MaxBatchSize = maxBatchSize, MaxBatchDelayMs = maxBatchDelayMs, ForwardThreads = forwardThreads, TorchThreads = 0,
         }), NullLogger<BatchingPredictor>.Instance);
         predictor.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return predictor;
+        return new Running(predictor);
     }
 
     /// <summary>Each forward pass's batch size and the thread that ran it, from the worker's own metric.</summary>
@@ -88,74 +96,56 @@ public sealed class BatchingPredictorTests
     public async Task Requests_queued_together_share_forward_passes_up_to_the_maximum_and_each_gets_its_own_answer()
     {
         using var passes = new ForwardPasses();
-        var predictor = Start(maxBatchSize: 16, maxBatchDelayMs: 200, forwardThreads: 1);
-        try
-        {
-            var results = await PredictAllAsync(predictor, _windows.Take(40).ToList());
+        await using var running = Start(maxBatchSize: 16, maxBatchDelayMs: 200, forwardThreads: 1);
+        var predictor = running.Predictor;
+        var results = await PredictAllAsync(predictor, _windows.Take(40).ToList());
 
-            AssertEachAsAlone(results, [.. Enumerable.Range(0, 40)]);
-            var sizes = passes.Seen.Select(p => p.Size).ToList();
-            Assert.That(sizes.Sum(), Is.EqualTo(40));
-            Assert.That(sizes, Has.All.InRange(1, 16));
-            Assert.That(sizes, Has.Count.LessThanOrEqualTo(4), $"40 requests queued at once took {sizes.Count} passes: {string.Join(", ", sizes)}");
-            Assert.That(passes.Seen.Select(p => p.Thread).Distinct(), Is.EqualTo(new[] { "inference-batcher" }));
-        }
-        finally
-        {
-            await predictor.StopAsync(CancellationToken.None);
-        }
+        AssertEachAsAlone(results, [.. Enumerable.Range(0, 40)]);
+        var sizes = passes.Seen.Select(p => p.Size).ToList();
+        Assert.That(sizes.Sum(), Is.EqualTo(40));
+        Assert.That(sizes, Has.All.InRange(1, 16));
+        Assert.That(sizes, Has.Count.LessThanOrEqualTo(4), $"40 requests queued at once took {sizes.Count} passes: {string.Join(", ", sizes)}");
+        Assert.That(passes.Seen.Select(p => p.Thread).Distinct(), Is.EqualTo(new[] { "inference-batcher" }));
     }
 
     [Test]
     public async Task A_lone_request_waits_for_nobody_when_there_is_no_added_delay()
     {
         using var passes = new ForwardPasses();
-        var predictor = Start(maxBatchSize: 32, maxBatchDelayMs: 0, forwardThreads: 1);
-        try
-        {
-            var results = await PredictAllAsync(predictor, [_windows[3]]);
+        await using var running = Start(maxBatchSize: 32, maxBatchDelayMs: 0, forwardThreads: 1);
+        var predictor = running.Predictor;
+        var results = await PredictAllAsync(predictor, [_windows[3]]);
 
-            AssertEachAsAlone(results, [3]);
-            Assert.That(passes.Seen.Select(p => p.Size), Is.EqualTo(new[] { 1 }));
-        }
-        finally
-        {
-            await predictor.StopAsync(CancellationToken.None);
-        }
+        AssertEachAsAlone(results, [3]);
+        Assert.That(passes.Seen.Select(p => p.Size), Is.EqualTo(new[] { 1 }));
     }
 
     [Test]
     public async Task Several_forward_threads_on_one_model_give_every_request_the_answer_of_its_own_window()
     {
         using var passes = new ForwardPasses();
-        var predictor = Start(maxBatchSize: 8, maxBatchDelayMs: 0, forwardThreads: 3);
-        try
+        await using var running = Start(maxBatchSize: 8, maxBatchDelayMs: 0, forwardThreads: 3);
+        var predictor = running.Predictor;
+        // 30 waves of 48 concurrent requests, windows in a shuffled order: passes of the same weights run at once
+        // on three threads, and every answer must still be its own window's.
+        var random = new Random(5);
+        for (var wave = 0; wave < 30; wave++)
         {
-            // 30 waves of 48 concurrent requests, windows in a shuffled order: passes of the same weights run at once
-            // on three threads, and every answer must still be its own window's.
-            var random = new Random(5);
-            for (var wave = 0; wave < 30; wave++)
-            {
-                var order = Enumerable.Range(0, _windows.Count).OrderBy(_ => random.Next()).ToList();
-                var results = await PredictAllAsync(predictor, order.Select(i => _windows[i]).ToList());
-                AssertEachAsAlone(results, order);
-            }
+            var order = Enumerable.Range(0, _windows.Count).OrderBy(_ => random.Next()).ToList();
+            var results = await PredictAllAsync(predictor, order.Select(i => _windows[i]).ToList());
+            AssertEachAsAlone(results, order);
+        }
 
-            Assert.That(passes.Seen.Sum(p => p.Size), Is.EqualTo(30 * 48));
-            Assert.That(passes.Seen.Select(p => p.Thread).Distinct().Order(),
-                Is.SubsetOf(new[] { "inference-batcher-0", "inference-batcher-1", "inference-batcher-2" }));
-            Assert.That(passes.Seen.Select(p => p.Thread).Distinct().Count(), Is.GreaterThan(1), "the passes ran on more than one thread");
-        }
-        finally
-        {
-            await predictor.StopAsync(CancellationToken.None);
-        }
+        Assert.That(passes.Seen.Sum(p => p.Size), Is.EqualTo(30 * 48));
+        Assert.That(passes.Seen.Select(p => p.Thread).Distinct().Order(),
+            Is.SubsetOf(new[] { "inference-batcher-0", "inference-batcher-1", "inference-batcher-2" }));
+        Assert.That(passes.Seen.Select(p => p.Thread).Distinct().Count(), Is.GreaterThan(1), "the passes ran on more than one thread");
     }
 
     [Test]
     public async Task After_stop_a_request_fails_with_a_reason_instead_of_waiting_forever()
     {
-        var predictor = Start(maxBatchSize: 32, maxBatchDelayMs: 0, forwardThreads: 2);
+        var predictor = Start(maxBatchSize: 32, maxBatchDelayMs: 0, forwardThreads: 2).Predictor;
         await predictor.StopAsync(CancellationToken.None);
 
         var lease = new ModelLease(Served());
