@@ -7,6 +7,7 @@ namespace NeuralTrade.Events.Tests;
 /// libtorch must initialise in this repository's build on Debian 12 (DESIGN.md §9): the build patches
 /// libLibTorchSharp.so where the system libstdc++ lacks GLIBCXX_3.4.32.
 /// </summary>
+[NonParallelizable] // the LSTM's initial weights come from libtorch's process-wide generator, which seeded trainings share
 public sealed class TorchSharpTests
 {
     [Test]
