@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace NeuralTrade.Events.Workers.Inference;
 
 /// <summary>
-/// Dynamic batching: concurrent predictions queue here and <see cref="InferenceOptions.ForwardThreads"/> threads (one by
+/// Dynamic batching: concurrent predictions queue here and <see cref="InferenceOptions.ForwardThreads"/> threads (two by
 /// default) run them, each grouping what it finds queued, and what arrives within <see cref="InferenceOptions.MaxBatchDelayMs"/>
 /// (up to <see cref="InferenceOptions.MaxBatchSize"/>), into one forward pass per model. All TorchSharp work of serving
 /// happens on those threads (dispose scopes are per thread).

@@ -243,9 +243,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         await stopSwapping.CancelAsync();
         await swapping;
         var failed = Volatile.Read(ref _failed) - failedBefore;
-        var sorted = latencies.ToList();
-        return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, watch.Elapsed.TotalSeconds, Percentile(sorted, 0.5),
-            Percentile(sorted, 0.99), sorted.Count == 0 ? double.NaN : sorted[^1]);
+        return Figure(scenario, count, failed, lost, watch.Elapsed.TotalSeconds, latencies);
     }
 
     /// <summary>Sends requests at a fixed rate for <paramref name="duration"/>, each on its own, and measures each round trip.</summary>
@@ -275,9 +273,7 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         await Task.WhenAll(trips);
         watch.Stop();
         var failed = Volatile.Read(ref _failed) - failedBefore;
-        var sorted = latencies.ToList();
-        return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, watch.Elapsed.TotalSeconds, Percentile(sorted, 0.5),
-            Percentile(sorted, 0.99), sorted.Count == 0 ? double.NaN : sorted[^1]);
+        return Figure(scenario, count, failed, lost, watch.Elapsed.TotalSeconds, latencies);
     }
 
     /// <summary>One request and its answer; the milliseconds between them, or null when no answer came within 30 s (lost).</summary>
@@ -360,6 +356,14 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
             ServiceMs.Enqueue(ms);
         if (_pending.TryGetValue(requestId, out var p))
             p.Done.TrySetResult(true);
+    }
+
+    /// <summary>A scenario's figure from its round trips (answered and failed ones), sorted once.</summary>
+    static LatencyFigure Figure(string scenario, int count, int failed, int lost, double seconds, IEnumerable<double> latencies)
+    {
+        List<double> sorted = [.. latencies.Order()];
+        return new LatencyFigure(scenario, count, sorted.Count - failed, failed, lost, seconds, Percentile(sorted, 0.5), Percentile(sorted, 0.99),
+            sorted.Count == 0 ? double.NaN : sorted[^1]);
     }
 
     static double Percentile(List<double> values, double q)

@@ -56,17 +56,17 @@ public static class MicroBenchmarks
             var latency = BenchmarkRunner.Run<SingleForwardLatency>(latencyConfig);
 
             set_num_threads(workerThreads);
-            Statistics Result(IEnumerable<Summary> summaries, Type type, string method, int? threads = null) =>
+            BenchmarkReport Report(IEnumerable<Summary> summaries, Type type, string method, int? threads = null) =>
                 summaries.SelectMany(s => s.Reports).Where(r => r.BenchmarkCase.Descriptor.Type == type
                                                                 && r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method
-                                                                && (threads is null || r.BenchmarkCase.Parameters["TorchThreads"] is int t && t == threads))
-                    .Select(r => r.ResultStatistics).OrderBy(s => s?.Mean ?? double.MaxValue).FirstOrDefault()
+                                                                && (threads is null || r.BenchmarkCase.Parameters["TorchThreads"] is int t && t == threads)
+                                                                && r.ResultStatistics is not null)
+                    .MinBy(r => r.ResultStatistics!.Mean)
                 ?? throw new InvalidOperationException($"BenchmarkDotNet has no result for {type.Name}.{method}; see its output above");
+            Statistics Result(IEnumerable<Summary> summaries, Type type, string method, int? threads = null) =>
+                Report(summaries, type, method, threads).ResultStatistics!;
             // The bound is the best the model does in process: the faster of the thread settings.
-            var batchReport = throughput.SelectMany(s => s.Reports)
-                .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(ForwardBenchmarks.Forward_batch_32) && r.ResultStatistics is not null)
-                .MinBy(r => r.ResultStatistics!.Mean)
-                ?? throw new InvalidOperationException("BenchmarkDotNet has no result for Forward_batch_32; see its output above");
+            var batchReport = Report(throughput, typeof(ForwardBenchmarks), nameof(ForwardBenchmarks.Forward_batch_32));
             var batch = batchReport.ResultStatistics!.Mean;
             var single = Result([latency], typeof(SingleForwardLatency), nameof(SingleForwardLatency.Forward_single));
             return new MicroFigures(
