@@ -21,7 +21,7 @@ TLS_PORT="${NEURALTRADE_AMQPS_PORT:-5674}"
 TLS_DIR="$DATA/tls"
 NODE="neuraltrade-${AMQP_PORT}@localhost"
 RABBIT_BIN=/usr/lib/rabbitmq/bin
-PACKAGES=(rabbitmq-server redis-server patchelf g++)
+PACKAGES=(rabbitmq-server redis-server)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -47,8 +47,6 @@ rabbit_env() {
 install() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-  command -v patchelf >/dev/null 2>&1 || missing+=(patchelf)
-  command -v g++ >/dev/null 2>&1 || missing+=(g++)
   [ -x "$RABBIT_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
   if [ ${#missing[@]} -eq 0 ]; then log "packages present: ${PACKAGES[*]}"; return 0; fi
   local sudo=""

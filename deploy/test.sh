@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine or a developer's:
-#   1. installs RabbitMQ, Redis, patchelf and g++ from Debian's packages where missing (root or sudo),
+#   1. installs RabbitMQ and Redis from Debian's packages where missing (root or sudo),
 #   2. starts RabbitMQ (with the management UI) and Redis on 127.0.0.1 with their own data under .services/,
 #   3. builds and runs every NUnit test (unit and integration) in Release,
 #   4. stops the services it started, and prints "N passed, N failed, N skipped".
