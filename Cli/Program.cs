@@ -1,4 +1,4 @@
 using NeuralTrade.Events.Cli;
-using Spectre.Console;
+using NeuralTrade.Events.Terminal;
 
-return await NeuralTradeCli.RunAsync(args, CliSettings.From(Environment.GetEnvironmentVariable), AnsiConsole.Console);
+return await NeuralTradeCli.RunAsync(args, CliSettings.From(Environment.GetEnvironmentVariable), TerminalConsole.Create());

@@ -16,6 +16,7 @@ using NeuralTrade.Events.Workers.Ingest;
 using NeuralTrade.Events.Workers.Monitor;
 using NeuralTrade.Events.Workers.Registry;
 using NeuralTrade.Events.Workers.Training;
+using NeuralTrade.Events.Terminal;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -61,16 +62,17 @@ internal static class FleetDemo
 
     public static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
     {
+        var console = TerminalConsole.Create();
         try
         {
-            return (await RunAsync(settings, AnsiConsole.Console, null, cancellationToken))?.ExitCode ?? 2;
+            return (await RunAsync(settings, console, null, cancellationToken))?.ExitCode ?? 2;
         }
         catch (Exception e) when (e is OptionsValidationException or StackExchange.Redis.RedisConnectionException or MassTransitException
                                        or TimeoutException or System.Net.Sockets.SocketException)
         {
             // A setting or a service the operator named is wrong: say which, without a stack trace.
             var cause = e.GetBaseException().Message;
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.Contains(cause, StringComparison.Ordinal) ? e.Message : $"{e.Message} ({cause})")}");
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.Contains(cause, StringComparison.Ordinal) ? e.Message : $"{e.Message} ({cause})")}");
             return 2;
         }
     }
@@ -107,7 +109,7 @@ internal static class FleetDemo
         var observer = new FleetObserver(TimeProvider.System);
         builder.Services.AddConsumeObserver(_ => observer);
         builder.Services.AddPublishObserver(_ => observer);
-        builder.AddNeuralTradeBus();
+        builder.AddNeuralTradeBus(embeddedByDefault: true);
 
         using var host = builder.Build();
         var messaging = host.Services.GetRequiredService<IOptions<MessagingOptions>>().Value;
@@ -490,7 +492,7 @@ internal static class FleetDemo
         output.Directory?.Create();
         using var writer = output.CreateText();
         CandleCsv.Write(writer, candles);
-        AnsiConsole.MarkupLine($"wrote {count:N0} simulated {Markup.Escape(interval)} candles to {Markup.Escape(output.FullName)}");
+        TerminalConsole.Create().MarkupLine($"wrote {count:N0} simulated {Markup.Escape(interval)} candles to {Markup.Escape(output.FullName)}");
         return 0;
     }
 }

@@ -20,11 +20,14 @@ public static class BusRegistration
         services.AddSingleton(new BusContributor(worker, configure));
 
     /// <summary>
-    /// Builds the one bus of this process from every registered worker: RabbitMQ when <c>RABBITMQ_URL</c>
-    /// is set, MassTransit's in-memory transport otherwise, or the in-memory test harness. Call it after the
-    /// workers' <c>Add…Worker()</c> calls.
+    /// Builds the one bus of this process from every registered worker: RabbitMQ when <c>RABBITMQ_URL</c> is set;
+    /// MassTransit's in-memory transport when it is not and the process is embedded (<paramref name="embeddedByDefault"/>,
+    /// as the one-process fleet is, or <c>Messaging:Embedded</c>); or the in-memory test harness. Otherwise it throws
+    /// <see cref="BrokerNotConfiguredException"/>: a worker never falls back to a bus nothing else can reach. Call it after
+    /// the workers' <c>Add…Worker()</c> calls.
     /// </summary>
-    public static IHostApplicationBuilder AddNeuralTradeBus(this IHostApplicationBuilder builder, bool useTestHarness = false)
+    public static IHostApplicationBuilder AddNeuralTradeBus(this IHostApplicationBuilder builder, bool useTestHarness = false,
+        bool embeddedByDefault = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
@@ -33,6 +36,8 @@ public static class BusRegistration
             .Select(d => (BusContributor)d.ImplementationInstance!)
             .ToList();
         var messaging = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>() ?? new MessagingOptions();
+        if (!useTestHarness && !messaging.UsesRabbitMq && !messaging.Embedded && !embeddedByDefault)
+            throw new BrokerNotConfiguredException();
 
         void Register(IBusRegistrationConfigurator x)
         {
@@ -143,3 +148,8 @@ internal sealed class ContractEntityNameFormatter(IEntityNameFormatter inner) : 
 {
     public string FormatEntityName<T>() => Exchanges.NameOf(typeof(T)) ?? inner.FormatEntityName<T>();
 }
+
+/// <summary>A worker process was started with no broker and without asking for the in-memory bus.</summary>
+public sealed class BrokerNotConfiguredException() : InvalidOperationException(
+    "RABBITMQ_URL is not set, so this worker would reach no other: set RABBITMQ_URL=amqp://USER:PASSWORD@HOST:5672/ " +
+    "(or Messaging__RabbitMqUrl), or Messaging__Embedded=true to run it alone on an in-memory bus.");

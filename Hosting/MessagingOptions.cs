@@ -7,8 +7,17 @@ public sealed class MessagingOptions
 {
     public const string SectionName = "Messaging";
 
-    /// <summary><c>amqp://user:pass@host:port/vhost</c> or <c>amqps://…</c>; unset selects the in-memory bus.</summary>
+    /// <summary>
+    /// <c>amqp://user:pass@host:port/vhost</c> or <c>amqps://…</c>. A worker process refuses to start without it, unless
+    /// <see cref="Embedded"/> is set; the one-process fleet (Fleet) runs on the in-memory bus without it.
+    /// </summary>
     public string? RabbitMqUrl { get; set; }
+
+    /// <summary>
+    /// Run on MassTransit's in-memory bus when <see cref="RabbitMqUrl"/> is unset: the process talks only to itself, and
+    /// nothing published elsewhere reaches it. For trying one worker alone; never implied. Environment: <c>Messaging__Embedded=true</c>.
+    /// </summary>
+    public bool Embedded { get; set; }
 
     /// <summary>
     /// PEM file of a private CA that signed the broker's certificate (amqps:// only); unset: the system's trust store.

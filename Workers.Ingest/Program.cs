@@ -1,11 +1,4 @@
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Workers.Ingest;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.AddServiceDefaults("ingest");
-builder.AddIngestWorker();
-builder.AddNeuralTradeBus();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-await app.RunAsync();
+return await WorkerProgram.RunAsync(args, "ingest", builder => builder.AddIngestWorker());

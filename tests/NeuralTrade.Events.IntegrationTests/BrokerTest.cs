@@ -110,6 +110,7 @@ public abstract class BrokerTest
             ["Redis:Url"] = Services.RedisUrl,
             ["Redis:KeyPrefix"] = KeyPrefix,
         });
+        builder.Configuration.AddInMemoryCollection(TrainedModels.GateForTests);
         if (settings is not null)
             builder.Configuration.AddInMemoryCollection(settings);
         addWorker(builder);

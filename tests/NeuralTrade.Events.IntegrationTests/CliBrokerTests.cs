@@ -184,7 +184,7 @@ public sealed class CliBrokerTests : BrokerTest
         Exits((bad, refused), ExitCodes.Failed, "has no version 9");
     }
 
-    [Test]
+    [Test, Category(TestCategories.Numerics)]
     public async Task Train_with_wait_follows_the_run_to_the_gates_decision()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
@@ -192,9 +192,8 @@ public sealed class CliBrokerTests : BrokerTest
         await StartHostAsync(b => b.AddTrainingWorker(), shared);
         await StartHostAsync(b => b.AddRegistryWorker(), shared);
 
-        var (code, output) = await CliAsync("train", "--exchange", "sim", "--symbol", "PLANT/USD", "--interval", "1m", "--wait", "--timeout", "240",
-            "--set", "windowSize=20", "--set", "hiddenSize=16", "--set", "numLayers=1", "--set", "epochs=12", "--set", "learningRate=0.003",
-            "--set", "minSamples=100", "--set", "fixedThreshold=0.006", "--set", "volatilityScale=0", "--set", "seed=7");
+        var (code, output) = await CliAsync(["train", "--exchange", "sim", "--symbol", "PLANT/USD", "--interval", "1m", "--wait", "--timeout", "240",
+            .. TrainedModels.TinySetArguments()]);
 
         Assert.That(code, Is.EqualTo(ExitCodes.Ok));
         Assert.That(output, Does.Contain("training.requested").And.Contain("training.started run").And.Contain("training.completed run")

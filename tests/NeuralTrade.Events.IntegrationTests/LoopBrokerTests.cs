@@ -13,6 +13,7 @@ using NeuralTrade.Events.Workers.Training;
 namespace NeuralTrade.Events.IntegrationTests;
 
 /// <summary>Training, Registry and Inference as separate hosts on one real broker and Redis: request → trained → gated → swapped → answered.</summary>
+[Category(TestCategories.Numerics)]
 public sealed class LoopBrokerTests : BrokerTest
 {
     [Test]
@@ -35,8 +36,7 @@ public sealed class LoopBrokerTests : BrokerTest
 
         await Amqp.PublishAsync(Exchanges.TrainingRequested, $$$"""
             {"requestId":"{{{Guid.NewGuid()}}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m","reason":"manual",
-             "hyperparameters":{"windowSize":20,"hiddenSize":16,"numLayers":1,"epochs":12,"learningRate":0.003,"minSamples":100,
-                                "fixedThreshold":0.006,"volatilityScale":0,"seed":7}}
+             "hyperparameters":{{{TrainedModels.TinyJson()}}}}
             """);
         var model = (await deployed.WaitForCountAsync(1, TimeSpan.FromSeconds(180))).Single().Json;
         Assert.That((model.GetProperty("version").GetInt32(), model.GetProperty("reason").GetString()), Is.EqualTo((1, "gate")));

@@ -8,6 +8,7 @@ using NeuralTrade.Events.Workers.Registry;
 namespace NeuralTrade.Events.IntegrationTests;
 
 /// <summary>The Registry on a real RabbitMQ and Redis: several instances, one decision per model at a time.</summary>
+[Category(TestCategories.Numerics)]
 public sealed class RegistryBrokerTests : BrokerTest
 {
     Task StartRegistryAsync() => StartHostAsync(b => b.AddRegistryWorker(), new Dictionary<string, string?>

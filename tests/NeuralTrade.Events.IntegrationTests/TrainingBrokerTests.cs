@@ -10,6 +10,7 @@ using NeuralTrade.Events.Workers.Training;
 namespace NeuralTrade.Events.IntegrationTests;
 
 /// <summary>The Training worker on a real RabbitMQ and Redis, asked by a client that only knows the public JSON contract.</summary>
+[Category(TestCategories.Numerics)]
 public sealed class TrainingBrokerTests : BrokerTest
 {
     static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");

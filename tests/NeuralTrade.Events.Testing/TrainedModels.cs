@@ -7,8 +7,13 @@ namespace NeuralTrade.Events.Testing;
 
 /// <summary>
 /// Small real models of the planted market, trained once per process and cached: what Registry gates and Inference
-/// serves in tests. Deterministic (seeded, CPU).
+/// serves in tests. Deterministic on a given machine (seeded, CPU); not the same floats on every CPU.
 /// </summary>
+/// <remarks>
+/// The recipe learns the planted pattern whatever the seed and CPU: over seeds 1 to 10 its test macro-F1 was 0.46 to
+/// 0.61 against a majority baseline of 0.26 (AMD EPYC Zen 4, with libtorch on AVX-512 and on its default kernels).
+/// Tests that gate it still set their own floors rather than rely on it clearing the production floor.
+/// </remarks>
 public static class TrainedModels
 {
     public static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
@@ -16,8 +21,28 @@ public static class TrainedModels
 
     public static readonly Hyperparameters Tiny = new()
     {
-        WindowSize = 20, HiddenSize = 16, NumLayers = 1, Dropout = 0.1, Epochs = 12, BatchSize = 64, LearningRate = 3e-3, Patience = 5,
-        Seed = 7, MinSamples = 100, Horizon = 5, FixedThreshold = 0.006, VolatilityScale = 0,
+        WindowSize = 20, HiddenSize = 16, NumLayers = 1, Dropout = 0.1, Epochs = 30, BatchSize = 64, LearningRate = 6e-3, Patience = 8,
+        Seed = TestSeeds.Of(7), MinSamples = 100, Horizon = 5, FixedThreshold = 0.006, VolatilityScale = 0,
+    };
+
+    /// <summary>The <see cref="Tiny"/> recipe by hyperparameter name, as a client would send it.</summary>
+    static IEnumerable<(string Name, string Value)> TinyRecipe(int? epochs) =>
+        Tiny.ToDictionary().Where(kv => kv.Key is not ("trainFraction" or "validationFraction" or "costBps" or "weightDecay" or "gradientClip"))
+            .Select(kv => (kv.Key, kv.Key == "epochs" && epochs is { } e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : kv.Value));
+
+    /// <summary>The <see cref="Tiny"/> recipe as the <c>hyperparameters</c> member of a <c>training.requested</c> body.</summary>
+    public static string TinyJson(int? epochs = null) => "{" + string.Join(",", TinyRecipe(epochs).Select(p => $"\"{p.Name}\":{p.Value}")) + "}";
+
+    /// <summary>The <see cref="Tiny"/> recipe as the CLI's <c>--set name=value</c> arguments.</summary>
+    public static string[] TinySetArguments() => TinyRecipe(null).SelectMany(p => new[] { "--set", $"{p.Name}={p.Value}" }).ToArray();
+
+    /// <summary>
+    /// Registry settings for tests that gate these models: floors of their own, so that no test depends on a model
+    /// clearing the production floor (macro-F1 0.34) on the machine it runs on. Tests of the floor set theirs.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> GateForTests = new Dictionary<string, string?>
+    {
+        ["Registry:Floors:macro_f1"] = "0",
     };
 
     static readonly Lazy<List<Candle>> LazyMarket = new(() => PlantedMarket.Generate(3_000, seed: 11));

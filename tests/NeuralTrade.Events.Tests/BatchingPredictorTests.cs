@@ -16,6 +16,7 @@ namespace NeuralTrade.Events.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable] // counts every forward pass in the process through the worker's metric
+[Category(TestCategories.Numerics)]
 public sealed class BatchingPredictorTests
 {
     LoadedModel _model = null!;

@@ -2,6 +2,7 @@ using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Fleet;
 using NeuralTrade.Events.Workers.Monitor;
 using Spectre.Console;
+using NeuralTrade.Events.Testing;
 
 namespace NeuralTrade.Events.Tests;
 
@@ -16,6 +17,7 @@ namespace NeuralTrade.Events.Tests;
 /// seeded v1, v2 while it ran beside the other fixtures; alone it gives v1, v2 every time.)
 /// </remarks>
 [NonParallelizable]
+[Category(TestCategories.Numerics)]
 public sealed class FleetDemoTests
 {
     string _runs = null!;

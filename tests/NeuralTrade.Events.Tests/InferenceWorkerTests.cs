@@ -15,6 +15,7 @@ namespace NeuralTrade.Events.Tests;
 
 /// <summary>The Inference worker on the in-memory harness with a real (small) model.</summary>
 [NonParallelizable]
+[Category(TestCategories.Numerics)]
 public sealed class InferenceWorkerTests
 {
     IHost _host = null!;

@@ -8,80 +8,108 @@ namespace NeuralTrade.Events.Tests;
 
 /// <summary>
 /// The model learns a planted pattern and does not cheat: it beats the majority-class baseline on the held-out
-/// test split, and with shuffled training labels it falls to chance (the leakage control). Small sizes of the
-/// same model keep it fast on 2 CPU cores; seeds make it deterministic.
+/// test split, and with shuffled training labels it falls to chance (the leakage control). Each claim is a median over
+/// five seeds, with a margin that held for every seed on two CPU dispatch settings (docs/testing.md, "Numerics"): one
+/// training's score is one draw, and libtorch's floats differ between CPUs. Small sizes keep it fast on 2 cores.
 /// </summary>
 [NonParallelizable]
+[Category(TestCategories.Numerics)]
 public sealed class ModelLearningTests
 {
     static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
 
-    static readonly Hyperparameters Small = new()
-    {
-        WindowSize = 20, HiddenSize = 16, NumLayers = 1, Dropout = 0.1, Epochs = 15, BatchSize = 64, LearningRate = 3e-3, Patience = 5,
-        Seed = 7, MinSamples = 100, Horizon = 5, FixedThreshold = 0.006, VolatilityScale = 0,
-    };
+    static readonly Hyperparameters Small = TrainedModels.Tiny;
+
+    static readonly int[] Seeds = [.. new[] { 1, 2, 3, 4, 5 }.Select(TestSeeds.Of)];
 
     static List<NeuralTrade.Events.Contracts.Candle> _market = null!;
+    static List<(int Seed, TrainingOutcome Outcome, double Shuffled)> _runs = null!;
     static TrainingOutcome _outcome = null!;
 
     [OneTimeSetUp]
-    public void TrainOnce()
+    public void TrainOncePerSeed()
     {
         set_num_threads(1);
         _market = PlantedMarket.Generate(4_000, seed: 11);
-        _outcome = ModelTraining.Run("signal-test", Series, _market, Small, CPU);
-        TestContext.Out.WriteLine($"planted: test macro-F1 {_outcome.Test.MacroF1:F3} vs majority baseline {_outcome.MajorityBaselineMacroF1:F3}, " +
-            $"accuracy {_outcome.Test.Accuracy:F3}, best epoch {_outcome.Manifest.Training.BestEpoch}/{_outcome.History.Count}");
+        _runs = [.. Seeds.Select(seed => (seed, ModelTraining.Run("signal-test", Series, _market, Small with { Seed = seed }, CPU), ShuffledMacroF1(seed)))];
+        _outcome = _runs[0].Outcome;
+        foreach (var (seed, outcome, shuffled) in _runs)
+            TestContext.Out.WriteLine($"seed {seed}: test macro-F1 {outcome.Test.MacroF1:F3} (shuffled labels {shuffled:F3}) vs majority baseline " +
+                $"{outcome.MajorityBaselineMacroF1:F3}, recall sell {outcome.Test.Recall[SignalClasses.Sell]:F2} buy {outcome.Test.Recall[SignalClasses.Buy]:F2}, " +
+                $"best epoch {outcome.Manifest.Training.BestEpoch}/{outcome.History.Count}");
     }
+
+    /// <summary>The same recipe and seed, trained on labels shuffled within the training split; scored on the real test labels.</summary>
+    static double ShuffledMacroF1(int seed)
+    {
+        var hp = Small with { Seed = seed };
+        var data = SignalDataset.Build(_market, hp.WindowSize, hp.Labels);
+        var split = data.Split(hp.TrainFraction, hp.ValidationFraction);
+        var labels = split.Train.Select(s => s.Label).ToArray();
+        new Random(seed).Shuffle(labels);
+        var shuffled = split with { Train = split.Train.Select((s, i) => s with { Label = labels[i] }).ToList() };
+
+        using var trained = SignalTrainer.Train(data, shuffled, hp, CPU);
+        var probabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, 256, CPU);
+        return Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), probabilities, split.Test.Select(s => s.NextReturn).ToList(), 0,
+            TimeSpan.FromMinutes(1)).MacroF1;
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    static string Measured(Func<(int Seed, TrainingOutcome Outcome, double Shuffled), double> figure) =>
+        "measured over seeds " + string.Join(", ", _runs.Select(r => $"{r.Seed}: {figure(r):F3}"));
 
     [Test]
     public void Model_beats_the_majority_baseline_on_a_planted_pattern()
     {
-        TestContext.Out.WriteLine($"planted: test macro-F1 {_outcome.Test.MacroF1:F3} vs majority baseline {_outcome.MajorityBaselineMacroF1:F3}");
-        Assert.That(_outcome.Test.MacroF1, Is.GreaterThan(_outcome.MajorityBaselineMacroF1 + 0.15));
-        Assert.That(_outcome.Test.Recall[SignalClasses.Buy], Is.GreaterThan(0.3));
-        Assert.That(_outcome.Test.Recall[SignalClasses.Sell], Is.GreaterThan(0.3));
+        var f1 = Median(_runs.Select(r => r.Outcome.Test.MacroF1));
+        var baseline = Median(_runs.Select(r => r.Outcome.MajorityBaselineMacroF1));
+
+        Assert.That(f1, Is.GreaterThan(baseline + 0.15),
+            $"median test macro-F1 {f1:F3} vs majority baseline {baseline:F3}; {Measured(r => r.Outcome.Test.MacroF1)}");
+        Assert.That(Median(_runs.Select(r => r.Outcome.Test.Recall[SignalClasses.Buy])), Is.GreaterThan(0.3),
+            $"median recall of buy; {Measured(r => r.Outcome.Test.Recall[SignalClasses.Buy])}");
+        Assert.That(Median(_runs.Select(r => r.Outcome.Test.Recall[SignalClasses.Sell])), Is.GreaterThan(0.3),
+            $"median recall of sell; {Measured(r => r.Outcome.Test.Recall[SignalClasses.Sell])}");
     }
 
     [Test]
     public void With_shuffled_training_labels_the_model_falls_to_chance()
     {
-        var data = SignalDataset.Build(_market, Small.WindowSize, Small.Labels);
-        var split = data.Split(Small.TrainFraction, Small.ValidationFraction);
-        var labels = split.Train.Select(s => s.Label).ToArray();
-        new Random(5).Shuffle(labels);
-        var shuffled = split with { Train = split.Train.Select((s, i) => s with { Label = labels[i] }).ToList() };
+        var shuffled = Median(_runs.Select(r => r.Shuffled));
+        var real = Median(_runs.Select(r => r.Outcome.Test.MacroF1));
 
-        using var trained = SignalTrainer.Train(data, shuffled, Small, CPU);
-        var probabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, 256, CPU);
-        var report = Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), probabilities, split.Test.Select(s => s.NextReturn).ToList(), 0,
-            TimeSpan.FromMinutes(1));
-        TestContext.Out.WriteLine($"shuffled: test macro-F1 {report.MacroF1:F3} (real labels: {_outcome.Test.MacroF1:F3})");
-
-        Assert.That(report.MacroF1, Is.LessThan(0.42), "a model trained on noise must not predict the test split");
-        Assert.That(report.MacroF1, Is.LessThan(_outcome.Test.MacroF1 - 0.2));
+        Assert.That(shuffled, Is.LessThan(0.40), $"a model trained on noise must not predict the test split; {Measured(r => r.Shuffled)}");
+        Assert.That(shuffled, Is.LessThan(real - 0.15), $"median macro-F1 with shuffled labels {shuffled:F3} vs real labels {real:F3}");
     }
 
     [Test]
-    public void Tiny_seeded_run_has_the_golden_loss()
+    public void The_same_seed_trains_the_same_model_bit_for_bit_and_another_seed_does_not()
     {
-        var tiny = Small with { WindowSize = 16, HiddenSize = 8, Epochs = 2, BatchSize = 32, Seed = 3, Patience = 10 };
+        // What is deterministic: one machine, one seed, one thread. Not the same floats on another CPU (see
+        // PinnedNumericsTests for a golden run under pinned numerics).
+        var tiny = Small with { WindowSize = 16, HiddenSize = 8, Epochs = 2, BatchSize = 32, Patience = 10 };
         var data = SignalDataset.Build(_market.Take(700).ToList(), tiny.WindowSize, tiny.Labels);
         var split = data.Split(tiny.TrainFraction, tiny.ValidationFraction);
+        (double, double)[] Losses(int seed)
+        {
+            using var trained = SignalTrainer.Train(data, split, tiny with { Seed = seed }, CPU);
+            return [.. trained.History.Select(h => (h.TrainLoss, h.ValidationLoss))];
+        }
 
-        using var trained = SignalTrainer.Train(data, split, tiny, CPU);
-        var last = trained.History[^1];
-        TestContext.Out.WriteLine($"golden: train {last.TrainLoss:R} validation {last.ValidationLoss:R}");
+        var first = Losses(Seeds[0]);
+        var again = Losses(Seeds[0]);
+        var other = Losses(Seeds[1]);
 
-        Assert.That(trained.History, Has.Count.EqualTo(2));
-        Assert.That(last.TrainLoss, Is.EqualTo(GoldenTrainLoss).Within(2e-3).Percent);
-        Assert.That(last.ValidationLoss, Is.EqualTo(GoldenValidationLoss).Within(2e-3).Percent);
+        Assert.That(first, Has.Length.EqualTo(2));
+        Assert.That(again, Is.EqualTo(first), "the same seed on the same machine gives the same losses, to the last bit");
+        Assert.That(other, Is.Not.EqualTo(first), "another seed gives another model");
     }
-
-    // Pinned from a run on this repository's CPU build (TorchSharp-cpu 0.107.0, libtorch 2.10, one thread).
-    const double GoldenTrainLoss = 1.1010250905926309;
-    const double GoldenValidationLoss = 1.0804950100181065;
 
     [Test]
     public void Validation_loss_does_not_depend_on_the_evaluation_batch_size()

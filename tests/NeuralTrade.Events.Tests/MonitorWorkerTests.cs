@@ -16,6 +16,7 @@ namespace NeuralTrade.Events.Tests;
 
 /// <summary>The Monitor worker as a host on the in-memory harness: its consumers, its queue, its options.</summary>
 [NonParallelizable]
+[Category(TestCategories.Numerics)]
 public sealed class MonitorWorkerTests
 {
     IHost? _host;

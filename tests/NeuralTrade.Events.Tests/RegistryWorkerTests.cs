@@ -15,6 +15,7 @@ namespace NeuralTrade.Events.Tests;
 
 /// <summary>The Registry worker's gate, registry state and commands on the in-memory harness, with real (small) models.</summary>
 [NonParallelizable]
+[Category(TestCategories.Numerics)]
 public sealed class RegistryWorkerTests
 {
     IHost _host = null!;
@@ -43,6 +44,7 @@ public sealed class RegistryWorkerTests
             ["Tracking:MlflowUri"] = mlflow ? _mlflow.Uri : null,
             ["Messaging:RetryIntervalsMs"] = "10",
         });
+        builder.Configuration.AddInMemoryCollection(TrainedModels.GateForTests);
         if (settings is not null)
             builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<IModelRegistryStore>(_registry);

@@ -16,6 +16,7 @@ namespace NeuralTrade.Events.Tests;
 
 /// <summary>The Training worker's own wiring on the in-memory harness, with the in-process MLflow server.</summary>
 [NonParallelizable]
+[Category(TestCategories.Numerics)]
 public sealed class TrainingWorkerTests
 {
     static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");

@@ -23,6 +23,7 @@ public sealed class WorkerEndpointsTests
         builder.Configuration["Redis:Url"] = null;
         builder.AddServiceDefaults("ingest");
         builder.AddIngestWorker();
+        builder.Configuration["Messaging:Embedded"] = "true";
         builder.AddNeuralTradeBus();
         await using var app = builder.Build();
         app.MapDefaultEndpoints();

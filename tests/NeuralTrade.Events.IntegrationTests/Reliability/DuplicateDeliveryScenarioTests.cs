@@ -24,7 +24,7 @@ public sealed class DuplicateDeliveryScenarioTests : BrokerTest
 {
     static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    [Test]
+    [Test, Category(TestCategories.Numerics)]
     public async Task Every_event_type_delivered_three_times_has_no_double_effect()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
@@ -65,8 +65,7 @@ public sealed class DuplicateDeliveryScenarioTests : BrokerTest
         var requestId = Guid.NewGuid();
         await DeliverThriceAsync(Exchanges.TrainingRequested, $$$"""
             {"requestId":"{{{requestId}}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m","reason":"manual",
-             "hyperparameters":{"windowSize":20,"hiddenSize":16,"numLayers":1,"epochs":8,"learningRate":0.003,"minSamples":100,
-                                "fixedThreshold":0.006,"volatilityScale":0,"seed":7}}
+             "hyperparameters":{{{TrainedModels.TinyJson()}}}}
             """, requestId.ToString());
         var trained = (await taps[Exchanges.TrainingCompleted].WaitForCountAsync(1, TimeSpan.FromSeconds(180)))[0];
         var deployedV1 = (await taps[Exchanges.ModelDeployed].WaitForCountAsync(1, Wait))[0];
