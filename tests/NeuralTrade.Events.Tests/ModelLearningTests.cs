@@ -69,6 +69,7 @@ public sealed class ModelLearningTests
     {
         var f1 = Median(_runs.Select(r => r.Outcome.Test.MacroF1));
         var baseline = Median(_runs.Select(r => r.Outcome.MajorityBaselineMacroF1));
+        TestContext.Out.WriteLine($"median test macro-F1 {f1:F3} vs majority baseline {baseline:F3}; {Measured(r => r.Outcome.Test.MacroF1)}");
 
         Assert.That(f1, Is.GreaterThan(baseline + 0.15),
             $"median test macro-F1 {f1:F3} vs majority baseline {baseline:F3}; {Measured(r => r.Outcome.Test.MacroF1)}");
@@ -83,6 +84,7 @@ public sealed class ModelLearningTests
     {
         var shuffled = Median(_runs.Select(r => r.Shuffled));
         var real = Median(_runs.Select(r => r.Outcome.Test.MacroF1));
+        TestContext.Out.WriteLine($"median macro-F1 with shuffled labels {shuffled:F3} vs real labels {real:F3}; {Measured(r => r.Shuffled)}");
 
         Assert.That(shuffled, Is.LessThan(0.40), $"a model trained on noise must not predict the test split; {Measured(r => r.Shuffled)}");
         Assert.That(shuffled, Is.LessThan(real - 0.15), $"median macro-F1 with shuffled labels {shuffled:F3} vs real labels {real:F3}");
