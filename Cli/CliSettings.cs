@@ -1,4 +1,6 @@
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Cli;
 

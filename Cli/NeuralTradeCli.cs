@@ -5,6 +5,8 @@ using System.Threading.Channels;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 using Spectre.Console;
 using StackExchange.Redis;

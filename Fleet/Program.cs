@@ -56,7 +56,7 @@ var simulateCommand = new Command("simulate", "Writes candles of the built-in si
 {
     count, output, seed, interval, shift,
 };
-simulateCommand.SetAction(parse => FleetDemo.WriteSimulated(parse.GetValue(output)!, parse.GetValue(count), parse.GetValue(seed),
+simulateCommand.SetAction(parse => FleetMarket.WriteSimulated(parse.GetValue(output)!, parse.GetValue(count), parse.GetValue(seed),
     parse.GetValue(interval)!, parse.GetValue(shift)));
 root.Subcommands.Add(simulateCommand);
 

@@ -5,9 +5,6 @@ using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.MarketData;
 
-/// <summary>One data row of a candle CSV: the candle, or why the row could not be read.</summary>
-public readonly record struct CsvCandleRow(long Line, Candle? Candle, string? Error);
-
 /// <summary>
 /// Candle files with the columns <c>date,open,high,low,close,volume</c> (header names in any case; other
 /// columns ignored). <c>date</c> is the candle's open time: RFC 3339, <c>yyyy-MM-dd HH:mm[:ss]</c> in UTC,

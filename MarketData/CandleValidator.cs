@@ -5,28 +5,6 @@ using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.MarketData;
 
-/// <summary>Limits a candle must respect; the defaults are the documented ones.</summary>
-public sealed class CandleRules
-{
-    public const string SectionName = "Candles";
-
-    /// <summary>How far ahead of this machine's clock a candle's close may be (feeds' clocks differ).</summary>
-    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Refuse candles that have not closed yet (openTime + interval later than now + skew).</summary>
-    public bool RequireClosed { get; set; } = true;
-
-    public decimal MaxPrice { get; set; } = 1_000_000_000_000m;
-
-    public decimal MaxVolume { get; set; } = 1_000_000_000_000_000_000m;
-}
-
-/// <summary>The outcome of reading one candle: the candle when it is valid, else every reason it is not.</summary>
-public readonly record struct CandleCheck(Candle? Candle, IReadOnlyList<RejectionReason> Reasons)
-{
-    public bool IsValid => Candle is not null;
-}
-
 /// <summary>
 /// The one set of candle rules, used by Ingest on what feeds publish and by Inference on the windows
 /// callers send. Reading from raw JSON lets one bad field reject one candle, not the whole batch.

@@ -7,70 +7,6 @@ using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Modeling;
 
-/// <summary>Distribution of one raw feature over the training rows: the drift baseline.</summary>
-/// <param name="Name">Feature name.</param>
-/// <param name="QuantileEdges">11 edges of 10 equal-count bins (min, deciles, max).</param>
-/// <param name="Sample">Up to 500 values, evenly spaced in time, for two-sample tests.</param>
-public sealed record FeatureBaseline(string Name, double[] QuantileEdges, float[] Sample);
-
-/// <summary>What the model produced on its validation split: the prediction-drift baseline.</summary>
-public sealed record PredictionBaseline(double[] ClassShares, double[] ConfidenceQuantiles, float[] ConfidenceSample);
-
-/// <summary>Where a model came from.</summary>
-public sealed record TrainingInfo(string Series, DateTimeOffset From, DateTimeOffset To, int TrainSamples, int ValidationSamples, int TestSamples,
-    int Gap, int Seed, string Device, int BestEpoch, int EpochsRun, double DurationSeconds)
-{
-    /// <summary>Open time of the last candle of the first test window: the held-out window starts here.</summary>
-    public DateTimeOffset? TestFrom { get; init; }
-
-    /// <summary>Open time of the last candle of the last test window.</summary>
-    public DateTimeOffset? TestTo { get; init; }
-}
-
-public sealed record ScalerInfo(float[] Mean, float[] Std, float Clip)
-{
-    public FeatureScaler ToScaler() => new(Mean, Std, Clip);
-    public static ScalerInfo From(FeatureScaler s) => new(s.Mean, s.Std, s.Clip);
-}
-
-/// <summary>Everything about a model except its weights.</summary>
-public sealed record ArtifactManifest
-{
-    public const int CurrentFormat = 1;
-    public int FormatVersion { get; init; } = CurrentFormat;
-    public required string ModelName { get; init; }
-    public required DateTimeOffset CreatedAt { get; init; }
-    public required string FeatureSpecId { get; init; }
-    public required IReadOnlyList<string> FeatureNames { get; init; }
-    public required ScalerInfo Scaler { get; init; }
-    public required LabelSpec Labels { get; init; }
-    public required int WindowSize { get; init; }
-    public required int HiddenSize { get; init; }
-    public required int NumLayers { get; init; }
-    public required double Dropout { get; init; }
-    public required IReadOnlyDictionary<string, string> Hyperparameters { get; init; }
-    public IReadOnlyList<string> ClassNames { get; init; } = SignalClasses.Names;
-    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
-    public required int[][] ConfusionMatrix { get; init; }
-    public required IReadOnlyList<FeatureBaseline> FeatureBaseline { get; init; }
-    public required PredictionBaseline PredictionBaseline { get; init; }
-    public required TrainingInfo Training { get; init; }
-}
-
-/// <summary>A model read back from an artifact whose digest matched.</summary>
-public sealed class LoadedModel(ArtifactManifest manifest, SignalPredictor model, string sha256) : IDisposable
-{
-    public ArtifactManifest Manifest { get; } = manifest;
-    public SignalPredictor Model { get; } = model;
-    public string Sha256 { get; } = sha256;
-    public FeatureSpec FeatureSpec { get; } = FeatureSpec.Resolve(manifest.FeatureSpecId);
-    public FeatureScaler Scaler { get; } = manifest.Scaler.ToScaler();
-
-    public void Dispose() => Model.Dispose();
-}
-
-public sealed class ArtifactIntegrityException(string message) : Exception(message);
-
 /// <summary>
 /// The model artifact: one zip file holding <c>manifest.json</c> and <c>weights.bin</c> (TorchSharp state,
 /// saved on CPU). Entries carry a fixed timestamp so that the same model always gives the same bytes.
@@ -118,7 +54,18 @@ public static class ModelArtifact
         var actual = Sha256(bytes);
         if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
             throw new ArtifactIntegrityException($"artifact digest is {actual}, expected {expectedSha256}: refusing it");
+        return Load(bytes, actual, device);
+    }
 
+    /// <summary>Reads an artifact that <see cref="ArtifactVerifier"/> checked.</summary>
+    public static LoadedModel Read(VerifiedArtifact artifact, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return Load(artifact.Bytes, artifact.Sha256, device);
+    }
+
+    static LoadedModel Load(byte[] bytes, string sha256, Device? device)
+    {
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
         var manifest = ReadManifest(zip);
         var model = new SignalPredictor(manifest.FeatureNames.Count, manifest.HiddenSize, manifest.NumLayers, manifest.Dropout);
@@ -133,7 +80,7 @@ public static class ModelArtifact
                 model.load(reader);
             model.to(device ?? CPU);
             model.eval();
-            return new LoadedModel(manifest, model, actual);
+            return new LoadedModel(manifest, model, sha256);
         }
         catch
         {
@@ -142,17 +89,11 @@ public static class ModelArtifact
         }
     }
 
-    /// <summary>
-    /// Reads only the manifest (metrics, feature spec, label spec, drift baselines) of an artifact, refusing it when
-    /// <paramref name="expectedSha256"/> is given and does not match. No weights are loaded: the monitor needs none.
-    /// </summary>
-    public static ArtifactManifest ReadManifest(byte[] bytes, string? expectedSha256)
+    /// <summary>Reads only the manifest of an artifact that <see cref="ArtifactVerifier"/> checked.</summary>
+    public static ArtifactManifest ReadManifest(VerifiedArtifact artifact)
     {
-        ArgumentNullException.ThrowIfNull(bytes);
-        var actual = Sha256(bytes);
-        if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
-            throw new ArtifactIntegrityException($"artifact digest is {actual}, expected {expectedSha256}: refusing it");
-        using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+        ArgumentNullException.ThrowIfNull(artifact);
+        using var zip = new ZipArchive(new MemoryStream(artifact.Bytes), ZipArchiveMode.Read);
         return ReadManifest(zip);
     }
 

@@ -5,21 +5,6 @@ using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Modeling;
 
-/// <summary>The request cannot be served as asked (too little data, bad hyperparameters): retrying will not help.</summary>
-public sealed class TrainingRequestException(string message) : Exception(message);
-
-/// <summary>What one training run produced.</summary>
-public sealed record TrainingOutcome(
-    byte[] Artifact,
-    string Sha256,
-    ArtifactManifest Manifest,
-    EvaluationReport Test,
-    EvaluationReport Validation,
-    double MajorityBaselineMacroF1,
-    IReadOnlyList<EpochProgress> History,
-    DatasetRange Dataset,
-    double DurationSeconds);
-
 /// <summary>
 /// One training run from candles to a verified artifact: features, labels, chronological split with purge
 /// gaps, train-only scaler, training, evaluation on the held-out test split, baselines, artifact.
@@ -51,8 +36,8 @@ public static class ModelTraining
 
         using var trained = SignalTrainer.Train(data, split, hp, device, progress, cancellationToken);
         var interval = Intervals.LengthOf(series.Interval);
-        var testProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
-        var validationProbabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, SignalTrainer.EvaluationBatch(hp), device);
+        var testProbabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
+        var validationProbabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, SignalTrainer.EvaluationBatch(hp), device);
         var test = Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), testProbabilities, split.Test.Select(s => s.NextReturn).ToList(),
             hp.CostBps, interval);
         var validation = Evaluation.Evaluate(split.Validation.Select(s => s.Label).ToList(), validationProbabilities,

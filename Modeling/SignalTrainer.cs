@@ -3,29 +3,6 @@ using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Modeling;
 
-/// <summary>One finished epoch.</summary>
-public sealed record EpochProgress(int Epoch, int MaxEpochs, double TrainLoss, double ValidationLoss, double LearningRate, bool Improved,
-    int SamplesSeen, TimeSpan Elapsed);
-
-/// <summary>A trained model with what is needed to use it: its scaler and the epoch it was kept from.</summary>
-public sealed class TrainedModel(SignalPredictor model, FeatureScaler scaler, int bestEpoch, IReadOnlyList<EpochProgress> history, Device device)
-    : IDisposable
-{
-    public SignalPredictor Model { get; } = model;
-    public FeatureScaler Scaler { get; } = scaler;
-    public int BestEpoch { get; } = bestEpoch;
-    public IReadOnlyList<EpochProgress> History { get; } = history;
-    public Device Device { get; } = device;
-
-    public void Dispose() => Model.Dispose();
-}
-
-public static class TorchDevices
-{
-    /// <summary>CUDA when this build's libtorch has it and a GPU is visible, else CPU.</summary>
-    public static Device Best() => cuda.is_available() ? CUDA : CPU;
-}
-
 /// <summary>
 /// Trains <see cref="SignalPredictor"/>: AdamW, gradient clipping, cosine learning-rate schedule, class-weighted
 /// cross-entropy, early stopping on validation loss keeping the best weights. Deterministic for a seed on CPU.
@@ -167,41 +144,6 @@ public static class SignalTrainer
         }
 
         return weights > 0 ? weighted / weights : double.NaN;
-    }
-
-    /// <summary>Class probabilities (n × 3, row-major) for <paramref name="samples"/>.</summary>
-    public static float[] PredictProbabilities(SignalPredictor model, SignalDataset data, FeatureScaler scaler, IReadOnlyList<Sample> samples,
-        int batchSize, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(samples);
-        var f = data.Features.Columns;
-        var windows = new float[samples.Count * data.Window * f];
-        data.CopyWindows(samples, scaler, windows);
-        return PredictProbabilities(model, windows, samples.Count, data.Window, f, batchSize, device);
-    }
-
-    /// <summary>Class probabilities for already scaled windows (n × window × features): the path Inference uses too.</summary>
-    public static float[] PredictProbabilities(SignalPredictor model, float[] scaledWindows, int count, int window, int features, int batchSize,
-        Device device)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(scaledWindows);
-        model.eval();
-        using var _ = no_grad();
-        var result = new float[count * SignalClasses.Count];
-        var per = window * features;
-        for (var offset = 0; offset < count; offset += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(batchSize, count - offset);
-            var x = tensor(scaledWindows.AsSpan(offset * per, n * per).ToArray(), [n, window, features]).to(device);
-            var probabilities = softmax(model.forward(x), 1).cpu();
-            probabilities.data<float>().CopyTo(result, offset * SignalClasses.Count);
-        }
-
-        return result;
     }
 
     static (Tensor X, Tensor Y) ToTensors(SignalDataset data, FeatureScaler scaler, IReadOnlyList<Sample> batch, float[] buffer, Device device)

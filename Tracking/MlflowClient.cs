@@ -6,21 +6,6 @@ using System.Text.Json.Serialization;
 
 namespace NeuralTrade.Events.Tracking;
 
-/// <summary>An error answered by MLflow: <c>{"error_code": "...", "message": "..."}</c> with its HTTP status.</summary>
-public sealed class MlflowException(HttpStatusCode status, string errorCode, string message)
-    : Exception($"MLflow answered {(int)status} {errorCode}: {message}")
-{
-    public HttpStatusCode Status { get; } = status;
-    public string ErrorCode { get; } = errorCode;
-}
-
-public sealed record MlflowMetric(string Key, double Value, long Timestamp, long Step);
-
-public sealed record MlflowRun(string RunId, string ExperimentId, string ArtifactUri, string Status);
-
-/// <summary>A registered model version (<c>version</c> is a string on the wire).</summary>
-public sealed record MlflowModelVersion(string Name, int Version, string? Source, string? RunId, string? Status, string? StatusMessage);
-
 /// <summary>
 /// The parts of MLflow's REST API (paths under <c>/api/2.0</c>, stable across MLflow 2.x and 3.x) that the fleet uses:
 /// experiments, runs, batched logging within the documented limits, the proxied artifact store, and the model

@@ -105,7 +105,7 @@ public sealed partial class BatchingPredictor : IHostedService
             for (var i = 0; i < group.Count; i++)
                 group[i].Window.CopyTo(windows, i * per);
             var manifest = served.Model.Manifest;
-            var probabilities = SignalTrainer.PredictProbabilities(served.Model.Model, windows, group.Count, manifest.WindowSize,
+            var probabilities = Predictor.PredictProbabilities(served.Model.Model, windows, group.Count, manifest.WindowSize,
                 manifest.FeatureNames.Count, group.Count, CPU);
             InferenceTelemetry.BatchSize.Record(group.Count);
             for (var i = 0; i < group.Count; i++)

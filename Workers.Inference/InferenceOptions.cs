@@ -44,6 +44,3 @@ public sealed class InferenceOptions
     [Range(1, 4096)]
     public int ConcurrentRequests { get; set; } = 64;
 }
-
-[OptionsValidator]
-public sealed partial class InferenceOptionsValidator : IValidateOptions<InferenceOptions>;

@@ -1,12 +1,14 @@
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Inference;
 
 /// <summary>
-/// Loads a deployed version off the request path: download, verify the SHA-256 (a mismatch is refused and the model
+/// Loads a deployed version off the request path: download, verify the SHA-256 and size (a mismatch is refused and the model
 /// in service keeps serving), load, warm with one forward pass, then swap atomically in the catalog.
 /// </summary>
 public sealed partial class ModelSwapper(ArtifactReader artifacts, ModelCatalog catalog, ILogger<ModelSwapper> logger)
@@ -33,7 +35,7 @@ public sealed partial class ModelSwapper(ArtifactReader artifacts, ModelCatalog 
                 LoadedModel model;
                 try
                 {
-                    model = ModelArtifact.Read(bytes, artifact.Sha256);
+                    model = ModelArtifact.Read(ArtifactVerifier.Verify(bytes, artifact));
                 }
                 catch (ArtifactIntegrityException e)
                 {
@@ -50,7 +52,7 @@ public sealed partial class ModelSwapper(ArtifactReader artifacts, ModelCatalog 
 
                 // Warm-up: the first forward pass allocates; do it here, not on a request.
                 var manifest = model.Manifest;
-                SignalTrainer.PredictProbabilities(model.Model, new float[manifest.WindowSize * manifest.FeatureNames.Count], 1, manifest.WindowSize,
+                Predictor.PredictProbabilities(model.Model, new float[manifest.WindowSize * manifest.FeatureNames.Count], 1, manifest.WindowSize,
                     manifest.FeatureNames.Count, 1, TorchSharp.torch.CPU);
                 return new ServedModel(model, version);
             }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -72,28 +74,4 @@ public sealed partial class ModelSwapper(ArtifactReader artifacts, ModelCatalog 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ModelName}: now serving v{Version} (was v{Previous})")]
     partial void LogSwapped(string modelName, int? previous, int version);
-}
-
-/// <summary>Loads every champion from the registry state before the bus starts taking requests.</summary>
-public sealed partial class ChampionLoader(IModelRegistryStore registry, ModelSwapper swapper, ILogger<ChampionLoader> logger) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        foreach (var champion in await registry.GetChampionsAsync(cancellationToken))
-        {
-            try
-            {
-                await swapper.SwapAsync(champion.ModelName, champion.Version, champion.Artifact, cancellationToken);
-            }
-            catch (InvalidMessageException e)
-            {
-                LogChampionRefused(champion.ModelName, champion.Version, e.Message);
-            }
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Champion {ModelName} v{Version} could not be loaded at start: {Error}")]
-    partial void LogChampionRefused(string modelName, int version, string error);
 }

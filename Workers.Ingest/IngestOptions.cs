@@ -23,6 +23,3 @@ public sealed class IngestOptions
     [Range(1, 256)]
     public int ConcurrentMessageLimit { get; set; } = 32;
 }
-
-[OptionsValidator]
-public sealed partial class IngestOptionsValidator : IValidateOptions<IngestOptions>;

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Ingest;
 
@@ -37,6 +39,40 @@ public sealed partial class MarketCandlesConsumer(
             return;
         }
 
+        var batch = Read(context);
+        var message = context.Message;
+        var correlationId = IncomingCandles.AsGuid(message.CorrelationId) ?? context.CorrelationId
+            ?? IncomingCandles.AsGuid(message.EventId) ?? context.MessageId ?? DeterministicGuid.Create(messageKey);
+        var (accepted, duplicates) = await StoreAndAnnounceAsync(context, batch, messageKey, correlationId);
+        if (batch.Reasons.Count > 0)
+            await AnnounceRejectedAsync(context, batch, messageKey, correlationId);
+
+        await ledger.MarkCompletedAsync(QueueName, messageKey, cancellationToken);
+
+        IngestTelemetry.Candles.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
+        IngestTelemetry.Candles.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
+        IngestTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("outcome", "processed"));
+        IngestTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("neuraltrade.candles.received", batch.Count);
+            activity.SetTag("neuraltrade.candles.accepted", accepted);
+            activity.SetTag("neuraltrade.candles.duplicate", duplicates);
+            activity.SetTag("neuraltrade.candles.rejected", batch.Count - accepted - duplicates);
+        }
+
+        LogProcessed(messageKey, batch.Count, accepted, duplicates);
+    }
+
+    /// <summary>The message's candles as received, the valid ones with their position, and every reason for the others.</summary>
+    sealed record CandleBatch(JsonElement[] Received, List<(int Index, Candle Candle)> Valid, List<RejectionReason> Reasons)
+    {
+        public int Count => Received.Length;
+    }
+
+    /// <summary>Checks the message's shape and limits (an invalid one is refused whole), then reads every candle.</summary>
+    CandleBatch Read(ConsumeContext<IncomingCandles> context)
+    {
         var bodyLength = context.ReceiveContext.Body.Length ?? context.ReceiveContext.Body.GetBytes().Length;
         var limits = options.Value;
         if (bodyLength > limits.MaxBodyBytes)
@@ -52,28 +88,30 @@ public sealed partial class MarketCandlesConsumer(
         if (count == 0 || count > limits.MaxCandlesPerMessage)
             throw Invalid($"'candles' holds {count} candles; a message carries 1 to {limits.MaxCandlesPerMessage}.");
 
-        // Read every candle; keep the valid ones with their position, and every reason for the others.
-        var received = new JsonElement[count];
-        var valid = new List<(int Index, Candle Candle)>(count);
-        var reasons = new List<RejectionReason>();
+        var batch = new CandleBatch(new JsonElement[count], new List<(int, Candle)>(count), []);
         var index = 0;
         foreach (var element in candles.EnumerateArray())
         {
-            received[index] = element;
+            batch.Received[index] = element;
             var check = validator.Read(element, index);
             if (check.IsValid)
-                valid.Add((index, check.Candle!));
+                batch.Valid.Add((index, check.Candle!));
             else
-                reasons.AddRange(check.Reasons);
+                batch.Reasons.AddRange(check.Reasons);
             index++;
         }
 
-        var correlationId = IncomingCandles.AsGuid(message.CorrelationId) ?? context.CorrelationId
-            ?? IncomingCandles.AsGuid(message.EventId) ?? context.MessageId ?? DeterministicGuid.Create(messageKey);
+        return batch;
+    }
+
+    /// <summary>Stores the valid candles per series and publishes one <c>data.ingested</c> per series with new candles.</summary>
+    async Task<(int Accepted, int Duplicates)> StoreAndAnnounceAsync(ConsumeContext<IncomingCandles> context, CandleBatch batch, string messageKey,
+        Guid correlationId)
+    {
+        var cancellationToken = context.CancellationToken;
         var accepted = 0;
         var duplicates = 0;
-
-        foreach (var series in valid.GroupBy(v => SeriesKey.Of(v.Candle)).OrderBy(g => g.Key.ToString(), StringComparer.Ordinal))
+        foreach (var series in batch.Valid.GroupBy(v => SeriesKey.Of(v.Candle)).OrderBy(g => g.Key.ToString(), StringComparer.Ordinal))
         {
             var ordered = series.OrderBy(v => v.Candle.OpenTime).ThenBy(v => v.Index).ToList();
             var statuses = await store.AppendAsync(series.Key, ordered.Select(v => v.Candle).ToList(), messageKey, cancellationToken);
@@ -90,7 +128,7 @@ public sealed partial class MarketCandlesConsumer(
                         duplicates++;
                         break;
                     default:
-                        reasons.Add(await ConflictReason(series.Key, ordered[i], cancellationToken));
+                        batch.Reasons.Add(await ConflictReason(series.Key, ordered[i], cancellationToken));
                         break;
                 }
             }
@@ -111,38 +149,26 @@ public sealed partial class MarketCandlesConsumer(
             }, cancellationToken);
         }
 
-        if (reasons.Count > 0)
+        return (accepted, duplicates);
+    }
+
+    /// <summary>One <c>data.rejected</c> with every reason, in candle order, and the rejected candles as received.</summary>
+    async Task AnnounceRejectedAsync(ConsumeContext<IncomingCandles> context, CandleBatch batch, string messageKey, Guid correlationId)
+    {
+        var reasons = batch.Reasons;
+        reasons.Sort((a, b) => a.Index.CompareTo(b.Index));
+        var rejectedIndexes = reasons.Select(r => r.Index).Distinct().ToList();
+        await context.Publish(new DataRejected
         {
-            reasons.Sort((a, b) => a.Index.CompareTo(b.Index));
-            var rejectedIndexes = reasons.Select(r => r.Index).Distinct().ToList();
-            await context.Publish(new DataRejected
-            {
-                EventId = DeterministicGuid.Create($"{messageKey}|data.rejected"),
-                CorrelationId = correlationId,
-                Reasons = reasons,
-                Candles = rejectedIndexes.Select(i => received[i].Clone()).ToList(),
-                Source = message.SourceName,
-            }, cancellationToken);
-            IngestTelemetry.Candles.Add(rejectedIndexes.Count, new KeyValuePair<string, object?>("outcome", "rejected"));
-            if (logger.IsEnabled(LogLevel.Information))
-                LogRejected(rejectedIndexes.Count, count, messageKey, string.Join("; ", reasons.Take(3).Select(r => $"#{r.Index} {r.Code} {r.Field}")));
-        }
-
-        await ledger.MarkCompletedAsync(QueueName, messageKey, cancellationToken);
-
-        IngestTelemetry.Candles.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
-        IngestTelemetry.Candles.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
-        IngestTelemetry.Messages.Add(1, new KeyValuePair<string, object?>("outcome", "processed"));
-        IngestTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("neuraltrade.candles.received", count);
-            activity.SetTag("neuraltrade.candles.accepted", accepted);
-            activity.SetTag("neuraltrade.candles.duplicate", duplicates);
-            activity.SetTag("neuraltrade.candles.rejected", count - accepted - duplicates);
-        }
-
-        LogProcessed(messageKey, count, accepted, duplicates);
+            EventId = DeterministicGuid.Create($"{messageKey}|data.rejected"),
+            CorrelationId = correlationId,
+            Reasons = reasons,
+            Candles = rejectedIndexes.Select(i => batch.Received[i].Clone()).ToList(),
+            Source = context.Message.SourceName,
+        }, context.CancellationToken);
+        IngestTelemetry.Candles.Add(rejectedIndexes.Count, new KeyValuePair<string, object?>("outcome", "rejected"));
+        if (logger.IsEnabled(LogLevel.Information))
+            LogRejected(rejectedIndexes.Count, batch.Count, messageKey, string.Join("; ", reasons.Take(3).Select(r => $"#{r.Index} {r.Code} {r.Field}")));
     }
 
     async Task<RejectionReason> ConflictReason(SeriesKey series, (int Index, Candle Candle) received, CancellationToken cancellationToken)
@@ -170,6 +196,3 @@ public sealed partial class MarketCandlesConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Rejected} of {Received} candles of message {MessageKey}: {FirstReasons}")]
     partial void LogRejected(int rejected, int received, string messageKey, string firstReasons);
 }
-
-public sealed class MarketCandlesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<IngestOptions> ingest)
-    : QueueConsumerDefinition<MarketCandlesConsumer>(messaging.Value, MarketCandlesConsumer.QueueName, ingest.Value.ConcurrentMessageLimit);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Monitor;
@@ -51,7 +53,7 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
             return (null, BaselineUnavailable);
 
         var key = (name, champion.Version, champion.Artifact.Sha256);
-        var lazy = _manifests.GetOrAdd(key, k => new Lazy<Task<ArtifactManifest>>(() => LoadAsync(champion.Artifact.Uri, k.Sha256)));
+        var lazy = _manifests.GetOrAdd(key, _ => new Lazy<Task<ArtifactManifest>>(() => LoadAsync(champion.Artifact)));
         try
         {
             var manifest = await lazy.Value.WaitAsync(cancellationToken);
@@ -69,10 +71,10 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
         }
     }
 
-    async Task<ArtifactManifest> LoadAsync(string uri, string sha256)
+    async Task<ArtifactManifest> LoadAsync(ArtifactRef artifact)
     {
-        var bytes = await artifacts.ReadAsync(uri, CancellationToken.None);
-        return ModelArtifact.ReadManifest(bytes, sha256);
+        var bytes = await artifacts.ReadAsync(artifact.Uri, CancellationToken.None);
+        return ModelArtifact.ReadManifest(ArtifactVerifier.Verify(bytes, artifact));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "No drift baseline for {ModelName} v{Version}: its artifact {Uri} could not be read ({Error}); drift is not measured until it can be")]

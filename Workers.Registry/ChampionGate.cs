@@ -1,13 +1,10 @@
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Workers.Registry;
-
-/// <summary>What the gate decided, with both sets of metrics measured on the same window.</summary>
-public sealed record GateDecision(bool Promote, string Reason, IReadOnlyDictionary<string, double> CandidateMetrics,
-    IReadOnlyDictionary<string, double> ChampionMetrics, DateTimeOffset WindowFrom, DateTimeOffset WindowTo);
 
 /// <summary>
 /// Scores the candidate and the champion on the candidate's held-out test window (data the candidate never trained

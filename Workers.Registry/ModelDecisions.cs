@@ -3,13 +3,12 @@ using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Registry;
-
-/// <summary>The model's decision lock could not be had in time: the message goes back for a later retry.</summary>
-public sealed class ModelBusyException(string message) : Exception(message);
 
 /// <summary>
 /// Every change of a model's champion: the gate for a trained candidate, an operator's promote, a rollback. Each runs
@@ -44,11 +43,10 @@ public sealed partial class ModelDecisions(
             return Deployed(known, previous, "gate", candidate.CorrelationId, $"{candidate.RunId}|gate");
         }
 
-        byte[] candidateBytes;
+        VerifiedArtifact candidateArtifact;
         try
         {
-            candidateBytes = await artifacts.ReadAsync(candidate.Artifact.Uri, cancellationToken);
-            VerifyDigest(candidateBytes, candidate.Artifact);
+            candidateArtifact = ArtifactVerifier.Verify(await artifacts.ReadAsync(candidate.Artifact.Uri, cancellationToken), candidate.Artifact);
         }
         catch (ArtifactIntegrityException e)
         {
@@ -56,18 +54,15 @@ public sealed partial class ModelDecisions(
         }
 
         var champion = await registry.GetChampionAsync(candidate.ModelName, cancellationToken);
-        byte[]? championBytes = null;
-        if (champion is not null)
-        {
-            championBytes = await artifacts.ReadAsync(champion.Artifact.Uri, cancellationToken);
-            VerifyDigest(championBytes, champion.Artifact);
-        }
+        var championArtifact = champion is null
+            ? null
+            : ArtifactVerifier.Verify(await artifacts.ReadAsync(champion.Artifact.Uri, cancellationToken), champion.Artifact);
 
         var decision = await Task.Factory.StartNew(async () =>
         {
             // TorchSharp's dispose scopes are per thread: read, score and dispose on this one, never awaiting torch work.
-            using var candidateModel = ModelArtifact.Read(candidateBytes, candidate.Artifact.Sha256);
-            using var championModel = championBytes is null ? null : ModelArtifact.Read(championBytes, champion!.Artifact.Sha256);
+            using var candidateModel = ModelArtifact.Read(candidateArtifact);
+            using var championModel = championArtifact is null ? null : ModelArtifact.Read(championArtifact);
             var series = SeriesKey.Parse(candidateModel.Manifest.Training.Series);
             var (from, to) = ChampionGate.CandleRange(candidateModel, championModel);
             var window = await candles.GetRangeAsync(series, from, to, cancellationToken);
@@ -172,15 +167,6 @@ public sealed partial class ModelDecisions(
                 throw new ModelBusyException($"another decision for {modelName} held its lock for over {_options.LockWaitSeconds} s; retrying later");
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
         }
-    }
-
-    static void VerifyDigest(byte[] bytes, ArtifactRef artifact)
-    {
-        var actual = ModelArtifact.Sha256(bytes);
-        if (!string.Equals(actual, artifact.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new ArtifactIntegrityException($"{artifact.Uri} has SHA-256 {actual}, the event says {artifact.Sha256}");
-        if (bytes.LongLength != artifact.SizeBytes)
-            throw new ArtifactIntegrityException($"{artifact.Uri} is {bytes.LongLength} bytes, the event says {artifact.SizeBytes}");
     }
 
     static ModelDeployed Deployed(RegisteredVersion version, int? previous, string reason, Guid correlationId, string idSeed) => new()

@@ -31,6 +31,3 @@ public sealed class RegistryOptions
 
     public static bool LowerIsBetter(string metric) => metric is "log_loss";
 }
-
-[OptionsValidator]
-public sealed partial class RegistryOptionsValidator : IValidateOptions<RegistryOptions>;

@@ -1,4 +1,6 @@
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Training;
 
 return await WorkerProgram.RunAsync(args, "training", builder =>

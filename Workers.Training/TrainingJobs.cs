@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Workers.Training;

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Logging;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Inference;
 using static TorchSharp.torch;
@@ -191,12 +193,12 @@ internal sealed class InferenceThroughput(string rabbitUrl, string managementUrl
         try
         {
             for (var i = 0; i < 5; i++)
-                SignalTrainer.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
+                Predictor.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
             var forwards = 0;
             var watch = Stopwatch.StartNew();
             while (watch.Elapsed < duration)
             {
-                SignalTrainer.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
+                Predictor.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
                 forwards++;
             }
 

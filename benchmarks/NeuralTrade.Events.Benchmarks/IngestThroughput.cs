@@ -10,6 +10,8 @@ using Microsoft.Extensions.Logging;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Ingest;
 using StackExchange.Redis;
 

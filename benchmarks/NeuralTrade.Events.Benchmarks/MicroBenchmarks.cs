@@ -11,6 +11,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Benchmarks;
@@ -145,11 +146,11 @@ public class ForwardBenchmarks : ForwardSetup
 
     [Benchmark]
     public float[] Forward_batch_32() =>
-        SignalTrainer.PredictProbabilities(_model.Model, _batch, 32, _model.Manifest.WindowSize, _model.Manifest.FeatureNames.Count, 32, CPU);
+        Predictor.PredictProbabilities(_model.Model, _batch, 32, _model.Manifest.WindowSize, _model.Manifest.FeatureNames.Count, 32, CPU);
 
     [Benchmark]
     public float[] Forward_single() =>
-        SignalTrainer.PredictProbabilities(_model.Model, _window, 1, _model.Manifest.WindowSize, _model.Manifest.FeatureNames.Count, 1, CPU);
+        Predictor.PredictProbabilities(_model.Model, _window, 1, _model.Manifest.WindowSize, _model.Manifest.FeatureNames.Count, 1, CPU);
 }
 
 /// <summary>One forward of one window per iteration, with the worker's thread setting: the distribution (p50, p99) of a single call.</summary>
@@ -159,7 +160,7 @@ public class SingleForwardLatency : ForwardSetup
 
     [Benchmark]
     public float[] Forward_single() =>
-        SignalTrainer.PredictProbabilities(_model.Model, _window, 1, _model.Manifest.WindowSize, _model.Manifest.FeatureNames.Count, 1, CPU);
+        Predictor.PredictProbabilities(_model.Model, _window, 1, _model.Manifest.WindowSize, _model.Manifest.FeatureNames.Count, 1, CPU);
 }
 
 /// <summary>The hot paths around the model: features of one window (shared by training, inference and monitor) and Ingest's read and validation of a message.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using TorchSharp;
 using static TorchSharp.torch;
 

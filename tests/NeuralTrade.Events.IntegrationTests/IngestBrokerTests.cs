@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Workers.Ingest;
 
@@ -163,7 +164,7 @@ public sealed class IngestBrokerTests : BrokerTest
         var store = new HangOnceAfterAppendStore();
         await StartIngestAsync(services: s => s.AddSingleton<ICandleStore>(sp =>
             store.Wrap(new RedisCandleStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
-                sp.GetRequiredService<NeuralTrade.Events.Hosting.RedisKeys>()))));
+                sp.GetRequiredService<NeuralTrade.Events.Stores.RedisKeys>()))));
         var ingested = await Amqp.TapAsync(Exchanges.DataIngested);
         var candles = TestCandles.Series(25);
 

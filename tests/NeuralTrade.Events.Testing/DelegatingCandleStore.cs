@@ -1,5 +1,6 @@
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Testing;
 

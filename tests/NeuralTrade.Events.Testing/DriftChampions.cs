@@ -1,6 +1,7 @@
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Testing;

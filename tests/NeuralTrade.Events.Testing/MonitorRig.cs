@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Monitor;
 

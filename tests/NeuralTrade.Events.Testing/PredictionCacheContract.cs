@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Inference;
 using NUnit.Framework;
 

@@ -4,6 +4,8 @@ using MassTransit.Serialization;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

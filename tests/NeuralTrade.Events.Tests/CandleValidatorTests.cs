@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 
 namespace NeuralTrade.Events.Tests;

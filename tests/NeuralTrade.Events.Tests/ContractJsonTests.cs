@@ -5,6 +5,8 @@ using MassTransit;
 using MassTransit.Serialization;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -52,7 +52,7 @@ public sealed class DriftCostStudy
     public async Task Parts()
     {
         var market = DriftMarket.Generate(4000, 1);
-        var store = new NeuralTrade.Events.MarketData.InMemoryCandleStore();
+        var store = new NeuralTrade.Events.Stores.InMemoryCandleStore();
         await store.AppendAsync(DriftMarket.Series, market, null);
         var baseline = DriftMarket.BaselineOf(market, 3000);
         var live = Enumerable.Range(0, 500).Select(i => (double)i % 17).ToArray();

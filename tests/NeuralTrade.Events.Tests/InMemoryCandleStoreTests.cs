@@ -1,4 +1,5 @@
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 
 namespace NeuralTrade.Events.Tests;

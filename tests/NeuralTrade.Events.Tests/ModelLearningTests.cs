@@ -1,5 +1,6 @@
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public sealed class ModelLearningTests
         var shuffled = split with { Train = split.Train.Select((s, i) => s with { Label = labels[i] }).ToList() };
 
         using var trained = SignalTrainer.Train(data, shuffled, hp, CPU);
-        var probabilities = SignalTrainer.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, 256, CPU);
+        var probabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, 256, CPU);
         return Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), probabilities, split.Test.Select(s => s.NextReturn).ToList(), 0,
             TimeSpan.FromMinutes(1)).MacroF1;
     }
@@ -133,9 +134,9 @@ public sealed class ModelLearningTests
         using var loaded = ModelArtifact.Read(_outcome.Artifact, _outcome.Sha256);
         var data = SignalDataset.Build(_market, Small.WindowSize, Small.Labels);
         var test = data.Split(Small.TrainFraction, Small.ValidationFraction).Test.Take(50).ToList();
-        var fromArtifact = SignalTrainer.PredictProbabilities(loaded.Model, data, loaded.Scaler, test, 64, CPU);
+        var fromArtifact = Predictor.PredictProbabilities(loaded.Model, data, loaded.Scaler, test, 64, CPU);
         var again = ModelArtifact.Read(_outcome.Artifact, null);
-        var second = SignalTrainer.PredictProbabilities(again.Model, data, again.Scaler, test, 64, CPU);
+        var second = Predictor.PredictProbabilities(again.Model, data, again.Scaler, test, 64, CPU);
         again.Dispose();
 
         Assert.That(loaded.Manifest.FeatureSpecId, Is.EqualTo("ohlcv-v1"));

@@ -9,6 +9,8 @@ using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Workers.Training;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Configuration;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using MassTransit.Serialization.JsonConverters;
+using NeuralTrade.Events.Contracts;
+
+namespace NeuralTrade.Events.Messaging;
+
+/// <summary>Names a contract's exchange as the wire contract does (<c>data.ingested</c>); other types keep MassTransit's names.</summary>
+internal sealed class ContractEntityNameFormatter(IEntityNameFormatter inner) : IEntityNameFormatter
+{
+    public string FormatEntityName<T>() => Exchanges.NameOf(typeof(T)) ?? inner.FormatEntityName<T>();
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Messaging;
+
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary>
+    /// <c>amqp://user:pass@host:port/vhost</c> or <c>amqps://…</c>. A worker process refuses to start without it, unless
+    /// <see cref="Embedded"/> is set; the one-process fleet (Fleet) runs on the in-memory bus without it.
+    /// </summary>
+    public string? RabbitMqUrl { get; set; }
+
+    /// <summary>
+    /// Run on MassTransit's in-memory bus when <see cref="RabbitMqUrl"/> is unset: the process talks only to itself, and
+    /// nothing published elsewhere reaches it. For trying one worker alone; never implied. Environment: <c>Messaging__Embedded=true</c>.
+    /// </summary>
+    public bool Embedded { get; set; }
+
+    /// <summary>
+    /// PEM file of a private CA that signed the broker's certificate (amqps:// only); unset: the system's trust store.
+    /// Environment: <c>RABBITMQ_CA_FILE</c>.
+    /// </summary>
+    public string? TlsCaFile { get; set; }
+
+    [Range(1, 10_000)]
+    public int PrefetchCount { get; set; } = 64;
+
+    /// <summary>
+    /// Delays in milliseconds between attempts of a consumer that failed for a reason other than bad input,
+    /// comma-separated; empty for no retry. (A string, not an array: the configuration binder appends to a
+    /// non-empty default array instead of replacing it.)
+    /// </summary>
+    public string RetryIntervalsMs { get; set; } = "200,1000,5000";
+
+    public int[] RetryIntervals() =>
+        RetryIntervalsMs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+
+    [Range(1, 3_600)]
+    public int StopTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long a message whose handling failed because Redis is down (connection or timeout) keeps being retried,
+    /// with exponential backoff (1 s doubling to 30 s), before it is dead-lettered; 0 treats an outage like any failure.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int OutageRetrySeconds { get; set; } = 300;
+
+    public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
+}

@@ -1,0 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Messaging;
+
+[OptionsValidator]
+public sealed partial class MessagingOptionsValidator : IValidateOptions<MessagingOptions>;

@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Messaging;
+
+/// <summary>A parsed broker address.</summary>
+public sealed record RabbitMqAddress(string Host, int Port, string VirtualHost, string Username, string Password, bool UseTls)
+{
+    public static bool TryParse(string url, out RabbitMqAddress? address, out string? error)
+    {
+        address = null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "amqp" && uri.Scheme != "amqps"))
+        {
+            error = $"'{Redact(url)}' is not an amqp:// or amqps:// URL.";
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(uri.Host))
+        {
+            error = $"'{Redact(url)}' names no host.";
+            return false;
+        }
+
+        var tls = uri.Scheme == "amqps";
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? (tls ? 5671 : 5672) : uri.Port;
+        var path = uri.AbsolutePath.TrimStart('/');
+        var vhost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var user = userInfo[0].Length == 0 ? "guest" : Uri.UnescapeDataString(userInfo[0]);
+        var pass = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
+        address = new RabbitMqAddress(uri.Host, port, vhost, user, pass, tls);
+        error = null;
+        return true;
+    }
+
+    /// <summary>The URL without its password, for logs and errors.</summary>
+    public static string Redact(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal)
+            ? url.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal)
+            : url;
+
+    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}@{Host}:{Port}/{Uri.EscapeDataString(VirtualHost)}";
+}

@@ -1,0 +1,13 @@
+namespace NeuralTrade.Events.Modeling;
+
+/// <summary>A model read back from an artifact whose digest matched.</summary>
+public sealed class LoadedModel(ArtifactManifest manifest, SignalPredictor model, string sha256) : IDisposable
+{
+    public ArtifactManifest Manifest { get; } = manifest;
+    public SignalPredictor Model { get; } = model;
+    public string Sha256 { get; } = sha256;
+    public FeatureSpec FeatureSpec { get; } = FeatureSpec.Resolve(manifest.FeatureSpecId);
+    public FeatureScaler Scaler { get; } = manifest.Scaler.ToScaler();
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,5 @@
+using NeuralTrade.Events.Contracts;
+
+namespace NeuralTrade.Events.Modeling;
+
+public sealed class NotEnoughDataException(string message) : Exception(message);

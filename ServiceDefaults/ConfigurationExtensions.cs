@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+
+namespace NeuralTrade.Events.Hosting;
+
+public static class ConfigurationExtensions
+{
+    // The documented environment variables, mapped onto the option sections that validate them.
+    static readonly (string Variable, string Key)[] WellKnownVariables =
+    [
+        ("RABBITMQ_URL", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)}"),
+        ("REDIS_URL", $"{RedisOptions.SectionName}:{nameof(RedisOptions.Url)}"),
+        ("RABBITMQ_CA_FILE", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.TlsCaFile)}"),
+        ("MLFLOW_TRACKING_URI", "Tracking:MlflowUri"),
+    ];
+
+    /// <summary>
+    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c> and <c>MLFLOW_TRACKING_URI</c> as configuration keys.
+    /// They win over appsettings, as environment variables do.
+    /// </summary>
+    public static IConfigurationBuilder AddNeuralTradeEnvironment(this IConfigurationBuilder configuration)
+    {
+        var values = new Dictionary<string, string?>();
+        foreach (var (variable, key) in WellKnownVariables)
+        {
+            var value = Environment.GetEnvironmentVariable(variable);
+            if (!string.IsNullOrWhiteSpace(value))
+                values[key] = value;
+        }
+
+        return configuration.AddInMemoryCollection(values);
+    }
+}

@@ -1,0 +1,135 @@
+using NeuralTrade.Events.Contracts;
+using StackExchange.Redis;
+using NeuralTrade.Events.MarketData;
+
+namespace NeuralTrade.Events.Stores;
+
+/// <summary>
+/// Candles in Redis, per series: a hash openTime(ms) → "o|h|l|c|v" holds the values and a sorted set
+/// scored by openTime orders them. One Lua script per append makes check-and-insert atomic, so any number
+/// of Ingest instances store each candle once. The series index set lets tools list what is stored.
+/// </summary>
+public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys keys) : ICandleStore
+{
+    /// <summary>How long an append's receipt is kept to recognise a redelivered message.</summary>
+    public static readonly TimeSpan ReceiptLifetime = TimeSpan.FromDays(7);
+
+    // KEYS: values hash, times zset, receipt, series index.
+    // ARGV: receipt ttl (s, 0 = no receipt), series name, then (time, values) pairs.
+    // Returns one letter per candle: A added, D duplicate, C conflict.
+    const string AppendScript = """
+        if ARGV[1] ~= '0' then
+          local recorded = redis.call('GET', KEYS[3])
+          if recorded then return recorded end
+        end
+        local out = {}
+        for i = 3, #ARGV, 2 do
+          local t, v = ARGV[i], ARGV[i + 1]
+          local existing = redis.call('HGET', KEYS[1], t)
+          if not existing then
+            redis.call('HSET', KEYS[1], t, v)
+            redis.call('ZADD', KEYS[2], t, t)
+            out[#out + 1] = 'A'
+          elseif existing == v then
+            out[#out + 1] = 'D'
+          else
+            out[#out + 1] = 'C'
+          end
+        end
+        local result = table.concat(out)
+        redis.call('SADD', KEYS[4], ARGV[2])
+        if ARGV[1] ~= '0' then redis.call('SET', KEYS[3], result, 'EX', ARGV[1]) end
+        return result
+        """;
+
+    IDatabase Db => redis.GetDatabase();
+
+    RedisKey Values(SeriesKey s) => keys.For("candles", $"{{{s}}}", "values");
+    RedisKey Times(SeriesKey s) => keys.For("candles", $"{{{s}}}", "times");
+    RedisKey Index => keys.For("candles", "series");
+
+    public async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        if (candles.Count == 0)
+            return [];
+
+        var args = new RedisValue[2 + candles.Count * 2];
+        args[0] = receipt is null ? 0 : (long)ReceiptLifetime.TotalSeconds;
+        args[1] = series.ToString();
+        for (var i = 0; i < candles.Count; i++)
+        {
+            args[2 + i * 2] = CandleValues.Key(candles[i].OpenTime);
+            args[3 + i * 2] = CandleValues.Encode(candles[i]);
+        }
+
+        var receiptKey = keys.For("ingest-receipt", $"{{{series}}}", receipt ?? "none");
+        var result = (string?)await Db.ScriptEvaluateAsync(AppendScript, [Values(series), Times(series), receiptKey, Index], args)
+            .WaitAsync(cancellationToken);
+        if (result is null || result.Length != candles.Count)
+            throw new InvalidOperationException(
+                $"Append to {series} returned '{result}' for {candles.Count} candles; receipt {receipt} may belong to another batch.");
+
+        return result.Select(c => c switch
+        {
+            'A' => AppendStatus.Added,
+            'D' => AppendStatus.Duplicate,
+            _ => AppendStatus.Conflict,
+        }).ToArray();
+    }
+
+    public async Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default)
+    {
+        var key = CandleValues.Key(openTime);
+        var value = await Db.HashGetAsync(Values(series), key).WaitAsync(cancellationToken);
+        return value.IsNull ? null : CandleValues.Decode(series, key, value!);
+    }
+
+    public async Task<IReadOnlyList<Candle>> GetRangeAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null,
+        CancellationToken cancellationToken = default)
+    {
+        var times = await Db.SortedSetRangeByScoreAsync(Times(series),
+            from is null ? double.NegativeInfinity : CandleValues.Key(from.Value),
+            to is null ? double.PositiveInfinity : CandleValues.Key(to.Value)).WaitAsync(cancellationToken);
+        return await LoadAsync(series, times, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count == 0)
+            return [];
+        var times = await Db.SortedSetRangeByRankAsync(Times(series), -count, -1).WaitAsync(cancellationToken);
+        return await LoadAsync(series, times, cancellationToken);
+    }
+
+    public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) =>
+        Db.SortedSetLengthAsync(Times(series)).WaitAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default)
+    {
+        var members = await Db.SetMembersAsync(Index).WaitAsync(cancellationToken);
+        return members.Select(m => SeriesKey.Parse(m!)).OrderBy(k => k.ToString(), StringComparer.Ordinal).ToList();
+    }
+
+    async Task<IReadOnlyList<Candle>> LoadAsync(SeriesKey series, RedisValue[] times, CancellationToken cancellationToken)
+    {
+        if (times.Length == 0)
+            return [];
+        var result = new List<Candle>(times.Length);
+        // HMGET in slices keeps single replies bounded for long histories.
+        foreach (var chunk in times.Chunk(5_000))
+        {
+            var values = await Db.HashGetAsync(Values(series), chunk).WaitAsync(cancellationToken);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (values[i].IsNull)
+                    throw new InvalidOperationException($"Candle {chunk[i]} of {series} is ordered but has no values; the store is inconsistent.");
+                result.Add(CandleValues.Decode(series, (long)chunk[i], values[i]!));
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace NeuralTrade.Events.Stores;
+
+public sealed class RedisOptions
+{
+    public const string SectionName = "Redis";
+
+    /// <summary><c>redis://[:password@]host:port[/db]</c>, <c>rediss://…</c>, or a StackExchange.Redis configuration string. Unset selects in-memory stores.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>First segment of every key this fleet writes, so that several fleets can share one Redis.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_.-]{1,32}$")]
+    public string KeyPrefix { get; set; } = "nt";
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Url);
+
+    /// <summary>Turns the URL into StackExchange.Redis options.</summary>
+    public ConfigurationOptions ToConfigurationOptions()
+    {
+        if (!IsConfigured)
+            throw new InvalidOperationException("Redis is not configured (set REDIS_URL).");
+
+        ConfigurationOptions options;
+        if (Uri.TryCreate(Url, UriKind.Absolute, out var uri) && (uri.Scheme == "redis" || uri.Scheme == "rediss"))
+        {
+            options = new ConfigurationOptions { Ssl = uri.Scheme == "rediss" };
+            options.EndPoints.Add(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 6379 : uri.Port);
+            var userInfo = uri.UserInfo.Split(':', 2);
+            if (userInfo.Length == 2)
+            {
+                if (userInfo[0].Length > 0) options.User = Uri.UnescapeDataString(userInfo[0]);
+                options.Password = Uri.UnescapeDataString(userInfo[1]);
+            }
+
+            var db = uri.AbsolutePath.Trim('/');
+            if (db.Length > 0) options.DefaultDatabase = int.Parse(db, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (Url!.Contains("://", StringComparison.Ordinal))
+        {
+            throw new FormatException($"'{Url}' is not a valid redis:// or rediss:// URL (redis://[:password@]host:port[/db]).");
+        }
+        else
+        {
+            options = ConfigurationOptions.Parse(Url!);
+        }
+
+        // Start even when Redis is down; commands fail (and are retried by their callers) until it is back,
+        // and the ready health check says so meanwhile.
+        options.AbortOnConnectFail = false;
+        options.ConnectRetry = 5;
+        options.ClientName ??= $"neuraltrade-{Environment.MachineName}";
+        return options;
+    }
+}

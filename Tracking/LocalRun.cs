@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using NeuralTrade.Events.Contracts;
+
+namespace NeuralTrade.Events.Tracking;
+
+/// <summary>
+/// The local run format: <c>{dir}/{experiment}/{runId}/run.json</c> (run id, name, status, times, tags, params,
+/// the MLflow run it mirrors), <c>metrics.jsonl</c> (one <c>{key, value, step, timestamp}</c> per line) and
+/// <c>artifacts/</c>. Writes replace run.json atomically.
+/// </summary>
+internal sealed class LocalRun
+{
+    readonly Lock _gate = new();
+    readonly JsonObject _run;
+
+    LocalRun(string directory, string experiment, string runId, JsonObject run)
+    {
+        Directory = directory;
+        Experiment = experiment;
+        RunId = runId;
+        _run = run;
+    }
+
+    public string Directory { get; }
+    public string Experiment { get; }
+    public string RunId { get; }
+
+    public static LocalRun Create(string root, string experiment, string runId, string runName, DateTimeOffset start,
+        IReadOnlyDictionary<string, string> tags, JsonObject? mlflow)
+    {
+        var directory = Path.GetFullPath(Path.Combine(root, Safe(experiment), Safe(runId)));
+        System.IO.Directory.CreateDirectory(Path.Combine(directory, "artifacts"));
+        var run = new JsonObject
+        {
+            ["runId"] = runId,
+            ["experiment"] = experiment,
+            ["runName"] = runName,
+            ["status"] = "RUNNING",
+            ["startTime"] = start.ToString("O"),
+            ["tags"] = new JsonObject(tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value))),
+            ["params"] = new JsonObject(),
+            ["mlflow"] = mlflow,
+        };
+        var local = new LocalRun(directory, experiment, runId, run);
+        local.Save();
+        return local;
+    }
+
+    public void SetAll(string section, IReadOnlyDictionary<string, string> values)
+    {
+        lock (_gate)
+        {
+            var target = _run[section]!.AsObject();
+            foreach (var (k, v) in values)
+                target[k] = v;
+            Save();
+        }
+    }
+
+    public void AppendMetrics(IReadOnlyList<RunMetric> metrics, long timestamp)
+    {
+        lock (_gate)
+        {
+            File.AppendAllLines(Path.Combine(Directory, "metrics.jsonl"), metrics.Select(m => JsonSerializer.Serialize(new
+            {
+                key = m.Key, value = double.IsFinite(m.Value) ? m.Value : (double?)null, step = m.Step, timestamp,
+            })));
+        }
+    }
+
+    public string WriteArtifact(string relativePath, byte[] content)
+    {
+        var path = Path.GetFullPath(Path.Combine(Directory, "artifacts", relativePath));
+        if (!path.StartsWith(Path.Combine(Directory, "artifacts"), StringComparison.Ordinal))
+            throw new ArgumentException($"artifact path '{relativePath}' leaves the run directory", nameof(relativePath));
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, content);
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    public void End(string status)
+    {
+        lock (_gate)
+        {
+            _run["status"] = status;
+            _run["endTime"] = DateTimeOffset.UtcNow.ToString("O");
+            Save();
+        }
+    }
+
+    void Save()
+    {
+        var path = Path.Combine(Directory, "run.json");
+        File.WriteAllText(path + ".tmp", _run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    static string Safe(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+}

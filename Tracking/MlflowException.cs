@@ -1,0 +1,15 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NeuralTrade.Events.Tracking;
+
+/// <summary>An error answered by MLflow: <c>{"error_code": "...", "message": "..."}</c> with its HTTP status.</summary>
+public sealed class MlflowException(HttpStatusCode status, string errorCode, string message)
+    : Exception($"MLflow answered {(int)status} {errorCode}: {message}")
+{
+    public HttpStatusCode Status { get; } = status;
+    public string ErrorCode { get; } = errorCode;
+}

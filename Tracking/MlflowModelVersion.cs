@@ -1,0 +1,10 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NeuralTrade.Events.Tracking;
+
+/// <summary>A registered model version (<c>version</c> is a string on the wire).</summary>
+public sealed record MlflowModelVersion(string Name, int Version, string? Source, string? RunId, string? Status, string? StatusMessage);

@@ -1,0 +1,24 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using NeuralTrade.Events.Contracts;
+
+namespace NeuralTrade.Events.Tracking;
+
+public sealed class TrackingOptions
+{
+    public const string SectionName = "Tracking";
+
+    /// <summary>MLflow tracking server (<c>MLFLOW_TRACKING_URI</c>); unset records runs locally only.</summary>
+    public string? MlflowUri { get; set; }
+
+    /// <summary>Where runs and artifacts are recorded locally; every worker that reads artifacts must see it.</summary>
+    public string LocalDirectory { get; set; } = Path.Combine(".neuraltrade", "runs");
+
+    public int TimeoutSeconds { get; set; } = 10;
+
+    public int Retries { get; set; } = 3;
+
+    public bool UsesMlflow => !string.IsNullOrWhiteSpace(MlflowUri);
+}

@@ -1,0 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+[OptionsValidator]
+public sealed partial class InferenceOptionsValidator : IValidateOptions<InferenceOptions>;

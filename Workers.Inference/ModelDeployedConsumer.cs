@@ -1,0 +1,16 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+/// <summary><c>model.deployed</c>, on a queue of this instance's own: every instance swaps.</summary>
+public sealed class ModelDeployedConsumer(ModelSwapper swapper) : IConsumer<ModelDeployed>
+{
+    public async Task Consume(ConsumeContext<ModelDeployed> context) =>
+        await swapper.SwapAsync(context.Message.ModelName, context.Message.Version, context.Message.Artifact, context.CancellationToken);
+}

@@ -1,0 +1,12 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+
+namespace NeuralTrade.Events.Workers.Inference;
+
+public sealed class PredictionRequestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<InferenceOptions> inference)
+    : QueueConsumerDefinition<PredictionRequestedConsumer>(messaging.Value, PredictionRequestedConsumer.QueueName, inference.Value.ConcurrentRequests);

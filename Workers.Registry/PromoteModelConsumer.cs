@@ -1,0 +1,20 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+
+namespace NeuralTrade.Events.Workers.Registry;
+
+/// <summary><c>model.promote</c> (an operator's command) → <c>model.deployed</c>.</summary>
+public sealed class PromoteModelConsumer(ModelDecisions decisions) : IConsumer<PromoteModel>
+{
+    public const string QueueName = "registry-promote";
+
+    public async Task Consume(ConsumeContext<PromoteModel> context)
+    {
+        if (await decisions.PromoteAsync(context.Message, context.CancellationToken) is { } deployed)
+            await context.Publish(deployed, context.CancellationToken);
+    }
+}

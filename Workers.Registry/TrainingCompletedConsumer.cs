@@ -1,0 +1,30 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+
+namespace NeuralTrade.Events.Workers.Registry;
+
+/// <summary><c>training.completed</c> → the champion gate → <c>model.deployed</c> or <c>model.rejected</c>.</summary>
+public sealed class TrainingCompletedConsumer(ModelDecisions decisions) : IConsumer<TrainingCompleted>
+{
+    public const string QueueName = "registry";
+
+    public async Task Consume(ConsumeContext<TrainingCompleted> context)
+    {
+        using var activity = RegistryTelemetry.Source.StartActivity("champion gate");
+        activity?.SetTag("neuraltrade.model", context.Message.ModelName);
+        var outcome = await decisions.DecideAsync(context.Message, context.CancellationToken);
+        switch (outcome)
+        {
+            case ModelDeployed deployed:
+                await context.Publish(deployed, context.CancellationToken);
+                break;
+            case ModelRejected rejected:
+                await context.Publish(rejected, context.CancellationToken);
+                break;
+        }
+    }
+}
