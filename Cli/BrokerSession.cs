@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using NeuralTrade.Events.Contracts;
@@ -7,38 +6,6 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
 namespace NeuralTrade.Events.Cli;
-
-/// <summary>One message as the broker holds it.</summary>
-internal sealed record BrokerMessage(ulong DeliveryTag, string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body, IReadOnlyBasicProperties Properties)
-{
-    public string Text => Encoding.UTF8.GetString(Body.Span);
-
-    public string? Header(string name) => Properties.Headers is { } h && h.TryGetValue(name, out var v)
-        ? v switch
-        {
-            byte[] b => Encoding.UTF8.GetString(b),
-            null => null,
-            AmqpTimestamp t => DateTimeOffset.FromUnixTimeSeconds(t.UnixTime).ToString("O"),
-            _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
-        }
-        : null;
-
-    /// <summary>The body as JSON, or null when it is not JSON (a poison message).</summary>
-    public JsonElement? Json
-    {
-        get
-        {
-            try
-            {
-                return JsonDocument.Parse(Body).RootElement;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-    }
-}
 
 /// <summary>
 /// A plain AMQP 0-9-1 connection, as any client of the public contract has: raw JSON bodies, persistent messages,
@@ -166,46 +133,5 @@ internal sealed class BrokerSession : IAsyncDisposable
     {
         await _channel.DisposeAsync();
         await _connection.DisposeAsync();
-    }
-}
-
-/// <summary>Reads one queue with basic.get; acks only what it was told to, and returns the rest on dispose.</summary>
-internal sealed class QueueReader(IChannel channel, string queue, uint messageCount) : IAsyncDisposable
-{
-    public string Queue => queue;
-
-    /// <summary>Messages in the queue when it was opened.</summary>
-    public uint MessageCount => messageCount;
-
-    public async Task<BrokerMessage?> NextAsync(CancellationToken cancellationToken)
-    {
-        var result = await channel.BasicGetAsync(queue, autoAck: false, cancellationToken);
-        return result is null ? null : new BrokerMessage(result.DeliveryTag, result.Exchange, result.RoutingKey, result.Body.ToArray(), result.BasicProperties);
-    }
-
-    public Task AckAsync(BrokerMessage message, CancellationToken cancellationToken) =>
-        channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken).AsTask();
-
-    /// <summary>Sends a copy of <paramref name="message"/> to <paramref name="targetQueue"/> (default exchange), confirmed, without the fault headers.</summary>
-    public async Task SendCopyAsync(BrokerMessage message, string targetQueue, CancellationToken cancellationToken)
-    {
-        var p = message.Properties;
-        var headers = p.Headers?.Where(h => !h.Key.StartsWith("MT-Fault-", StringComparison.Ordinal) && h.Key != "MT-Reason")
-            .ToDictionary(h => h.Key, h => h.Value);
-        var properties = new BasicProperties
-        {
-            ContentType = p.ContentType, ContentEncoding = p.ContentEncoding, MessageId = p.MessageId, CorrelationId = p.CorrelationId,
-            Type = p.Type, Timestamp = p.Timestamp, DeliveryMode = DeliveryModes.Persistent, Headers = headers,
-        };
-        await channel.BasicPublishAsync("", targetQueue, mandatory: true, properties, message.Body, cancellationToken);
-    }
-
-    public async Task PurgeAsync(CancellationToken cancellationToken) => await channel.QueuePurgeAsync(queue, cancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        // Closing the channel hands every unacked message back to the queue.
-        await channel.CloseAsync();
-        await channel.DisposeAsync();
     }
 }

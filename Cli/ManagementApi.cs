@@ -5,13 +5,6 @@ using System.Text.Json;
 
 namespace NeuralTrade.Events.Cli;
 
-/// <summary>A queue as the RabbitMQ management API reports it.</summary>
-internal sealed record QueueInfo(string Name, long Ready, long Unacknowledged, int Consumers, double PublishRate, double DeliverRate)
-{
-    public long Messages => Ready + Unacknowledged;
-    public bool IsDeadLetter => Name.EndsWith("_error", StringComparison.Ordinal);
-}
-
 /// <summary>
 /// The management HTTP API (the same figures the management UI shows), for queue depths:
 /// <c>GET /api/queues/{vhost}</c>.
