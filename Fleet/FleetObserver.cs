@@ -111,7 +111,16 @@ internal sealed class FleetObserver(TimeProvider time) : IConsumeObserver, IPubl
 
     public Task PostPublish<T>(PublishContext<T> context) where T : class
     {
-        switch (context.Message)
+        ArgumentNullException.ThrowIfNull(context);
+        if (!ObserveMarket(context.Message))
+            ObserveLoop(context.Message);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Candles and predictions; false for any other message.</summary>
+    bool ObserveMarket(object message)
+    {
+        switch (message)
         {
             case DataIngested ingested:
                 Interlocked.Increment(ref _ingestedEvents);
@@ -141,6 +150,18 @@ internal sealed class FleetObserver(TimeProvider time) : IConsumeObserver, IPubl
                 Interlocked.Increment(ref _predictionFailures);
                 Log("yellow", "prediction.failed", $"{failed.Code}: {failed.Error}");
                 break;
+            default:
+                return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Drift, training and the gate's decisions.</summary>
+    void ObserveLoop(object message)
+    {
+        switch (message)
+        {
             case DriftDetected drift:
                 lock (_gate)
                     _drift.Add(drift);
@@ -178,8 +199,6 @@ internal sealed class FleetObserver(TimeProvider time) : IConsumeObserver, IPubl
                 Log("yellow", "model.rejected", $"run {rejectedModel.RunId}: {rejectedModel.Reason}");
                 break;
         }
-
-        return Task.CompletedTask;
     }
 
     public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class

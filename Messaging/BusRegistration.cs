@@ -47,28 +47,7 @@ public static class BusRegistration
 
             if (!useTestHarness && messaging.UsesRabbitMq)
             {
-                x.UsingRabbitMq((context, cfg) =>
-                {
-                    var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
-                    RabbitMqAddress.TryParse(options.RabbitMqUrl!, out var address, out _);
-                    cfg.Host(address!.Host, (ushort)address.Port, address.VirtualHost, $"neuraltrade-{Environment.MachineName}", h =>
-                    {
-                        h.Username(address.Username);
-                        h.Password(address.Password);
-                        h.PublisherConfirmation = true;
-                        if (address.UseTls)
-                        {
-                            h.UseSsl(s =>
-                            {
-                                s.ServerName = address.Host;
-                                if (options.TlsCaFile is { Length: > 0 } caFile)
-                                    s.CertificateValidationCallback = TlsTrust.ChainsTo(TlsTrust.LoadCa(caFile));
-                            });
-                        }
-                    });
-                    cfg.PrefetchCount = options.PrefetchCount;
-                    ApplyConventions(context, cfg);
-                });
+                x.UsingRabbitMq(ConfigureRabbitMq);
             }
             else
             {
@@ -88,6 +67,30 @@ public static class BusRegistration
             host.StopTimeout = TimeSpan.FromSeconds(options.Value.StopTimeoutSeconds);
         });
         return builder;
+    }
+
+    /// <summary>The broker from <c>RABBITMQ_URL</c>: publisher confirms, TLS with an optional private CA, the fleet's conventions.</summary>
+    static void ConfigureRabbitMq(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator cfg)
+    {
+        var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+        RabbitMqAddress.TryParse(options.RabbitMqUrl!, out var address, out _);
+        cfg.Host(address!.Host, (ushort)address.Port, address.VirtualHost, $"neuraltrade-{Environment.MachineName}", h =>
+        {
+            h.Username(address.Username);
+            h.Password(address.Password);
+            h.PublisherConfirmation = true;
+            if (address.UseTls)
+            {
+                h.UseSsl(s =>
+                {
+                    s.ServerName = address.Host;
+                    if (options.TlsCaFile is { Length: > 0 } caFile)
+                        s.CertificateValidationCallback = TlsTrust.ChainsTo(TlsTrust.LoadCa(caFile));
+                });
+            }
+        });
+        cfg.PrefetchCount = options.PrefetchCount;
+        ApplyConventions(context, cfg);
     }
 
     /// <summary>MassTransit's JSON settings, made to write the public contract exactly as documented.</summary>

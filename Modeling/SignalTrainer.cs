@@ -29,10 +29,7 @@ public static class SignalTrainer
         using var loss = nn.CrossEntropyLoss(weights);
 
         var history = new List<EpochProgress>();
-        Dictionary<string, Tensor>? best = null;
-        var bestLoss = double.PositiveInfinity;
-        var bestEpoch = 0;
-        var sinceBest = 0;
+        using var stopping = new EarlyStopping();
         var seen = 0;
         var train = split.Train.ToArray();
         var buffer = new float[hp.BatchSize * data.Window * data.Features.Columns];
@@ -44,69 +41,54 @@ public static class SignalTrainer
                 cancellationToken.ThrowIfCancellationRequested();
                 model.train();
                 shuffle.Shuffle(train);
-                double total = 0;
-                for (var offset = 0; offset < train.Length; offset += hp.BatchSize)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var batch = new ArraySegment<Sample>(train, offset, Math.Min(hp.BatchSize, train.Length - offset));
-                    if (batch.Count < 2)
-                        continue; // BatchNorm needs two samples in training mode
-                    using var scope = NewDisposeScope();
-                    var (x, y) = ToTensors(data, scaler, batch, buffer, device);
-                    optimizer.zero_grad();
-                    var value = loss.forward(model.forward(x), y);
-                    value.backward();
-                    nn.utils.clip_grad_norm_(model.parameters(), hp.GradientClip);
-                    optimizer.step();
-                    total += value.item<float>() * batch.Count;
-                    seen += batch.Count;
-                }
+                var total = TrainEpoch(model, optimizer, loss, data, scaler, train, buffer, hp, device, ref seen, cancellationToken);
 
                 var learningRate = schedule.get_last_lr().First();
                 schedule.step();
                 var validationLoss = Loss(model, weights, data, scaler, split.Validation, EvaluationBatch(hp), device);
-                var improved = validationLoss < bestLoss - 1e-6;
-                if (improved)
-                {
-                    bestLoss = validationLoss;
-                    bestEpoch = epoch;
-                    sinceBest = 0;
-                    DisposeAll(best);
-                    using var copyScope = NewDisposeScope();
-                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().cpu().MoveToOuterDisposeScope());
-                }
-                else
-                {
-                    sinceBest++;
-                }
-
+                var improved = stopping.Observe(epoch, validationLoss, model);
                 var record = new EpochProgress(epoch, hp.Epochs, total / Math.Max(1, train.Length), validationLoss, learningRate, improved, seen,
                     DateTime.UtcNow - started);
                 history.Add(record);
                 progress?.Invoke(record);
-                if (sinceBest >= hp.Patience)
+                if (stopping.EpochsSinceBest >= hp.Patience)
                     break;
             }
 
-            if (best is not null)
-            {
-                using var _ = no_grad();
-                foreach (var (name, value) in model.state_dict())
-                    value.copy_(best[name]);
-            }
-
+            stopping.RestoreBest(model);
             model.eval();
-            return new TrainedModel(model, scaler, bestEpoch, history, device);
+            return new TrainedModel(model, scaler, stopping.BestEpoch, history, device);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-        finally
+    }
+
+    /// <summary>One pass over the shuffled training samples in batches; the summed loss (mean per batch × batch size).</summary>
+    static double TrainEpoch(SignalPredictor model, optim.Optimizer optimizer, TorchSharp.Modules.CrossEntropyLoss loss, SignalDataset data,
+        FeatureScaler scaler, Sample[] train, float[] buffer, Hyperparameters hp, Device device, ref int seen, CancellationToken cancellationToken)
+    {
+        double total = 0;
+        for (var offset = 0; offset < train.Length; offset += hp.BatchSize)
         {
-            DisposeAll(best);
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = new ArraySegment<Sample>(train, offset, Math.Min(hp.BatchSize, train.Length - offset));
+            if (batch.Count < 2)
+                continue; // BatchNorm needs two samples in training mode
+            using var scope = NewDisposeScope();
+            var (x, y) = ToTensors(data, scaler, batch, buffer, device);
+            optimizer.zero_grad();
+            var value = loss.forward(model.forward(x), y);
+            value.backward();
+            nn.utils.clip_grad_norm_(model.parameters(), hp.GradientClip);
+            optimizer.step();
+            total += value.item<float>() * batch.Count;
+            seen += batch.Count;
         }
+
+        return total;
     }
 
     /// <summary>
@@ -153,13 +135,5 @@ public static class SignalTrainer
         var x = tensor(buffer.AsSpan(0, batch.Count * per).ToArray(), [batch.Count, data.Window, data.Features.Columns]).to(device);
         var y = tensor(batch.Select(s => (long)s.Label).ToArray()).to(device);
         return (x, y);
-    }
-
-    static void DisposeAll(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null)
-            return;
-        foreach (var t in tensors.Values)
-            t.Dispose();
     }
 }

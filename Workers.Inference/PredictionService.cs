@@ -20,18 +20,8 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
     {
         var watch = Stopwatch.StartNew();
         var kind = requestId is null ? "streamed" : "requested";
-        PredictionOutcome Fail(string code, string error, IReadOnlyList<RejectionReason>? reasons = null)
-        {
-            InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "failed"));
-            return new PredictionOutcome(null, new PredictionFailed
-            {
-                EventId = DeterministicGuid.Create($"{requestId ?? correlationId}|prediction.failed"),
-                CorrelationId = correlationId,
-                RequestId = requestId ?? Guid.Empty,
-                Exchange = series.Exchange, Symbol = series.Symbol, Interval = series.Interval,
-                Code = code, Error = error, Reasons = reasons,
-            });
-        }
+        PredictionOutcome Fail(string code, string error, IReadOnlyList<RejectionReason>? reasons = null) =>
+            Failed(series, requestId, correlationId, kind, code, error, reasons);
 
         var seriesProblems = validator.ValidateSeries(series.Exchange, series.Symbol, series.Interval);
         if (seriesProblems.Count > 0)
@@ -46,16 +36,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
         IReadOnlyList<Candle> candles;
         if (given is { Count: > 0 })
         {
-            var reasons = new List<RejectionReason>();
-            for (var i = 0; i < given.Count; i++)
-            {
-                reasons.AddRange(validator.Validate(given[i], i).Reasons);
-                if (SeriesKey.Of(given[i]) != series)
-                    reasons.Add(new RejectionReason(i, "other_series", null, $"candle {i} belongs to {SeriesKey.Of(given[i])}, the request to {series}"));
-                else if (i > 0 && given[i].OpenTime <= given[i - 1].OpenTime)
-                    reasons.Add(new RejectionReason(i, "not_ascending", "openTime", $"candle {i} does not open after candle {i - 1}"));
-            }
-
+            var reasons = Check(given, series);
             if (reasons.Count > 0)
                 return Fail("invalid_candles", $"{reasons.Select(r => r.Index).Distinct().Count()} of {given.Count} candles are invalid", reasons);
             candles = given;
@@ -82,10 +63,55 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
         }
 
         var window = ServingWindow.Latest(model, candles);
-        var p = await predictor.PredictAsync(lease, window);
+        var probabilities = await predictor.PredictAsync(lease, window);
+        var prediction = Answer(series, requestId, correlationId, candles, model, modelRef, probabilities) with
+        {
+            LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 3),
+        };
+        await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
+        InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "answered"));
+        InferenceTelemetry.Latency.Record(watch.Elapsed.TotalMilliseconds);
+        return new PredictionOutcome(prediction, null);
+    }
+
+    static PredictionOutcome Failed(SeriesKey series, Guid? requestId, Guid correlationId, string kind, string code, string error,
+        IReadOnlyList<RejectionReason>? reasons)
+    {
+        InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "failed"));
+        return new PredictionOutcome(null, new PredictionFailed
+        {
+            EventId = DeterministicGuid.Create($"{requestId ?? correlationId}|prediction.failed"),
+            CorrelationId = correlationId,
+            RequestId = requestId ?? Guid.Empty,
+            Exchange = series.Exchange, Symbol = series.Symbol, Interval = series.Interval,
+            Code = code, Error = error, Reasons = reasons,
+        });
+    }
+
+    /// <summary>Every reason a caller's candles cannot be used: invalid, of another series, or not in ascending time.</summary>
+    List<RejectionReason> Check(IReadOnlyList<Candle> given, SeriesKey series)
+    {
+        var reasons = new List<RejectionReason>();
+        for (var i = 0; i < given.Count; i++)
+        {
+            reasons.AddRange(validator.Validate(given[i], i).Reasons);
+            if (SeriesKey.Of(given[i]) != series)
+                reasons.Add(new RejectionReason(i, "other_series", null, $"candle {i} belongs to {SeriesKey.Of(given[i])}, the request to {series}"));
+            else if (i > 0 && given[i].OpenTime <= given[i - 1].OpenTime)
+                reasons.Add(new RejectionReason(i, "not_ascending", "openTime", $"candle {i} does not open after candle {i - 1}"));
+        }
+
+        return reasons;
+    }
+
+    /// <summary>The signal (the most likely class; ties to sell, then buy), its confidence, the probabilities and the risk.</summary>
+    static PredictionCompleted Answer(SeriesKey series, Guid? requestId, Guid correlationId, IReadOnlyList<Candle> candles, LoadedModel model,
+        ModelRef modelRef, float[] p)
+    {
+        var asOf = candles[^1].OpenTime;
         var best = p[0] >= p[1] && p[0] >= p[2] ? Signal.Sell : p[2] > p[1] ? Signal.Buy : Signal.Hold;
         var confidence = Math.Round(p[(int)best], 6);
-        var prediction = new PredictionCompleted
+        return new PredictionCompleted
         {
             EventId = Id(series, asOf, modelRef, requestId),
             CorrelationId = correlationId,
@@ -97,12 +123,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
             Probabilities = new SignalProbabilities(Math.Round(p[0], 6), Math.Round(p[1], 6), Math.Round(p[2], 6)),
             Risk = RiskAssessor.Assess(candles.Skip(candles.Count - model.Manifest.WindowSize).ToList(), best, confidence),
             Model = modelRef,
-            LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 3),
         };
-        await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
-        InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "answered"));
-        InferenceTelemetry.Latency.Record(watch.Elapsed.TotalMilliseconds);
-        return new PredictionOutcome(prediction, null);
     }
 
     /// <summary>A request's answer has an id from the request; a streamed one from (series, asOf, model), so a redelivery repeats it.</summary>

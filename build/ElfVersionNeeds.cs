@@ -76,21 +76,36 @@ public sealed class ElfVersionNeeds
         if (elf[4] != 2 || elf[5] != 1)
             throw new InvalidDataException($"{name} is not a 64-bit little-endian ELF file.");
 
+        var sections = Sections(elf);
+        var dynsymIndex = Array.FindIndex(sections, s => s.Type == ShtDynsym);
+        if (dynsymIndex < 0) throw new InvalidDataException($"{name} has no dynamic symbol table.");
+        var relocated = new HashSet<int>();
+        foreach (var rela in sections.Where(s => s.Type == ShtRela && s.Link == dynsymIndex))
+            for (long r = 0; r < rela.Size / 24; r++)
+                relocated.Add((int)(U64(elf, rela.Offset + r * 24 + 8) >> 32));
+        return new ElfVersionNeeds(Needed(elf, sections), VersionNeeds(elf, sections), Symbols(elf, sections, dynsymIndex), relocated,
+            Definitions(elf, sections));
+    }
+
+    const uint ShtDynsym = 11, ShtRela = 4, ShtDynamic = 6, ShtVersym = 0x6fffffff, ShtVerneed = 0x6ffffffe, ShtVerdef = 0x6ffffffd;
+
+    static (uint Type, long Offset, long Size, int Link, int Info)[] Sections(byte[] elf)
+    {
         var shoff = checked((int)U64(elf, 0x28));
         int shentsize = U16(elf, 0x3A), shnum = U16(elf, 0x3C);
-        var sections = new (uint Type, long Offset, long Size, int Link, int Info, long EntSize)[shnum];
+        var sections = new (uint Type, long Offset, long Size, int Link, int Info)[shnum];
         for (var i = 0; i < shnum; i++)
         {
             var s = shoff + i * shentsize;
-            sections[i] = (U32(elf, s + 4), (long)U64(elf, s + 24), (long)U64(elf, s + 32), (int)U32(elf, s + 40), (int)U32(elf, s + 44), (long)U64(elf, s + 56));
+            sections[i] = (U32(elf, s + 4), (long)U64(elf, s + 24), (long)U64(elf, s + 32), (int)U32(elf, s + 40), (int)U32(elf, s + 44));
         }
+        return sections;
+    }
 
-        const uint ShtDynsym = 11, ShtRela = 4, ShtDynamic = 6, ShtVersym = 0x6fffffff, ShtVerneed = 0x6ffffffe, ShtVerdef = 0x6ffffffd;
-        var dynsymIndex = Array.FindIndex(sections, s => s.Type == ShtDynsym);
-        if (dynsymIndex < 0) throw new InvalidDataException($"{name} has no dynamic symbol table.");
+    static List<(string, ushort, bool)> Symbols(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections, int dynsymIndex)
+    {
         var dynsym = sections[dynsymIndex];
         var dynstr = sections[dynsym.Link].Offset;
-
         var versym = sections.FirstOrDefault(s => s.Type == ShtVersym);
         var symbolCount = (int)(dynsym.Size / 24);
         var symbols = new List<(string, ushort, bool)>(symbolCount);
@@ -100,63 +115,68 @@ public sealed class ElfVersionNeeds
             var version = versym.Type == ShtVersym ? (ushort)(U16(elf, versym.Offset + i * 2) & 0x7fff) : (ushort)0;
             symbols.Add((Str(elf, dynstr + U32(elf, e)), version, U16(elf, e + 6) != 0));
         }
+        return symbols;
+    }
 
-        var relocated = new HashSet<int>();
-        foreach (var rela in sections.Where(s => s.Type == ShtRela && s.Link == dynsymIndex))
-            for (long r = 0; r < rela.Size / 24; r++)
-                relocated.Add((int)(U64(elf, rela.Offset + r * 24 + 8) >> 32));
-
+    static List<string> Needed(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
+    {
         var needed = new List<string>();
         var dynamic = sections.FirstOrDefault(s => s.Type == ShtDynamic);
-        if (dynamic.Type == ShtDynamic)
-            for (long d = 0; d < dynamic.Size / 16; d++)
-            {
-                var tag = (long)U64(elf, dynamic.Offset + d * 16);
-                if (tag == 0) break;
-                if (tag == 1) needed.Add(Str(elf, sections[dynamic.Link].Offset + (long)U64(elf, dynamic.Offset + d * 16 + 8)));
-            }
+        if (dynamic.Type != ShtDynamic)
+            return needed;
+        for (long d = 0; d < dynamic.Size / 16; d++)
+        {
+            var tag = (long)U64(elf, dynamic.Offset + d * 16);
+            if (tag == 0) break;
+            if (tag == 1) needed.Add(Str(elf, sections[dynamic.Link].Offset + (long)U64(elf, dynamic.Offset + d * 16 + 8)));
+        }
+        return needed;
+    }
 
+    static List<Need> VersionNeeds(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
+    {
         var needs = new List<Need>();
         var verneed = sections.FirstOrDefault(s => s.Type == ShtVerneed);
-        if (verneed.Type == ShtVerneed)
+        if (verneed.Type != ShtVerneed)
+            return needs;
+        var strtab = sections[verneed.Link].Offset;
+        var vn = verneed.Offset;
+        for (var i = 0; i < verneed.Info; i++)
         {
-            var strtab = sections[verneed.Link].Offset;
-            var vn = verneed.Offset;
-            for (var i = 0; i < verneed.Info; i++)
+            int count = U16(elf, vn + 2);
+            var file = Str(elf, strtab + U32(elf, vn + 4));
+            var va = vn + U32(elf, vn + 8);
+            for (var j = 0; j < count; j++)
             {
-                int count = U16(elf, vn + 2);
-                var file = Str(elf, strtab + U32(elf, vn + 4));
-                var va = vn + U32(elf, vn + 8);
-                for (var j = 0; j < count; j++)
-                {
-                    needs.Add(new Need(file, Str(elf, strtab + U32(elf, va + 8)), U16(elf, va + 6), U16(elf, va + 4), va + 4));
-                    var nextAux = U32(elf, va + 12);
-                    if (nextAux == 0) break;
-                    va += nextAux;
-                }
-                var next = U32(elf, vn + 12);
-                if (next == 0) break;
-                vn += next;
+                needs.Add(new Need(file, Str(elf, strtab + U32(elf, va + 8)), U16(elf, va + 6), U16(elf, va + 4), va + 4));
+                var nextAux = U32(elf, va + 12);
+                if (nextAux == 0) break;
+                va += nextAux;
             }
+            var next = U32(elf, vn + 12);
+            if (next == 0) break;
+            vn += next;
         }
+        return needs;
+    }
 
+    static HashSet<string> Definitions(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
+    {
         var definitions = new HashSet<string>(StringComparer.Ordinal);
         var verdef = sections.FirstOrDefault(s => s.Type == ShtVerdef);
-        if (verdef.Type == ShtVerdef)
+        if (verdef.Type != ShtVerdef)
+            return definitions;
+        var strtab = sections[verdef.Link].Offset;
+        var vd = verdef.Offset;
+        for (var i = 0; i < verdef.Info; i++)
         {
-            var strtab = sections[verdef.Link].Offset;
-            var vd = verdef.Offset;
-            for (var i = 0; i < verdef.Info; i++)
-            {
-                var aux = vd + U32(elf, vd + 12);
-                definitions.Add(Str(elf, strtab + U32(elf, aux)));
-                var next = U32(elf, vd + 16);
-                if (next == 0) break;
-                vd += next;
-            }
+            var aux = vd + U32(elf, vd + 12);
+            definitions.Add(Str(elf, strtab + U32(elf, aux)));
+            var next = U32(elf, vd + 16);
+            if (next == 0) break;
+            vd += next;
         }
-
-        return new ElfVersionNeeds(needed, needs, symbols, relocated, definitions);
+        return definitions;
     }
 
     /// <summary>
