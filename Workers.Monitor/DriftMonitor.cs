@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
@@ -7,12 +6,6 @@ using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
 
 namespace NeuralTrade.Events.Workers.Monitor;
-
-/// <summary>What one check of a series found and did.</summary>
-public sealed record CheckReport(string Outcome, IReadOnlyList<DriftReading> Readings, IReadOnlyList<DriftDetected> Events, TrainingRequested? Retrain)
-{
-    public static CheckReport Skipped(string outcome) => new(outcome, [], [], null);
-}
 
 /// <summary>
 /// The monitor's work. Every <c>data.ingested</c> (1) appends the features of the new candles to the series' feature
@@ -34,7 +27,7 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     /// <summary>Field of a model's state hash holding the candle time of its last check.</summary>
     public const string CheckedField = "checkedAt";
 
-    MonitorOptions O => options.Value;
+    MonitorOptions Settings => options.Value;
 
     /// <summary>Records a streamed prediction in its model version's window. Answers to requests are not counted (see README).</summary>
     public async Task RecordPredictionAsync(PredictionCompleted prediction, CancellationToken cancellationToken)
@@ -47,8 +40,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         }
 
         var series = new SeriesKey(prediction.Exchange, prediction.Symbol, prediction.Interval);
-        var entry = new WindowEntry(prediction.AsOf.ToUnixTimeSeconds(), EncodePrediction(prediction.Signal, prediction.Confidence));
-        await store.AppendAsync(PredictionsWindow(series, prediction.Model.Name, prediction.Model.Version), [entry], O.PredictionWindow, cancellationToken);
+        var entry = new WindowEntry(prediction.AsOf.ToUnixTimeSeconds(), WindowCodec.EncodePrediction(prediction.Signal, prediction.Confidence));
+        await store.AppendAsync(MonitorKeys.PredictionsWindow(series, prediction.Model.Name, prediction.Model.Version), [entry], Settings.PredictionWindow, cancellationToken);
         MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "recorded"));
     }
 
@@ -95,8 +88,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         List<WindowEntry> pending = [];
         if (model is not null)
         {
-            var predictions = await store.ReadAsync(PredictionsWindow(series, model.Name, model.Version), O.PredictionWindow, cancellationToken);
-            var outcomes = await store.ReadAsync(OutcomesWindow(series, model.Name, model.Version), 1, cancellationToken);
+            var predictions = await store.ReadAsync(MonitorKeys.PredictionsWindow(series, model.Name, model.Version), Settings.PredictionWindow, cancellationToken);
+            var outcomes = await store.ReadAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), 1, cancellationToken);
             var labelledUpTo = outcomes.Count > 0 ? outcomes[^1].Time : long.MinValue;
             var cutoff = (ingested.LastOpenTime - interval * model.Manifest.Labels.Horizon).ToUnixTimeSeconds();
             pending = predictions.Where(p => p.Time > labelledUpTo && p.Time <= cutoff).ToList();
@@ -104,7 +97,7 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
 
         // Features of the new candles (at most a window's worth), with the history the model is served with: Wilder's
         // RSI and ATR remember their start, so rows computed from a shorter history would differ from what the model saw.
-        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (O.FeatureWindow - 1));
+        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (Settings.FeatureWindow - 1));
         var from = rowsFrom - interval * (spec.Warmup + ServingWindow.SmoothingHistory);
         if (pending.Count > 0)
             from = Min(from, DateTimeOffset.FromUnixTimeSeconds(pending[0].Time) - interval * (spec.Warmup + 1));
@@ -117,11 +110,11 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         for (var t = features.FirstValid; t < candles.Count; t++)
         {
             if (candles[t].OpenTime >= rowsFrom)
-                rows.Add(new WindowEntry(candles[t].OpenTime.ToUnixTimeSeconds(), MemoryMarshal.AsBytes(features.Row(t)).ToArray()));
+                rows.Add(new WindowEntry(candles[t].OpenTime.ToUnixTimeSeconds(), WindowCodec.EncodeFeatures(features.Row(t))));
         }
 
         if (rows.Count > 0)
-            await store.AppendAsync(FeaturesWindow(series, spec.Id), rows, O.FeatureWindow, cancellationToken);
+            await store.AppendAsync(MonitorKeys.FeaturesWindow(series, spec.Id), rows, Settings.FeatureWindow, cancellationToken);
 
         if (model is null || pending.Count == 0)
             return;
@@ -135,11 +128,11 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             if (!index.TryGetValue(p.Time, out var t)
                 || SignalDataset.RealisedLabel(candles, features, model.Manifest.Labels, t) is not { } actual)
                 continue;
-            labelled.Add(new WindowEntry(p.Time, [(byte)DecodePrediction(p.Value).Signal, (byte)actual]));
+            labelled.Add(new WindowEntry(p.Time, WindowCodec.EncodeOutcome(WindowCodec.DecodePrediction(p.Value).Signal, actual)));
         }
 
         if (labelled.Count > 0)
-            await store.AppendAsync(OutcomesWindow(series, model.Name, model.Version), labelled, O.OutcomeWindow, cancellationToken);
+            await store.AppendAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), labelled, Settings.OutcomeWindow, cancellationToken);
     }
 
     async Task<CheckReport> CheckAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
@@ -147,29 +140,29 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     {
         var readings = new List<DriftReading>();
         var spec = model.FeatureSpec;
-        var featureRows = await store.ReadAsync(FeaturesWindow(series, spec.Id), O.FeatureWindow, cancellationToken);
-        var now = featureRows.Count > 0 ? Max(FromUnix(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
-        if (featureRows.Count >= O.MinFeatureWindow)
+        var featureRows = await store.ReadAsync(MonitorKeys.FeaturesWindow(series, spec.Id), Settings.FeatureWindow, cancellationToken);
+        var now = featureRows.Count > 0 ? Max(WindowCodec.DecodeTime(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
+        if (featureRows.Count >= Settings.MinFeatureWindow)
             readings.AddRange(DataDrift(model, featureRows));
 
-        var predictions = await store.ReadAsync(PredictionsWindow(series, model.Name, model.Version), O.PredictionWindow, cancellationToken);
-        if (predictions.Count >= O.MinPredictionWindow)
+        var predictions = await store.ReadAsync(MonitorKeys.PredictionsWindow(series, model.Name, model.Version), Settings.PredictionWindow, cancellationToken);
+        if (predictions.Count >= Settings.MinPredictionWindow)
             readings.AddRange(PredictionDrift(model, predictions));
 
-        var outcomes = await store.ReadAsync(OutcomesWindow(series, model.Name, model.Version), O.OutcomeWindow, cancellationToken);
-        if (outcomes.Count >= O.MinOutcomes)
+        var outcomes = await store.ReadAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), Settings.OutcomeWindow, cancellationToken);
+        if (outcomes.Count >= Settings.MinOutcomes)
             readings.AddRange(ConceptDrift(model, outcomes));
 
-        var stateKey = StateKey(series, model.Name, model.Version);
+        var stateKey = MonitorKeys.State(series, model.Name, model.Version);
         var states = await store.ReadStateAsync(stateKey, cancellationToken);
         var changed = new Dictionary<string, string>();
         var events = new List<DriftDetected>();
-        var retrainLevel = O.RetrainSeverity == DriftSeverity.High ? 2 : 1;
+        var retrainLevel = Settings.RetrainSeverity == DriftSeverity.High ? 2 : 1;
         var severe = false;
         foreach (var reading in readings)
         {
             var state = DriftState.Parse(states.GetValueOrDefault(reading.Key));
-            var decision = DriftTracker.Step(state, reading, now, O.Hysteresis, O.Cooldown);
+            var decision = DriftTracker.Step(state, reading, now, Settings.Hysteresis, Settings.Cooldown);
             if (decision.State != state)
                 changed[reading.Key] = decision.State.Serialize();
             // Retraining follows an announced episode at that level, never a level the cooldown kept quiet.
@@ -180,11 +173,11 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         }
 
         TrainingRequested? retrain = null;
-        if (severe && O.Retrain)
+        if (severe && Settings.Retrain)
         {
-            var retrainState = await store.ReadStateAsync(RetrainKey(series), cancellationToken);
-            var last = retrainState.TryGetValue("last", out var text) ? FromUnix(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
-            if (last is null || now - last.Value >= O.RetrainCooldown)
+            var retrainState = await store.ReadStateAsync(MonitorKeys.Retrain(series), cancellationToken);
+            var last = retrainState.TryGetValue("last", out var text) ? WindowCodec.DecodeTime(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
+            if (last is null || now - last.Value >= Settings.RetrainCooldown)
             {
                 var requestId = DeterministicGuid.Create($"retrain|{series}|{now.ToUnixTimeSeconds()}");
                 retrain = new TrainingRequested
@@ -195,13 +188,13 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
                     Exchange = series.Exchange,
                     Symbol = series.Symbol,
                     Interval = series.Interval,
-                    From = O.RetrainLookback is { } lookback ? now - lookback : null,
+                    From = Settings.RetrainLookback is { } lookback ? now - lookback : null,
                     Hyperparameters = RecipeOf(model),
                     Reason = RetrainReason,
                 };
                 for (var i = 0; i < events.Count; i++)
                 {
-                    if (events[i].Action is null && events[i].Severity >= O.RetrainSeverity)
+                    if (events[i].Action is null && events[i].Severity >= Settings.RetrainSeverity)
                         events[i] = events[i] with { Action = RetrainAction };
                 }
             }
@@ -222,7 +215,7 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         if (retrain is not null)
         {
             await publish(retrain, cancellationToken);
-            await store.WriteStateAsync(RetrainKey(series), new Dictionary<string, string>
+            await store.WriteStateAsync(MonitorKeys.Retrain(series), new Dictionary<string, string>
             {
                 ["last"] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["requestId"] = retrain.RequestId.ToString(),
@@ -240,21 +233,21 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     IEnumerable<DriftReading> DataDrift(MonitoredModel model, IReadOnlyList<WindowEntry> rows)
     {
         var spec = model.FeatureSpec;
-        var window = new TimeWindow(FromUnix(rows[0].Time), FromUnix(rows[^1].Time));
-        var decoded = rows.Select(r => MemoryMarshal.Cast<byte, float>(r.Value).ToArray()).Where(r => r.Length == spec.Count).ToList();
+        var window = WindowCodec.DecodeSpan(rows);
+        var decoded = rows.Select(r => WindowCodec.DecodeFeatures(r.Value)).Where(r => r.Length == spec.Count).ToList();
         foreach (var baseline in model.Manifest.FeatureBaseline)
         {
             var column = IndexOf(spec.Names, baseline.Name);
             if (column < 0 || !model.FeatureSamples.TryGetValue(baseline.Name, out var sample))
                 continue;
             var live = decoded.Select(r => (double)r[column]).Where(double.IsFinite).ToArray();
-            if (live.Length < O.MinFeatureWindow)
+            if (live.Length < Settings.MinFeatureWindow)
                 continue;
-            var ksThresholds = O.KsPValueOf(baseline.Name);
+            var ksThresholds = Settings.KsPValueOf(baseline.Name);
             var ks = DriftStatistics.KolmogorovSmirnov(live, sample.Values, sample.Effective);
             var psi = DriftReading.Growing(DriftType.Data, "psi", baseline.Name, DriftStatistics.Psi(baseline.QuantileEdges, live, baseline.Sample),
-                O.PsiOf(baseline.Name), window);
-            yield return O.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, ksThresholds.Warn) : psi;
+                Settings.PsiOf(baseline.Name), window);
+            yield return Settings.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, ksThresholds.Warn) : psi;
             yield return DriftReading.PValue(DriftType.Data, "ks_pvalue", baseline.Name, ks.PValue, ksThresholds, window);
         }
     }
@@ -264,36 +257,37 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         var baseline = model.Manifest.PredictionBaseline;
         if (baseline.ClassShares.Length != SignalClasses.Count)
             yield break;
-        var window = new TimeWindow(FromUnix(predictions[0].Time), FromUnix(predictions[^1].Time));
-        var decoded = predictions.Select(p => DecodePrediction(p.Value)).ToList();
+        var window = WindowCodec.DecodeSpan(predictions);
+        var decoded = predictions.Select(p => WindowCodec.DecodePrediction(p.Value)).ToList();
         var shares = new double[SignalClasses.Count];
         foreach (var p in decoded)
             shares[(int)p.Signal] += 1.0 / decoded.Count;
-        var signalPsi = DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.PsiOfShares(baseline.ClassShares, shares), O.PredictionPsi,
+        var signalPsi = DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.PsiOfShares(baseline.ClassShares, shares), Settings.PredictionPsi,
             window);
-        yield return O.PsiNeedsSignificance
-            ? signalPsi.GatedBy(DriftStatistics.ChiSquarePValue(decoded.Select(p => (int)p.Signal).ToList(), baseline.ClassShares), O.PredictionKsPValue.Warn)
+        yield return Settings.PsiNeedsSignificance
+            ? signalPsi.GatedBy(DriftStatistics.ChiSquarePValue(decoded.Select(p => (int)p.Signal).ToList(), baseline.ClassShares), Settings.PredictionKsPValue.Warn)
             : signalPsi;
         if (baseline.ConfidenceSample.Length < 2)
             yield break;
         var confidence = decoded.Select(p => p.Confidence).ToArray();
         var ks = DriftStatistics.KolmogorovSmirnov(confidence, model.ConfidenceSample.Values, model.ConfidenceSample.Effective);
         var psi = DriftReading.Growing(DriftType.Prediction, "confidence_psi", null,
-            DriftStatistics.Psi(baseline.ConfidenceQuantiles, confidence, baseline.ConfidenceSample), O.PredictionPsi, window);
-        yield return O.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, O.PredictionKsPValue.Warn) : psi;
-        yield return DriftReading.PValue(DriftType.Prediction, "confidence_ks_pvalue", null, ks.PValue, O.PredictionKsPValue, window);
+            DriftStatistics.Psi(baseline.ConfidenceQuantiles, confidence, baseline.ConfidenceSample), Settings.PredictionPsi, window);
+        yield return Settings.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, Settings.PredictionKsPValue.Warn) : psi;
+        yield return DriftReading.PValue(DriftType.Prediction, "confidence_ks_pvalue", null, ks.PValue, Settings.PredictionKsPValue, window);
     }
 
     IEnumerable<DriftReading> ConceptDrift(MonitoredModel model, IReadOnlyList<WindowEntry> outcomes)
     {
-        var window = new TimeWindow(FromUnix(outcomes[0].Time), FromUnix(outcomes[^1].Time));
-        var predicted = outcomes.Select(o => (int)o.Value[0]).ToList();
-        var actual = outcomes.Select(o => (int)o.Value[1]).ToList();
+        var window = WindowCodec.DecodeSpan(outcomes);
+        var decoded = outcomes.Select(o => WindowCodec.DecodeOutcome(o.Value)).ToList();
+        var predicted = decoded.Select(o => o.Predicted).ToList();
+        var actual = decoded.Select(o => o.Actual).ToList();
         var (accuracy, macroF1) = Evaluation.Classification(actual, predicted);
         if (model.Metrics.TryGetValue("macro_f1", out var testF1))
-            yield return DriftReading.Performance(DriftType.Concept, "macro_f1", macroF1, testF1, O.PerformanceDrop, window);
+            yield return DriftReading.Performance(DriftType.Concept, "macro_f1", macroF1, testF1, Settings.PerformanceDrop, window);
         if (model.Metrics.TryGetValue("accuracy", out var testAccuracy))
-            yield return DriftReading.Performance(DriftType.Concept, "accuracy", accuracy, testAccuracy, O.PerformanceDrop, window);
+            yield return DriftReading.Performance(DriftType.Concept, "accuracy", accuracy, testAccuracy, Settings.PerformanceDrop, window);
     }
 
     /// <summary>The champion's own hyperparameters: a retrain repeats its recipe on newer data.</summary>
@@ -344,36 +338,19 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
 
     async Task<IAsyncDisposable> LockAsync(SeriesKey series, CancellationToken cancellationToken)
     {
-        var lease = TimeSpan.FromSeconds(O.LockSeconds);
+        var lease = TimeSpan.FromSeconds(Settings.LockSeconds);
         var deadline = Stopwatch.GetTimestamp() + (long)(lease.TotalSeconds * Stopwatch.Frequency);
         var delay = TimeSpan.FromMilliseconds(20);
         while (true)
         {
-            if (await store.TryLockAsync(LockKey(series), lease, cancellationToken) is { } held)
+            if (await store.TryLockAsync(MonitorKeys.CheckLock(series), lease, cancellationToken) is { } held)
                 return held;
             if (Stopwatch.GetTimestamp() > deadline)
-                throw new TimeoutException($"{series}: another monitor instance held the series' check for {O.LockSeconds} s; the message will be retried");
+                throw new TimeoutException($"{series}: another monitor instance held the series' check for {Settings.LockSeconds} s; the message will be retried");
             await Task.Delay(delay, cancellationToken);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
         }
     }
-
-    internal static string FeaturesWindow(SeriesKey series, string specId) => $"{series}:features:{specId}";
-    internal static string PredictionsWindow(SeriesKey series, string model, int version) => $"{series}:predictions:{model}:v{version}";
-    internal static string OutcomesWindow(SeriesKey series, string model, int version) => $"{series}:outcomes:{model}:v{version}";
-    internal static string StateKey(SeriesKey series, string model, int version) => $"{series}:state:{model}:v{version}";
-    internal static string RetrainKey(SeriesKey series) => $"{series}:retrain";
-    static string LockKey(SeriesKey series) => $"{series}:check";
-
-    internal static byte[] EncodePrediction(Signal signal, double confidence)
-    {
-        var bytes = new byte[9];
-        bytes[0] = (byte)signal;
-        BitConverter.TryWriteBytes(bytes.AsSpan(1), confidence);
-        return bytes;
-    }
-
-    internal static (Signal Signal, double Confidence) DecodePrediction(byte[] bytes) => ((Signal)bytes[0], BitConverter.ToDouble(bytes, 1));
 
     static int IndexOf(IReadOnlyList<string> names, string name)
     {
@@ -386,7 +363,6 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         return -1;
     }
 
-    static DateTimeOffset FromUnix(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
     static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
