@@ -27,6 +27,10 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     /// <summary>Field of a model's state hash holding the candle time of its last check.</summary>
     public const string CheckedField = "checkedAt";
 
+    readonly DataDrift _dataDrift = new(options);
+    readonly PredictionDrift _predictionDrift = new(options);
+    readonly ConceptDrift _conceptDrift = new(options);
+
     MonitorOptions Settings => options.Value;
 
     /// <summary>Records a streamed prediction in its model version's window. Answers to requests are not counted (see README).</summary>
@@ -142,16 +146,13 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         var spec = model.FeatureSpec;
         var featureRows = await store.ReadAsync(MonitorKeys.FeaturesWindow(series, spec.Id), Settings.FeatureWindow, cancellationToken);
         var now = featureRows.Count > 0 ? Max(WindowCodec.DecodeTime(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
-        if (featureRows.Count >= Settings.MinFeatureWindow)
-            readings.AddRange(DataDrift(model, featureRows));
+        readings.AddRange(_dataDrift.Measure(model, featureRows));
 
         var predictions = await store.ReadAsync(MonitorKeys.PredictionsWindow(series, model.Name, model.Version), Settings.PredictionWindow, cancellationToken);
-        if (predictions.Count >= Settings.MinPredictionWindow)
-            readings.AddRange(PredictionDrift(model, predictions));
+        readings.AddRange(_predictionDrift.Measure(model, predictions));
 
         var outcomes = await store.ReadAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), Settings.OutcomeWindow, cancellationToken);
-        if (outcomes.Count >= Settings.MinOutcomes)
-            readings.AddRange(ConceptDrift(model, outcomes));
+        readings.AddRange(_conceptDrift.Measure(model, outcomes));
 
         var stateKey = MonitorKeys.State(series, model.Name, model.Version);
         var states = await store.ReadStateAsync(stateKey, cancellationToken);
@@ -230,66 +231,6 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         return new CheckReport("checked", readings, events, retrain);
     }
 
-    IEnumerable<DriftReading> DataDrift(MonitoredModel model, IReadOnlyList<WindowEntry> rows)
-    {
-        var spec = model.FeatureSpec;
-        var window = WindowCodec.DecodeSpan(rows);
-        var decoded = rows.Select(r => WindowCodec.DecodeFeatures(r.Value)).Where(r => r.Length == spec.Count).ToList();
-        foreach (var baseline in model.Manifest.FeatureBaseline)
-        {
-            var column = IndexOf(spec.Names, baseline.Name);
-            if (column < 0 || !model.FeatureSamples.TryGetValue(baseline.Name, out var sample))
-                continue;
-            var live = decoded.Select(r => (double)r[column]).Where(double.IsFinite).ToArray();
-            if (live.Length < Settings.MinFeatureWindow)
-                continue;
-            var ksThresholds = Settings.KsPValueOf(baseline.Name);
-            var ks = DriftStatistics.KolmogorovSmirnov(live, sample.Values, sample.Effective);
-            var psi = DriftReading.Growing(DriftType.Data, "psi", baseline.Name, DriftStatistics.Psi(baseline.QuantileEdges, live, baseline.Sample),
-                Settings.PsiOf(baseline.Name), window);
-            yield return Settings.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, ksThresholds.Warn) : psi;
-            yield return DriftReading.PValue(DriftType.Data, "ks_pvalue", baseline.Name, ks.PValue, ksThresholds, window);
-        }
-    }
-
-    IEnumerable<DriftReading> PredictionDrift(MonitoredModel model, IReadOnlyList<WindowEntry> predictions)
-    {
-        var baseline = model.Manifest.PredictionBaseline;
-        if (baseline.ClassShares.Length != SignalClasses.Count)
-            yield break;
-        var window = WindowCodec.DecodeSpan(predictions);
-        var decoded = predictions.Select(p => WindowCodec.DecodePrediction(p.Value)).ToList();
-        var shares = new double[SignalClasses.Count];
-        foreach (var p in decoded)
-            shares[(int)p.Signal] += 1.0 / decoded.Count;
-        var signalPsi = DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.PsiOfShares(baseline.ClassShares, shares), Settings.PredictionPsi,
-            window);
-        yield return Settings.PsiNeedsSignificance
-            ? signalPsi.GatedBy(DriftStatistics.ChiSquarePValue(decoded.Select(p => (int)p.Signal).ToList(), baseline.ClassShares), Settings.PredictionKsPValue.Warn)
-            : signalPsi;
-        if (baseline.ConfidenceSample.Length < 2)
-            yield break;
-        var confidence = decoded.Select(p => p.Confidence).ToArray();
-        var ks = DriftStatistics.KolmogorovSmirnov(confidence, model.ConfidenceSample.Values, model.ConfidenceSample.Effective);
-        var psi = DriftReading.Growing(DriftType.Prediction, "confidence_psi", null,
-            DriftStatistics.Psi(baseline.ConfidenceQuantiles, confidence, baseline.ConfidenceSample), Settings.PredictionPsi, window);
-        yield return Settings.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, Settings.PredictionKsPValue.Warn) : psi;
-        yield return DriftReading.PValue(DriftType.Prediction, "confidence_ks_pvalue", null, ks.PValue, Settings.PredictionKsPValue, window);
-    }
-
-    IEnumerable<DriftReading> ConceptDrift(MonitoredModel model, IReadOnlyList<WindowEntry> outcomes)
-    {
-        var window = WindowCodec.DecodeSpan(outcomes);
-        var decoded = outcomes.Select(o => WindowCodec.DecodeOutcome(o.Value)).ToList();
-        var predicted = decoded.Select(o => o.Predicted).ToList();
-        var actual = decoded.Select(o => o.Actual).ToList();
-        var (accuracy, macroF1) = Evaluation.Classification(actual, predicted);
-        if (model.Metrics.TryGetValue("macro_f1", out var testF1))
-            yield return DriftReading.Performance(DriftType.Concept, "macro_f1", macroF1, testF1, Settings.PerformanceDrop, window);
-        if (model.Metrics.TryGetValue("accuracy", out var testAccuracy))
-            yield return DriftReading.Performance(DriftType.Concept, "accuracy", accuracy, testAccuracy, Settings.PerformanceDrop, window);
-    }
-
     /// <summary>The champion's own hyperparameters: a retrain repeats its recipe on newer data.</summary>
     static Dictionary<string, System.Text.Json.JsonElement>? RecipeOf(MonitoredModel model)
     {
@@ -350,17 +291,6 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             await Task.Delay(delay, cancellationToken);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
         }
-    }
-
-    static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (names[i] == name)
-                return i;
-        }
-
-        return -1;
     }
 
     static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
