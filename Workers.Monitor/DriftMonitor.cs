@@ -27,6 +27,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     /// <summary>Field of a model's state hash holding the candle time of its last check.</summary>
     public const string CheckedField = "checkedAt";
 
+    readonly FeatureWindows _features = new(store, candleStore, options);
+    readonly OutcomeLabeller _outcomes = new(store, options);
     readonly DataDrift _dataDrift = new(options);
     readonly PredictionDrift _predictionDrift = new(options);
     readonly ConceptDrift _conceptDrift = new(options);
@@ -37,16 +39,7 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     public async Task RecordPredictionAsync(PredictionCompleted prediction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        if (prediction.RequestId is not null)
-        {
-            MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "skipped_requested"));
-            return;
-        }
-
-        var series = new SeriesKey(prediction.Exchange, prediction.Symbol, prediction.Interval);
-        var entry = new WindowEntry(prediction.AsOf.ToUnixTimeSeconds(), WindowCodec.EncodePrediction(prediction.Signal, prediction.Confidence));
-        await store.AppendAsync(MonitorKeys.PredictionsWindow(series, prediction.Model.Name, prediction.Model.Version), [entry], Settings.PredictionWindow, cancellationToken);
-        MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "recorded"));
+        await _outcomes.RecordAsync(prediction, cancellationToken);
     }
 
     /// <summary>
@@ -84,75 +77,34 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         return report;
     }
 
+    /// <summary>The features window, then the outcomes of the model's predictions, from one read of the candles.</summary>
     async Task UpdateWindowsAsync(SeriesKey series, DataIngested ingested, MonitoredModel? model, CancellationToken cancellationToken)
     {
-        var spec = model?.FeatureSpec ?? FeatureSpec.OhlcvV1;
-        var interval = Intervals.LengthOf(series.Interval);
-
-        List<WindowEntry> pending = [];
+        IReadOnlyList<WindowEntry> pending = [];
+        DateTimeOffset? historyFrom = null;
         if (model is not null)
         {
-            var predictions = await store.ReadAsync(MonitorKeys.PredictionsWindow(series, model.Name, model.Version), Settings.PredictionWindow, cancellationToken);
-            var outcomes = await store.ReadAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), 1, cancellationToken);
-            var labelledUpTo = outcomes.Count > 0 ? outcomes[^1].Time : long.MinValue;
-            var cutoff = (ingested.LastOpenTime - interval * model.Manifest.Labels.Horizon).ToUnixTimeSeconds();
-            pending = predictions.Where(p => p.Time > labelledUpTo && p.Time <= cutoff).ToList();
+            pending = await _outcomes.PendingAsync(series, model, ingested.LastOpenTime, cancellationToken);
+            historyFrom = OutcomeLabeller.HistoryFrom(pending, model, Intervals.LengthOf(series.Interval));
         }
 
-        // Features of the new candles (at most a window's worth), with the history the model is served with: Wilder's
-        // RSI and ATR remember their start, so rows computed from a shorter history would differ from what the model saw.
-        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (Settings.FeatureWindow - 1));
-        var from = rowsFrom - interval * (spec.Warmup + ServingWindow.SmoothingHistory);
-        if (pending.Count > 0)
-            from = Min(from, DateTimeOffset.FromUnixTimeSeconds(pending[0].Time) - interval * (spec.Warmup + 1));
-        var candles = await candleStore.GetRangeAsync(series, from, ingested.LastOpenTime, cancellationToken);
-        if (candles.Count == 0)
+        var spec = model?.FeatureSpec ?? FeatureSpec.OhlcvV1;
+        var history = await _features.UpdateAsync(series, ingested, spec, historyFrom, cancellationToken);
+        if (history is not { } read || model is null || pending.Count == 0)
             return;
-        var features = FeatureCalculator.Compute(candles, spec);
-
-        var rows = new List<WindowEntry>();
-        for (var t = features.FirstValid; t < candles.Count; t++)
-        {
-            if (candles[t].OpenTime >= rowsFrom)
-                rows.Add(new WindowEntry(candles[t].OpenTime.ToUnixTimeSeconds(), WindowCodec.EncodeFeatures(features.Row(t))));
-        }
-
-        if (rows.Count > 0)
-            await store.AppendAsync(MonitorKeys.FeaturesWindow(series, spec.Id), rows, Settings.FeatureWindow, cancellationToken);
-
-        if (model is null || pending.Count == 0)
-            return;
-        var index = new Dictionary<long, int>(candles.Count);
-        for (var t = 0; t < candles.Count; t++)
-            index[candles[t].OpenTime.ToUnixTimeSeconds()] = t;
-        var labelled = new List<WindowEntry>();
-        foreach (var p in pending)
-        {
-            // A prediction whose candle or horizon is missing from the store (a gap) cannot be scored; it is skipped.
-            if (!index.TryGetValue(p.Time, out var t)
-                || SignalDataset.RealisedLabel(candles, features, model.Manifest.Labels, t) is not { } actual)
-                continue;
-            labelled.Add(new WindowEntry(p.Time, WindowCodec.EncodeOutcome(WindowCodec.DecodePrediction(p.Value).Signal, actual)));
-        }
-
-        if (labelled.Count > 0)
-            await store.AppendAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), labelled, Settings.OutcomeWindow, cancellationToken);
+        await _outcomes.LabelAsync(series, model, pending, read.Candles, read.Features, cancellationToken);
     }
 
     async Task<CheckReport> CheckAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
         Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
         var readings = new List<DriftReading>();
-        var spec = model.FeatureSpec;
-        var featureRows = await store.ReadAsync(MonitorKeys.FeaturesWindow(series, spec.Id), Settings.FeatureWindow, cancellationToken);
+        var featureRows = await _features.ReadAsync(series, model.FeatureSpec, cancellationToken);
         var now = featureRows.Count > 0 ? Max(WindowCodec.DecodeTime(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
         readings.AddRange(_dataDrift.Measure(model, featureRows));
 
-        var predictions = await store.ReadAsync(MonitorKeys.PredictionsWindow(series, model.Name, model.Version), Settings.PredictionWindow, cancellationToken);
-        readings.AddRange(_predictionDrift.Measure(model, predictions));
-
-        var outcomes = await store.ReadAsync(MonitorKeys.OutcomesWindow(series, model.Name, model.Version), Settings.OutcomeWindow, cancellationToken);
-        readings.AddRange(_conceptDrift.Measure(model, outcomes));
+        readings.AddRange(_predictionDrift.Measure(model, await _outcomes.ReadPredictionsAsync(series, model, cancellationToken)));
+        readings.AddRange(_conceptDrift.Measure(model, await _outcomes.ReadOutcomesAsync(series, model, cancellationToken)));
 
         var stateKey = MonitorKeys.State(series, model.Name, model.Version);
         var states = await store.ReadStateAsync(stateKey, cancellationToken);
@@ -294,7 +246,6 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     }
 
     static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-    static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: {Severity} {DriftType} drift, {Metric} {Feature} = {Value:G4} (threshold {Threshold:G4}) against {ModelName} v{Version}")]
     partial void LogDrift(string series, DriftSeverity severity, DriftType driftType, string metric, string? feature, double value, double threshold,
