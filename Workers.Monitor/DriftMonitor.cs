@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
@@ -9,13 +10,15 @@ namespace NeuralTrade.Events.Workers.Monitor;
 
 /// <summary>
 /// The monitor's work. Every <c>data.ingested</c> (1) appends the features of the new candles to the series' feature
-/// window, computed by the shared feature implementation with the same history the model is served with; (2) labels the
-/// streamed predictions whose horizon has now passed, with the training labels' own definition; (3) under the series'
-/// lock, measures data drift (PSI and KS per feature against the champion's training baseline), prediction drift
-/// (signal mix and confidence against its validation split) and concept drift (realised macro-F1 and accuracy against its
-/// test figures), steps each statistic's hysteresis, publishes <c>drift.detected</c> and, for severe drift, at most one
-/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown. Time is candle time (the newest open time), so a
-/// replay behaves as live data did. Windows and state live in <see cref="IMonitorStore"/>.
+/// window, computed by the shared feature implementation with the same history the model is served with
+/// (<see cref="FeatureWindows"/>); (2) labels the streamed predictions whose horizon has now passed, with the training
+/// labels' own definition (<see cref="OutcomeLabeller"/>); (3) under the series' lock, measures data drift (PSI and KS per
+/// feature against the champion's training baseline, <see cref="DataDrift"/>), prediction drift (signal mix and
+/// confidence against its validation split, <see cref="PredictionDrift"/>) and concept drift (realised macro-F1 and
+/// accuracy against its test figures, <see cref="ConceptDrift"/>), steps each statistic's hysteresis
+/// (<see cref="DriftAlerts"/>), publishes <c>drift.detected</c> and, for severe drift, at most one
+/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown (<see cref="RetrainPolicy"/>). Time is candle time
+/// (the newest open time), so a replay behaves as live data did. Windows and state live in <see cref="IMonitorStore"/>.
 /// </summary>
 public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candleStore, ChampionBaselines champions, IOptions<MonitorOptions> options,
     ILogger<DriftMonitor> logger)
@@ -32,6 +35,8 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     readonly DataDrift _dataDrift = new(options);
     readonly PredictionDrift _predictionDrift = new(options);
     readonly ConceptDrift _conceptDrift = new(options);
+    readonly DriftAlerts _alerts = new(options);
+    readonly RetrainPolicy _retrain = new(store, options);
 
     MonitorOptions Settings => options.Value;
 
@@ -98,62 +103,48 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     async Task<CheckReport> CheckAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
         Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
-        var readings = new List<DriftReading>();
-        var featureRows = await _features.ReadAsync(series, model.FeatureSpec, cancellationToken);
-        var now = featureRows.Count > 0 ? Max(WindowCodec.DecodeTime(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
-        readings.AddRange(_dataDrift.Measure(model, featureRows));
-
-        readings.AddRange(_predictionDrift.Measure(model, await _outcomes.ReadPredictionsAsync(series, model, cancellationToken)));
-        readings.AddRange(_conceptDrift.Measure(model, await _outcomes.ReadOutcomesAsync(series, model, cancellationToken)));
-
+        var (readings, now) = await MeasureAsync(series, model, ingested, cancellationToken);
         var stateKey = MonitorKeys.State(series, model.Name, model.Version);
-        var states = await store.ReadStateAsync(stateKey, cancellationToken);
-        var changed = new Dictionary<string, string>();
-        var events = new List<DriftDetected>();
-        var retrainLevel = Settings.RetrainSeverity == DriftSeverity.High ? 2 : 1;
-        var severe = false;
-        foreach (var reading in readings)
-        {
-            var state = DriftState.Parse(states.GetValueOrDefault(reading.Key));
-            var decision = DriftTracker.Step(state, reading, now, Settings.Hysteresis, Settings.Cooldown);
-            if (decision.State != state)
-                changed[reading.Key] = decision.State.Serialize();
-            // Retraining follows an announced episode at that level, never a level the cooldown kept quiet.
-            severe |= decision.State.Level >= retrainLevel && decision.State.Announced >= retrainLevel;
-            Record(series, model, reading, decision.State.Level);
-            if (decision.Publish is { } severity)
-                events.Add(DriftEvent(series, model, reading, severity, decision.Recovered, now, ingested.CorrelationId));
-        }
-
-        TrainingRequested? retrain = null;
-        if (severe && Settings.Retrain)
-        {
-            var retrainState = await store.ReadStateAsync(MonitorKeys.Retrain(series), cancellationToken);
-            var last = retrainState.TryGetValue("last", out var text) ? WindowCodec.DecodeTime(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
-            if (last is null || now - last.Value >= Settings.RetrainCooldown)
-            {
-                var requestId = DeterministicGuid.Create($"retrain|{series}|{now.ToUnixTimeSeconds()}");
-                retrain = new TrainingRequested
-                {
-                    EventId = requestId,
-                    CorrelationId = ingested.CorrelationId,
-                    RequestId = requestId,
-                    Exchange = series.Exchange,
-                    Symbol = series.Symbol,
-                    Interval = series.Interval,
-                    From = Settings.RetrainLookback is { } lookback ? now - lookback : null,
-                    Hyperparameters = RecipeOf(model),
-                    Reason = RetrainReason,
-                };
-                for (var i = 0; i < events.Count; i++)
-                {
-                    if (events[i].Action is null && events[i].Severity >= Settings.RetrainSeverity)
-                        events[i] = events[i] with { Action = RetrainAction };
-                }
-            }
-        }
+        var step = _alerts.Step(series, model, readings, await store.ReadStateAsync(stateKey, cancellationToken), now, ingested.CorrelationId);
+        var retrain = await _retrain.DecideAsync(series, model, step.States, now, ingested.CorrelationId, cancellationToken);
+        var events = retrain is null ? step.Events : _retrain.MarkRequested(step.Events);
 
         // Publish first, then store: a crash in between republishes the same events (same ids) on redelivery, never loses them.
+        await PublishDriftAsync(series, model, events, publish, cancellationToken);
+        if (retrain is not null)
+        {
+            await publish(retrain, cancellationToken);
+            await _retrain.RecordAsync(series, retrain, now, cancellationToken);
+            MonitorTelemetry.RetrainRequests.Add(1);
+            LogRetrain(series.ToString(), retrain.RequestId, model.Name, model.Version);
+        }
+
+        // When this model was last checked, and on how many windows' worth: an operator (and a test) can see it is watched.
+        var changed = new Dictionary<string, string>(step.Changed)
+        {
+            [CheckedField] = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        };
+        await store.WriteStateAsync(stateKey, changed, cancellationToken);
+        return new CheckReport("checked", readings, events, retrain);
+    }
+
+    /// <summary>Every family's readings, and the check's time: the newest feature row or candle, whichever is later.</summary>
+    async Task<(List<DriftReading> Readings, DateTimeOffset Now)> MeasureAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
+        CancellationToken cancellationToken)
+    {
+        var featureRows = await _features.ReadAsync(series, model.FeatureSpec, cancellationToken);
+        var now = featureRows.Count > 0 ? Later(WindowCodec.DecodeTime(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
+        var readings = _dataDrift.Measure(model, featureRows).ToList();
+        readings.AddRange(_predictionDrift.Measure(model, await _outcomes.ReadPredictionsAsync(series, model, cancellationToken)));
+        readings.AddRange(_conceptDrift.Measure(model, await _outcomes.ReadOutcomesAsync(series, model, cancellationToken)));
+        return (readings, now);
+    }
+
+    static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    async Task PublishDriftAsync(SeriesKey series, MonitoredModel model, IReadOnlyList<DriftDetected> events,
+        Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
+    {
         foreach (var e in events)
         {
             await publish(e, cancellationToken);
@@ -164,69 +155,6 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             else
                 LogDrift(series.ToString(), e.Severity, e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold, model.Name, model.Version);
         }
-
-        if (retrain is not null)
-        {
-            await publish(retrain, cancellationToken);
-            await store.WriteStateAsync(MonitorKeys.Retrain(series), new Dictionary<string, string>
-            {
-                ["last"] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["requestId"] = retrain.RequestId.ToString(),
-            }, cancellationToken);
-            MonitorTelemetry.RetrainRequests.Add(1);
-            LogRetrain(series.ToString(), retrain.RequestId, model.Name, model.Version);
-        }
-
-        // When this model was last checked, and on how many windows' worth: an operator (and a test) can see it is watched.
-        changed[CheckedField] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await store.WriteStateAsync(stateKey, changed, cancellationToken);
-        return new CheckReport("checked", readings, events, retrain);
-    }
-
-    /// <summary>The champion's own hyperparameters: a retrain repeats its recipe on newer data.</summary>
-    static Dictionary<string, System.Text.Json.JsonElement>? RecipeOf(MonitoredModel model)
-    {
-        var recipe = new Dictionary<string, System.Text.Json.JsonElement>();
-        foreach (var (name, text) in model.Manifest.Hyperparameters)
-        {
-            if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var whole))
-                recipe[name] = System.Text.Json.JsonSerializer.SerializeToElement(whole);
-            else if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
-                recipe[name] = System.Text.Json.JsonSerializer.SerializeToElement(number);
-        }
-
-        return recipe.Count > 0 ? recipe : null;
-    }
-
-    static DriftDetected DriftEvent(SeriesKey series, MonitoredModel model, DriftReading r, DriftSeverity severity, bool recovered, DateTimeOffset now,
-        Guid correlationId) => new()
-        {
-            EventId = DeterministicGuid.Create($"drift|{series}|{model.Name}|{model.Version}|{r.Key}|{severity}|{now.ToUnixTimeSeconds()}"),
-            CorrelationId = correlationId,
-            DriftType = r.Type,
-            Metric = r.Metric,
-            Feature = r.Feature,
-            Value = r.Value,
-            Baseline = r.Baseline,
-            Threshold = severity == DriftSeverity.High ? r.AlertThreshold : r.WarnThreshold,
-            Severity = severity,
-            Exchange = series.Exchange,
-            Symbol = series.Symbol,
-            Interval = series.Interval,
-            Model = new ModelRef(model.Name, model.Version),
-            Window = r.Window,
-            Action = recovered ? RecoveredAction : null,
-        };
-
-    static void Record(SeriesKey series, MonitoredModel model, DriftReading r, int level)
-    {
-        ReadOnlySpan<KeyValuePair<string, object?>> tags =
-        [
-            new("series", series.ToString()), new("model", model.Name), new("model_version", model.Version),
-            new("drift_type", r.Type.ToString().ToLowerInvariant()), new("metric", r.Metric), new("feature", r.Feature ?? ""),
-        ];
-        MonitorTelemetry.Statistic.Record(r.Value, tags);
-        MonitorTelemetry.Level.Record(level, tags);
     }
 
     async Task<IAsyncDisposable> LockAsync(SeriesKey series, CancellationToken cancellationToken)
@@ -244,8 +172,6 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
         }
     }
-
-    static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: {Severity} {DriftType} drift, {Metric} {Feature} = {Value:G4} (threshold {Threshold:G4}) against {ModelName} v{Version}")]
     partial void LogDrift(string series, DriftSeverity severity, DriftType driftType, string metric, string? feature, double value, double threshold,
