@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
@@ -10,21 +10,17 @@ using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 
-/// <summary>What one check of a series found and did.</summary>
-public sealed record CheckReport(string Outcome, IReadOnlyList<DriftReading> Readings, IReadOnlyList<DriftDetected> Events, TrainingRequested? Retrain)
-{
-    public static CheckReport Skipped(string outcome) => new(outcome, [], [], null);
-}
-
 /// <summary>
 /// The monitor's work. Every <c>data.ingested</c> (1) appends the features of the new candles to the series' feature
-/// window, computed by the shared feature implementation with the same history the model is served with; (2) labels the
-/// streamed predictions whose horizon has now passed, with the training labels' own definition; (3) under the series'
-/// lock, measures data drift (PSI and KS per feature against the champion's training baseline), prediction drift
-/// (signal mix and confidence against its validation split) and concept drift (realised macro-F1 and accuracy against its
-/// test figures), steps each statistic's hysteresis, publishes <c>drift.detected</c> and, for severe drift, at most one
-/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown. Time is candle time (the newest open time), so a
-/// replay behaves as live data did. Windows and state live in <see cref="IMonitorStore"/>.
+/// window, computed by the shared feature implementation with the same history the model is served with
+/// (<see cref="FeatureWindows"/>); (2) labels the streamed predictions whose horizon has now passed, with the training
+/// labels' own definition (<see cref="OutcomeLabeller"/>); (3) under the series' lock, measures data drift (PSI and KS per
+/// feature against the champion's training baseline, <see cref="DataDrift"/>), prediction drift (signal mix and
+/// confidence against its validation split, <see cref="PredictionDrift"/>) and concept drift (realised macro-F1 and
+/// accuracy against its test figures, <see cref="ConceptDrift"/>), steps each statistic's hysteresis
+/// (<see cref="DriftAlerts"/>), publishes <c>drift.detected</c> and, for severe drift, at most one
+/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown (<see cref="RetrainPolicy"/>). Time is candle time
+/// (the newest open time), so a replay behaves as live data did. Windows and state live in <see cref="IMonitorStore"/>.
 /// </summary>
 public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candleStore, ChampionBaselines champions, IOptions<MonitorOptions> options,
     ILogger<DriftMonitor> logger)
@@ -36,22 +32,21 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     /// <summary>Field of a model's state hash holding the candle time of its last check.</summary>
     public const string CheckedField = "checkedAt";
 
-    MonitorOptions O => options.Value;
+    readonly FeatureWindows _features = new(store, candleStore, options);
+    readonly OutcomeLabeller _outcomes = new(store, options);
+    readonly DataDrift _dataDrift = new(options);
+    readonly PredictionDrift _predictionDrift = new(options);
+    readonly ConceptDrift _conceptDrift = new(options);
+    readonly DriftAlerts _alerts = new(options);
+    readonly RetrainPolicy _retrain = new(store, options);
+
+    MonitorOptions Settings => options.Value;
 
     /// <summary>Records a streamed prediction in its model version's window. Answers to requests are not counted (see README).</summary>
     public async Task RecordPredictionAsync(PredictionCompleted prediction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        if (prediction.RequestId is not null)
-        {
-            MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "skipped_requested"));
-            return;
-        }
-
-        var series = new SeriesKey(prediction.Exchange, prediction.Symbol, prediction.Interval);
-        var entry = new WindowEntry(prediction.AsOf.ToUnixTimeSeconds(), EncodePrediction(prediction.Signal, prediction.Confidence));
-        await store.AppendAsync(PredictionsWindow(series, prediction.Model.Name, prediction.Model.Version), [entry], O.PredictionWindow, cancellationToken);
-        MonitorTelemetry.Predictions.Add(1, new KeyValuePair<string, object?>("outcome", "recorded"));
+        await _outcomes.RecordAsync(prediction, cancellationToken);
     }
 
     /// <summary>
@@ -89,127 +84,69 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         return report;
     }
 
+    /// <summary>The features window, then the outcomes of the model's predictions, from one read of the candles.</summary>
     async Task UpdateWindowsAsync(SeriesKey series, DataIngested ingested, MonitoredModel? model, CancellationToken cancellationToken)
     {
-        var spec = model?.FeatureSpec ?? FeatureSpec.OhlcvV1;
-        var interval = Intervals.LengthOf(series.Interval);
-
-        List<WindowEntry> pending = [];
+        IReadOnlyList<WindowEntry> pending = [];
+        DateTimeOffset? historyFrom = null;
         if (model is not null)
         {
-            var predictions = await store.ReadAsync(PredictionsWindow(series, model.Name, model.Version), O.PredictionWindow, cancellationToken);
-            var outcomes = await store.ReadAsync(OutcomesWindow(series, model.Name, model.Version), 1, cancellationToken);
-            var labelledUpTo = outcomes.Count > 0 ? outcomes[^1].Time : long.MinValue;
-            var cutoff = (ingested.LastOpenTime - interval * model.Manifest.Labels.Horizon).ToUnixTimeSeconds();
-            pending = predictions.Where(p => p.Time > labelledUpTo && p.Time <= cutoff).ToList();
+            pending = await _outcomes.PendingAsync(series, model, ingested.LastOpenTime, cancellationToken);
+            historyFrom = OutcomeLabeller.HistoryFrom(pending, model, Intervals.LengthOf(series.Interval));
         }
 
-        // Features of the new candles (at most a window's worth), with the history the model is served with: Wilder's
-        // RSI and ATR remember their start, so rows computed from a shorter history would differ from what the model saw.
-        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (O.FeatureWindow - 1));
-        var from = rowsFrom - interval * (spec.Warmup + ServingWindow.SmoothingHistory);
-        if (pending.Count > 0)
-            from = Min(from, DateTimeOffset.FromUnixTimeSeconds(pending[0].Time) - interval * (spec.Warmup + 1));
-        var candles = await candleStore.GetRangeAsync(series, from, ingested.LastOpenTime, cancellationToken);
-        if (candles.Count == 0)
+        var spec = model?.FeatureSpec ?? FeatureSpec.OhlcvV1;
+        var history = await _features.UpdateAsync(series, ingested, spec, historyFrom, cancellationToken);
+        if (history is not { } read || model is null || pending.Count == 0)
             return;
-        var features = FeatureCalculator.Compute(candles, spec);
-
-        var rows = new List<WindowEntry>();
-        for (var t = features.FirstValid; t < candles.Count; t++)
-        {
-            if (candles[t].OpenTime >= rowsFrom)
-                rows.Add(new WindowEntry(candles[t].OpenTime.ToUnixTimeSeconds(), MemoryMarshal.AsBytes(features.Row(t)).ToArray()));
-        }
-
-        if (rows.Count > 0)
-            await store.AppendAsync(FeaturesWindow(series, spec.Id), rows, O.FeatureWindow, cancellationToken);
-
-        if (model is null || pending.Count == 0)
-            return;
-        var index = new Dictionary<long, int>(candles.Count);
-        for (var t = 0; t < candles.Count; t++)
-            index[candles[t].OpenTime.ToUnixTimeSeconds()] = t;
-        var labelled = new List<WindowEntry>();
-        foreach (var p in pending)
-        {
-            // A prediction whose candle or horizon is missing from the store (a gap) cannot be scored; it is skipped.
-            if (!index.TryGetValue(p.Time, out var t)
-                || SignalDataset.RealisedLabel(candles, features, model.Manifest.Labels, t) is not { } actual)
-                continue;
-            labelled.Add(new WindowEntry(p.Time, [(byte)DecodePrediction(p.Value).Signal, (byte)actual]));
-        }
-
-        if (labelled.Count > 0)
-            await store.AppendAsync(OutcomesWindow(series, model.Name, model.Version), labelled, O.OutcomeWindow, cancellationToken);
+        await _outcomes.LabelAsync(series, model, pending, read.Candles, read.Features, cancellationToken);
     }
 
     async Task<CheckReport> CheckAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
         Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
-        var readings = new List<DriftReading>();
-        var spec = model.FeatureSpec;
-        var featureRows = await store.ReadAsync(FeaturesWindow(series, spec.Id), O.FeatureWindow, cancellationToken);
-        var now = featureRows.Count > 0 ? Max(FromUnix(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
-        if (featureRows.Count >= O.MinFeatureWindow)
-            readings.AddRange(DataDrift(model, featureRows));
-
-        var predictions = await store.ReadAsync(PredictionsWindow(series, model.Name, model.Version), O.PredictionWindow, cancellationToken);
-        if (predictions.Count >= O.MinPredictionWindow)
-            readings.AddRange(PredictionDrift(model, predictions));
-
-        var outcomes = await store.ReadAsync(OutcomesWindow(series, model.Name, model.Version), O.OutcomeWindow, cancellationToken);
-        if (outcomes.Count >= O.MinOutcomes)
-            readings.AddRange(ConceptDrift(model, outcomes));
-
-        var stateKey = StateKey(series, model.Name, model.Version);
-        var states = await store.ReadStateAsync(stateKey, cancellationToken);
-        var changed = new Dictionary<string, string>();
-        var events = new List<DriftDetected>();
-        var retrainLevel = O.RetrainSeverity == DriftSeverity.High ? 2 : 1;
-        var severe = false;
-        foreach (var reading in readings)
-        {
-            var state = DriftState.Parse(states.GetValueOrDefault(reading.Key));
-            var decision = DriftTracker.Step(state, reading, now, O.Hysteresis, O.Cooldown);
-            if (decision.State != state)
-                changed[reading.Key] = decision.State.Serialize();
-            // Retraining follows an announced episode at that level, never a level the cooldown kept quiet.
-            severe |= decision.State.Level >= retrainLevel && decision.State.Announced >= retrainLevel;
-            Record(series, model, reading, decision.State.Level);
-            if (decision.Publish is { } severity)
-                events.Add(DriftEvent(series, model, reading, severity, decision.Recovered, now, ingested.CorrelationId));
-        }
-
-        TrainingRequested? retrain = null;
-        if (severe && O.Retrain)
-        {
-            var retrainState = await store.ReadStateAsync(RetrainKey(series), cancellationToken);
-            var last = retrainState.TryGetValue("last", out var text) ? FromUnix(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
-            if (last is null || now - last.Value >= O.RetrainCooldown)
-            {
-                var requestId = DeterministicGuid.Create($"retrain|{series}|{now.ToUnixTimeSeconds()}");
-                retrain = new TrainingRequested
-                {
-                    EventId = requestId,
-                    CorrelationId = ingested.CorrelationId,
-                    RequestId = requestId,
-                    Exchange = series.Exchange,
-                    Symbol = series.Symbol,
-                    Interval = series.Interval,
-                    From = O.RetrainLookback is { } lookback ? now - lookback : null,
-                    Hyperparameters = RecipeOf(model),
-                    Reason = RetrainReason,
-                };
-                for (var i = 0; i < events.Count; i++)
-                {
-                    if (events[i].Action is null && events[i].Severity >= O.RetrainSeverity)
-                        events[i] = events[i] with { Action = RetrainAction };
-                }
-            }
-        }
+        var (readings, now) = await MeasureAsync(series, model, ingested, cancellationToken);
+        var stateKey = MonitorKeys.State(series, model.Name, model.Version);
+        var step = _alerts.Step(series, model, readings, await store.ReadStateAsync(stateKey, cancellationToken), now, ingested.CorrelationId);
+        var retrain = await _retrain.DecideAsync(series, model, step.States, now, ingested.CorrelationId, cancellationToken);
+        var events = retrain is null ? step.Events : _retrain.MarkRequested(step.Events);
 
         // Publish first, then store: a crash in between republishes the same events (same ids) on redelivery, never loses them.
+        await PublishDriftAsync(series, model, events, publish, cancellationToken);
+        if (retrain is not null)
+        {
+            await publish(retrain, cancellationToken);
+            await _retrain.RecordAsync(series, retrain, now, cancellationToken);
+            MonitorTelemetry.RetrainRequests.Add(1);
+            LogRetrain(series.ToString(), retrain.RequestId, model.Name, model.Version);
+        }
+
+        // When this model was last checked, and on how many windows' worth: an operator (and a test) can see it is watched.
+        var changed = new Dictionary<string, string>(step.Changed)
+        {
+            [CheckedField] = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        };
+        await store.WriteStateAsync(stateKey, changed, cancellationToken);
+        return new CheckReport("checked", readings, events, retrain);
+    }
+
+    /// <summary>Every family's readings, and the check's time: the newest feature row or candle, whichever is later.</summary>
+    async Task<(List<DriftReading> Readings, DateTimeOffset Now)> MeasureAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
+        CancellationToken cancellationToken)
+    {
+        var featureRows = await _features.ReadAsync(series, model.FeatureSpec, cancellationToken);
+        var now = featureRows.Count > 0 ? Later(WindowCodec.DecodeTime(featureRows[^1].Time), ingested.LastOpenTime) : ingested.LastOpenTime;
+        var readings = _dataDrift.Measure(model, featureRows).ToList();
+        readings.AddRange(_predictionDrift.Measure(model, await _outcomes.ReadPredictionsAsync(series, model, cancellationToken)));
+        readings.AddRange(_conceptDrift.Measure(model, await _outcomes.ReadOutcomesAsync(series, model, cancellationToken)));
+        return (readings, now);
+    }
+
+    static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    async Task PublishDriftAsync(SeriesKey series, MonitoredModel model, IReadOnlyList<DriftDetected> events,
+        Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
+    {
         foreach (var e in events)
         {
             await publish(e, cancellationToken);
@@ -220,177 +157,23 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
             else
                 LogDrift(series.ToString(), e.Severity, e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold, model.Name, model.Version);
         }
-
-        if (retrain is not null)
-        {
-            await publish(retrain, cancellationToken);
-            await store.WriteStateAsync(RetrainKey(series), new Dictionary<string, string>
-            {
-                ["last"] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["requestId"] = retrain.RequestId.ToString(),
-            }, cancellationToken);
-            MonitorTelemetry.RetrainRequests.Add(1);
-            LogRetrain(series.ToString(), retrain.RequestId, model.Name, model.Version);
-        }
-
-        // When this model was last checked, and on how many windows' worth: an operator (and a test) can see it is watched.
-        changed[CheckedField] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await store.WriteStateAsync(stateKey, changed, cancellationToken);
-        return new CheckReport("checked", readings, events, retrain);
-    }
-
-    IEnumerable<DriftReading> DataDrift(MonitoredModel model, IReadOnlyList<WindowEntry> rows)
-    {
-        var spec = model.FeatureSpec;
-        var window = new TimeWindow(FromUnix(rows[0].Time), FromUnix(rows[^1].Time));
-        var decoded = rows.Select(r => MemoryMarshal.Cast<byte, float>(r.Value).ToArray()).Where(r => r.Length == spec.Count).ToList();
-        foreach (var baseline in model.Manifest.FeatureBaseline)
-        {
-            var column = IndexOf(spec.Names, baseline.Name);
-            if (column < 0 || !model.FeatureSamples.TryGetValue(baseline.Name, out var sample))
-                continue;
-            var live = decoded.Select(r => (double)r[column]).Where(double.IsFinite).ToArray();
-            if (live.Length < O.MinFeatureWindow)
-                continue;
-            var ksThresholds = O.KsPValueOf(baseline.Name);
-            var ks = DriftStatistics.KolmogorovSmirnov(live, sample.Values, sample.Effective);
-            var psi = DriftReading.Growing(DriftType.Data, "psi", baseline.Name, DriftStatistics.Psi(baseline.QuantileEdges, live, baseline.Sample),
-                O.PsiOf(baseline.Name), window);
-            yield return O.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, ksThresholds.Warn) : psi;
-            yield return DriftReading.PValue(DriftType.Data, "ks_pvalue", baseline.Name, ks.PValue, ksThresholds, window);
-        }
-    }
-
-    IEnumerable<DriftReading> PredictionDrift(MonitoredModel model, IReadOnlyList<WindowEntry> predictions)
-    {
-        var baseline = model.Manifest.PredictionBaseline;
-        if (baseline.ClassShares.Length != SignalClasses.Count)
-            yield break;
-        var window = new TimeWindow(FromUnix(predictions[0].Time), FromUnix(predictions[^1].Time));
-        var decoded = predictions.Select(p => DecodePrediction(p.Value)).ToList();
-        var shares = new double[SignalClasses.Count];
-        foreach (var p in decoded)
-            shares[(int)p.Signal] += 1.0 / decoded.Count;
-        var signalPsi = DriftReading.Growing(DriftType.Prediction, "signal_psi", null, DriftStatistics.PsiOfShares(baseline.ClassShares, shares), O.PredictionPsi,
-            window);
-        yield return O.PsiNeedsSignificance
-            ? signalPsi.GatedBy(DriftStatistics.ChiSquarePValue(decoded.Select(p => (int)p.Signal).ToList(), baseline.ClassShares), O.PredictionKsPValue.Warn)
-            : signalPsi;
-        if (baseline.ConfidenceSample.Length < 2)
-            yield break;
-        var confidence = decoded.Select(p => p.Confidence).ToArray();
-        var ks = DriftStatistics.KolmogorovSmirnov(confidence, model.ConfidenceSample.Values, model.ConfidenceSample.Effective);
-        var psi = DriftReading.Growing(DriftType.Prediction, "confidence_psi", null,
-            DriftStatistics.Psi(baseline.ConfidenceQuantiles, confidence, baseline.ConfidenceSample), O.PredictionPsi, window);
-        yield return O.PsiNeedsSignificance ? psi.GatedBy(ks.PValue, O.PredictionKsPValue.Warn) : psi;
-        yield return DriftReading.PValue(DriftType.Prediction, "confidence_ks_pvalue", null, ks.PValue, O.PredictionKsPValue, window);
-    }
-
-    IEnumerable<DriftReading> ConceptDrift(MonitoredModel model, IReadOnlyList<WindowEntry> outcomes)
-    {
-        var window = new TimeWindow(FromUnix(outcomes[0].Time), FromUnix(outcomes[^1].Time));
-        var predicted = outcomes.Select(o => (int)o.Value[0]).ToList();
-        var actual = outcomes.Select(o => (int)o.Value[1]).ToList();
-        var (accuracy, macroF1) = Evaluation.Classification(actual, predicted);
-        if (model.Metrics.TryGetValue("macro_f1", out var testF1))
-            yield return DriftReading.Performance(DriftType.Concept, "macro_f1", macroF1, testF1, O.PerformanceDrop, window);
-        if (model.Metrics.TryGetValue("accuracy", out var testAccuracy))
-            yield return DriftReading.Performance(DriftType.Concept, "accuracy", accuracy, testAccuracy, O.PerformanceDrop, window);
-    }
-
-    /// <summary>The champion's own hyperparameters: a retrain repeats its recipe on newer data.</summary>
-    static Dictionary<string, System.Text.Json.JsonElement>? RecipeOf(MonitoredModel model)
-    {
-        var recipe = new Dictionary<string, System.Text.Json.JsonElement>();
-        foreach (var (name, text) in model.Manifest.Hyperparameters)
-        {
-            if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var whole))
-                recipe[name] = System.Text.Json.JsonSerializer.SerializeToElement(whole);
-            else if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
-                recipe[name] = System.Text.Json.JsonSerializer.SerializeToElement(number);
-        }
-
-        return recipe.Count > 0 ? recipe : null;
-    }
-
-    static DriftDetected DriftEvent(SeriesKey series, MonitoredModel model, DriftReading r, DriftSeverity severity, bool recovered, DateTimeOffset now,
-        Guid correlationId) => new()
-        {
-            EventId = DeterministicGuid.Create($"drift|{series}|{model.Name}|{model.Version}|{r.Key}|{severity}|{now.ToUnixTimeSeconds()}"),
-            CorrelationId = correlationId,
-            DriftType = r.Type,
-            Metric = r.Metric,
-            Feature = r.Feature,
-            Value = r.Value,
-            Baseline = r.Baseline,
-            Threshold = severity == DriftSeverity.High ? r.AlertThreshold : r.WarnThreshold,
-            Severity = severity,
-            Exchange = series.Exchange,
-            Symbol = series.Symbol,
-            Interval = series.Interval,
-            Model = new ModelRef(model.Name, model.Version),
-            Window = r.Window,
-            Action = recovered ? RecoveredAction : null,
-        };
-
-    static void Record(SeriesKey series, MonitoredModel model, DriftReading r, int level)
-    {
-        ReadOnlySpan<KeyValuePair<string, object?>> tags =
-        [
-            new("series", series.ToString()), new("model", model.Name), new("model_version", model.Version),
-            new("drift_type", r.Type.ToString().ToLowerInvariant()), new("metric", r.Metric), new("feature", r.Feature ?? ""),
-        ];
-        MonitorTelemetry.Statistic.Record(r.Value, tags);
-        MonitorTelemetry.Level.Record(level, tags);
     }
 
     async Task<IAsyncDisposable> LockAsync(SeriesKey series, CancellationToken cancellationToken)
     {
-        var lease = TimeSpan.FromSeconds(O.LockSeconds);
+        var lease = TimeSpan.FromSeconds(Settings.LockSeconds);
         var deadline = Stopwatch.GetTimestamp() + (long)(lease.TotalSeconds * Stopwatch.Frequency);
         var delay = TimeSpan.FromMilliseconds(20);
         while (true)
         {
-            if (await store.TryLockAsync(LockKey(series), lease, cancellationToken) is { } held)
+            if (await store.TryLockAsync(MonitorKeys.CheckLock(series), lease, cancellationToken) is { } held)
                 return held;
             if (Stopwatch.GetTimestamp() > deadline)
-                throw new TimeoutException($"{series}: another monitor instance held the series' check for {O.LockSeconds} s; the message will be retried");
+                throw new TimeoutException($"{series}: another monitor instance held the series' check for {Settings.LockSeconds} s; the message will be retried");
             await Task.Delay(delay, cancellationToken);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
         }
     }
-
-    internal static string FeaturesWindow(SeriesKey series, string specId) => $"{series}:features:{specId}";
-    internal static string PredictionsWindow(SeriesKey series, string model, int version) => $"{series}:predictions:{model}:v{version}";
-    internal static string OutcomesWindow(SeriesKey series, string model, int version) => $"{series}:outcomes:{model}:v{version}";
-    internal static string StateKey(SeriesKey series, string model, int version) => $"{series}:state:{model}:v{version}";
-    internal static string RetrainKey(SeriesKey series) => $"{series}:retrain";
-    static string LockKey(SeriesKey series) => $"{series}:check";
-
-    internal static byte[] EncodePrediction(Signal signal, double confidence)
-    {
-        var bytes = new byte[9];
-        bytes[0] = (byte)signal;
-        BitConverter.TryWriteBytes(bytes.AsSpan(1), confidence);
-        return bytes;
-    }
-
-    internal static (Signal Signal, double Confidence) DecodePrediction(byte[] bytes) => ((Signal)bytes[0], BitConverter.ToDouble(bytes, 1));
-
-    static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (names[i] == name)
-                return i;
-        }
-
-        return -1;
-    }
-
-    static DateTimeOffset FromUnix(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
-    static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-    static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: {Severity} {DriftType} drift, {Metric} {Feature} = {Value:G4} (threshold {Threshold:G4}) against {ModelName} v{Version}")]
     partial void LogDrift(string series, DriftSeverity severity, DriftType driftType, string metric, string? feature, double value, double threshold,

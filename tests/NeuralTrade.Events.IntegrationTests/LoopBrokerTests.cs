@@ -127,7 +127,7 @@ public sealed class LoopBrokerTests : BrokerTest
 
         // The rest of the new regime arrives after the deployment: the monitor now measures it against v2's baseline.
         await ReplayAsync(planted.Skip(2_000), 20);
-        var stateOfV2 = DriftMonitor.StateKey(series, modelName, 2);
+        var stateOfV2 = MonitorKeys.State(series, modelName, 2);
         var windows = new RedisMonitorStore(Redis, new RedisKeys(KeyPrefix));
         for (var i = 0; i < 240 && !(await windows.ReadStateAsync(stateOfV2)).ContainsKey(DriftMonitor.CheckedField); i++)
             await Task.Delay(250);

@@ -54,7 +54,7 @@ public sealed class MonitorBrokerTests : BrokerTest
         Assert.That(requests.Select(r => r.GetProperty("requestId").GetString()), Is.Unique);
 
         var windows = new RedisMonitorStore(Redis, new RedisKeys(KeyPrefix));
-        var features = await windows.ReadAsync(DriftMonitor.FeaturesWindow(DriftMarket.Series, FeatureSpec.OhlcvV1.Id), 10_000);
+        var features = await windows.ReadAsync(MonitorKeys.FeaturesWindow(DriftMarket.Series, FeatureSpec.OhlcvV1.Id), 10_000);
         Assert.That(features, Has.Count.EqualTo(500), "one shared window of the newest 500 candles");
         Assert.That(features[^1].Time, Is.EqualTo(market[^1].OpenTime.ToUnixTimeSeconds()));
         var errors = await Management.FindQueueAsync(VirtualHost, "monitor_error");
