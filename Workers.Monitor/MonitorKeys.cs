@@ -1,4 +1,5 @@
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

@@ -4,24 +4,6 @@ using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 
-/// <summary>Warning and alert levels of one statistic. For p-values (lower is worse) both are upper bounds.</summary>
-public sealed class Thresholds
-{
-    public double Warn { get; set; }
-    public double Alert { get; set; }
-
-    public Thresholds() { }
-
-    public Thresholds(double warn, double alert) => (Warn, Alert) = (warn, alert);
-}
-
-/// <summary>Thresholds of one feature's statistics; a null keeps the default.</summary>
-public sealed class FeatureThresholds
-{
-    public Thresholds? Psi { get; set; }
-    public Thresholds? KsPValue { get; set; }
-}
-
 public sealed class MonitorOptions
 {
     public const string SectionName = "Monitor";
@@ -115,49 +97,4 @@ public sealed class MonitorOptions
     public Thresholds PsiOf(string feature) => Features.TryGetValue(feature, out var f) && f.Psi is { } t ? t : Psi;
 
     public Thresholds KsPValueOf(string feature) => Features.TryGetValue(feature, out var f) && f.KsPValue is { } t ? t : KsPValue;
-}
-
-[OptionsValidator]
-public sealed partial class MonitorOptionsValidator : IValidateOptions<MonitorOptions>;
-
-/// <summary>Checks what the attributes cannot: levels in the right order, windows that hold their minimum.</summary>
-public sealed class MonitorOptionsConsistency : IValidateOptions<MonitorOptions>
-{
-    public ValidateOptionsResult Validate(string? name, MonitorOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        void Above(string what, Thresholds t)
-        {
-            if (!(t.Warn > 0 && t.Alert >= t.Warn))
-                failures.Add($"Monitor:{what}: need 0 < Warn ≤ Alert (Warn={t.Warn}, Alert={t.Alert})");
-        }
-
-        void Below(string what, Thresholds t)
-        {
-            if (!(t.Alert > 0 && t.Warn >= t.Alert && t.Warn < 1))
-                failures.Add($"Monitor:{what}: p-values need 0 < Alert ≤ Warn < 1 (Warn={t.Warn}, Alert={t.Alert})");
-        }
-
-        Above(nameof(options.Psi), options.Psi);
-        Below(nameof(options.KsPValue), options.KsPValue);
-        Above(nameof(options.PredictionPsi), options.PredictionPsi);
-        Below(nameof(options.PredictionKsPValue), options.PredictionKsPValue);
-        Above(nameof(options.PerformanceDrop), options.PerformanceDrop);
-        foreach (var (feature, f) in options.Features)
-        {
-            if (f.Psi is { } psi)
-                Above($"Features:{feature}:Psi", psi);
-            if (f.KsPValue is { } ks)
-                Below($"Features:{feature}:KsPValue", ks);
-        }
-
-        if (options.MinFeatureWindow > options.FeatureWindow)
-            failures.Add($"Monitor:MinFeatureWindow ({options.MinFeatureWindow}) exceeds Monitor:FeatureWindow ({options.FeatureWindow})");
-        if (options.MinPredictionWindow > options.PredictionWindow)
-            failures.Add($"Monitor:MinPredictionWindow ({options.MinPredictionWindow}) exceeds Monitor:PredictionWindow ({options.PredictionWindow})");
-        if (options.MinOutcomes > options.OutcomeWindow)
-            failures.Add($"Monitor:MinOutcomes ({options.MinOutcomes}) exceeds Monitor:OutcomeWindow ({options.OutcomeWindow})");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
 }

@@ -1,0 +1,11 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+
+namespace NeuralTrade.Events.Workers.Monitor;
+
+public sealed class MonitorDataIngestedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<MonitorOptions> monitor)
+    : QueueConsumerDefinition<MonitorDataIngestedConsumer>(messaging.Value, MonitorDataIngestedConsumer.QueueName, monitor.Value.ConcurrentMessages);

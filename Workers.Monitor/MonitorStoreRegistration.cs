@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+using StackExchange.Redis;
+
+namespace NeuralTrade.Events.Workers.Monitor;
+
+public static class MonitorStoreRegistration
+{
+    /// <summary>The Redis monitor state when Redis is configured (shared by every instance), else in-memory.</summary>
+    public static IHostApplicationBuilder AddMonitorStore(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.AddNeuralTradeRedis())
+            builder.Services.TryAddSingleton<IMonitorStore, RedisMonitorStore>();
+        else
+        {
+            builder.Services.TryAddSingleton(TimeProvider.System);
+            builder.Services.TryAddSingleton<IMonitorStore, InMemoryMonitorStore>();
+        }
+
+        return builder;
+    }
+}
