@@ -11,14 +11,20 @@ public sealed class TrainingRequestException(string message) : Exception(message
 /// <summary>What one training run produced.</summary>
 public sealed record TrainingOutcome(
     byte[] Artifact,
-    string Sha256,
     ArtifactManifest Manifest,
     EvaluationReport Test,
     EvaluationReport Validation,
     double MajorityBaselineMacroF1,
     IReadOnlyList<EpochProgress> History,
     DatasetRange Dataset,
-    double DurationSeconds);
+    double DurationSeconds)
+{
+    /// <summary>
+    /// Lower-case hex SHA-256 of <see cref="Artifact"/>, computed when asked for. The Training worker does not ask: it
+    /// takes the digest from where it stores the artifact, so the bytes are hashed once.
+    /// </summary>
+    public string Sha256 => ModelArtifact.Sha256(Artifact);
+}
 
 /// <summary>
 /// One training run from candles to a verified artifact: features, labels, chronological split with purge
@@ -92,7 +98,6 @@ public static class ModelTraining
             },
         };
         var bytes = ModelArtifact.Write(manifest, trained.Model);
-        return new TrainingOutcome(bytes, ModelArtifact.Sha256(bytes), manifest, test, validation, baseline, trained.History, dataset,
-            stopwatch.Elapsed.TotalSeconds);
+        return new TrainingOutcome(bytes, manifest, test, validation, baseline, trained.History, dataset, stopwatch.Elapsed.TotalSeconds);
     }
 }
