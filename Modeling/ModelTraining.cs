@@ -17,15 +17,7 @@ public static class ModelTraining
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(hp);
-        var problems = hp.Validate().ToList();
-        if (problems.Count > 0)
-            throw new TrainingRequestException("invalid hyperparameters: " + string.Join("; ", problems));
-
-        var needed = SignalDataset.CandlesNeeded(hp.MinSamples, hp.WindowSize, hp.Labels);
-        if (candles.Count < needed)
-            throw new TrainingRequestException(
-                $"{series} holds {candles.Count} candles in the requested range; training needs at least {needed} " +
-                $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}, feature warm-up {FeatureSpec.OhlcvV1.Warmup}).");
+        Check(series, candles, hp);
 
         var stopwatch = Stopwatch.StartNew();
         device ??= TorchDevices.Best();
@@ -44,11 +36,7 @@ public static class ModelTraining
             split.Validation.Select(s => s.NextReturn).ToList(), hp.CostBps, interval);
         var baseline = Evaluation.MajorityBaselineMacroF1(split.Train.Select(s => s.Label).ToList(), split.Test.Select(s => s.Label).ToList());
 
-        var metrics = new Dictionary<string, double>(test.ToMetrics());
-        foreach (var (k, v) in validation.ToMetrics("validation_"))
-            metrics[k] = v;
-        metrics["baseline_macro_f1"] = baseline;
-        metrics["best_epoch"] = trained.BestEpoch;
+        var metrics = Metrics(test, validation, baseline, trained.BestEpoch);
 
         var trainRows = (First: split.Train.Min(s => s.End) - data.Window + 1, Last: split.Train.Max(s => s.End));
         var dataset = new DatasetRange(candles[0].OpenTime, candles[^1].OpenTime, data.Samples.Count);
@@ -77,7 +65,31 @@ public static class ModelTraining
             },
         };
         var bytes = ModelArtifact.Write(manifest, trained.Model);
-        return new TrainingOutcome(bytes, ModelArtifact.Sha256(bytes), manifest, test, validation, baseline, trained.History, dataset,
-            stopwatch.Elapsed.TotalSeconds);
+        return new TrainingOutcome(bytes, manifest, test, validation, baseline, trained.History, dataset, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Refuses what training cannot serve: invalid hyperparameters, too few candles.</summary>
+    static void Check(SeriesKey series, IReadOnlyList<Candle> candles, Hyperparameters hp)
+    {
+        var problems = hp.Validate().ToList();
+        if (problems.Count > 0)
+            throw new TrainingRequestException("invalid hyperparameters: " + string.Join("; ", problems));
+
+        var needed = SignalDataset.CandlesNeeded(hp.MinSamples, hp.WindowSize, hp.Labels);
+        if (candles.Count < needed)
+            throw new TrainingRequestException(
+                $"{series} holds {candles.Count} candles in the requested range; training needs at least {needed} " +
+                $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}, feature warm-up {FeatureSpec.OhlcvV1.Warmup}).");
+    }
+
+    /// <summary>The test split's metrics, the validation split's (prefixed <c>validation_</c>), the baseline and the epoch kept.</summary>
+    static Dictionary<string, double> Metrics(EvaluationReport test, EvaluationReport validation, double baseline, int bestEpoch)
+    {
+        var metrics = new Dictionary<string, double>(test.ToMetrics());
+        foreach (var (k, v) in validation.ToMetrics("validation_"))
+            metrics[k] = v;
+        metrics["baseline_macro_f1"] = baseline;
+        metrics["best_epoch"] = bestEpoch;
+        return metrics;
     }
 }

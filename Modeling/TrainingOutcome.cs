@@ -1,18 +1,21 @@
-using System.Diagnostics;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.MarketData;
-using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Modeling;
 
 /// <summary>What one training run produced.</summary>
 public sealed record TrainingOutcome(
     byte[] Artifact,
-    string Sha256,
     ArtifactManifest Manifest,
     EvaluationReport Test,
     EvaluationReport Validation,
     double MajorityBaselineMacroF1,
     IReadOnlyList<EpochProgress> History,
     DatasetRange Dataset,
-    double DurationSeconds);
+    double DurationSeconds)
+{
+    /// <summary>
+    /// Lower-case hex SHA-256 of <see cref="Artifact"/>, computed when asked for. The Training worker does not ask: it
+    /// takes the digest from where it stores the artifact, so the bytes are hashed once.
+    /// </summary>
+    public string Sha256 => ModelArtifact.Sha256(Artifact);
+}

@@ -64,10 +64,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
 
         var window = ServingWindow.Latest(model, candles);
         var probabilities = await predictor.PredictAsync(lease, window);
-        var prediction = Answer(series, requestId, correlationId, candles, model, modelRef, probabilities) with
-        {
-            LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 3),
-        };
+        var prediction = Answer(series, requestId, correlationId, candles, model, modelRef, probabilities, watch.Elapsed);
         await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
         InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "answered"));
         InferenceTelemetry.Latency.Record(watch.Elapsed.TotalMilliseconds);
@@ -106,7 +103,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
 
     /// <summary>The signal (the most likely class; ties to sell, then buy), its confidence, the probabilities and the risk.</summary>
     static PredictionCompleted Answer(SeriesKey series, Guid? requestId, Guid correlationId, IReadOnlyList<Candle> candles, LoadedModel model,
-        ModelRef modelRef, float[] p)
+        ModelRef modelRef, float[] p, TimeSpan elapsed)
     {
         var asOf = candles[^1].OpenTime;
         var best = p[0] >= p[1] && p[0] >= p[2] ? Signal.Sell : p[2] > p[1] ? Signal.Buy : Signal.Hold;
@@ -123,6 +120,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
             Probabilities = new SignalProbabilities(Math.Round(p[0], 6), Math.Round(p[1], 6), Math.Round(p[2], 6)),
             Risk = RiskAssessor.Assess(candles.Skip(candles.Count - model.Manifest.WindowSize).ToList(), best, confidence),
             Model = modelRef,
+            LatencyMs = Math.Round(elapsed.TotalMilliseconds, 3),
         };
     }
 

@@ -1,30 +1,23 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
-using System.Threading.Channels;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Training;
 
 /// <summary>
-/// Claims training jobs and runs them, one per slot (<see cref="TrainingOptions.ConcurrentJobs"/>): opens the run
-/// (MLflow, else local), announces training.started, trains on a dedicated thread while logging each epoch,
-/// stores the artifact, records the result in the job, then announces training.completed. The job's lease is
-/// renewed while it runs; losing it stops the run. A crash leaves the lease to expire and another runner retries.
+/// The job loop: claims training jobs, one per slot (<see cref="TrainingOptions.ConcurrentJobs"/>), keeps each job's
+/// lease while it runs (<see cref="JobLease"/>; losing it stops the job) and takes the job to an end state. A
+/// <see cref="TrainingRun"/> trains; its result is stored in the job (announcing) before training.completed is
+/// published. A bad request, or a failure on the last attempt, ends in training.failed; an earlier failure is retried
+/// after <see cref="TrainingOptions.RetryDelaySeconds"/>; a job running as the worker stops is handed back at once. A
+/// crash leaves the lease to expire and another runner takes the job over.
 /// </summary>
 public sealed partial class TrainingJobRunner(
     ITrainingJobStore jobs,
-    ICandleStore store,
-    RunTracker tracker,
-    IBus bus,
+    TrainingRun training,
+    TrainingEvents events,
     IHostApplicationLifetime lifetime,
     IOptions<TrainingOptions> options,
     ILogger<TrainingJobRunner> logger) : BackgroundService
@@ -92,9 +85,7 @@ public sealed partial class TrainingJobRunner(
         var request = JsonSerializer.Deserialize<TrainingRequested>(job.RequestJson, ContractJson.Options)!;
         using var activity = TrainingTelemetry.Source.StartActivity("training job");
         activity?.SetTag("neuraltrade.request_id", request.RequestId);
-        using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var leaseLost = false;
-        var heartbeat = HeartbeatAsync(job.RequestId, jobCancellation, () => leaseLost = true);
+        await using var lease = JobLease.Keep(jobs, job.RequestId, _owner, _options, logger, stoppingToken);
         try
         {
             if (job.Status == JobStatus.Announcing && job.ResultJson is not null)
@@ -109,10 +100,10 @@ public sealed partial class TrainingJobRunner(
             }
             else
             {
-                await TrainAsync(job, request, jobCancellation.Token, stoppingToken);
+                await TrainAsync(job, request, lease.Token, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (leaseLost)
+        catch (OperationCanceledException) when (lease.Lost)
         {
             LogLeaseLost(request.RequestId);
         }
@@ -123,140 +114,52 @@ public sealed partial class TrainingJobRunner(
                 retryAfter: TimeSpan.Zero, cancellationToken: CancellationToken.None);
             LogHandedBack(request.RequestId);
         }
-        finally
-        {
-            await jobCancellation.CancelAsync();
-            await heartbeat;
-        }
     }
 
+    /// <summary>One attempt: the run trains and hands its result over; a failed run fails the job or schedules a retry.</summary>
     async Task TrainAsync(TrainingJob job, TrainingRequested request, CancellationToken cancellationToken, CancellationToken stoppingToken)
     {
-        var stopwatch = Stopwatch.StartNew();
-        var series = new SeriesKey(request.Exchange, request.Symbol, request.Interval);
-        var modelName = ModelNames.For(series);
-        var hp = Hyperparameters.Apply(request.Hyperparameters, out _);
-        var device = TorchDevices.Best();
-        var run = await tracker.StartRunAsync(modelName, $"{modelName}-{request.RequestId.ToString("N")[..8]}-a{job.Attempts}", new Dictionary<string, string>
+        var started = Stopwatch.GetTimestamp();
+        var failed = await training.RunAsync(job, request, _owner, completed => StoreAndAnnounceAsync(completed, started, stoppingToken),
+            cancellationToken);
+        if (failed is null)
+            return;
+
+        if (failed.Error is TrainingRequestException)
         {
-            ["neuraltrade.request_id"] = request.RequestId.ToString(),
-            ["neuraltrade.series"] = series.ToString(),
-            ["neuraltrade.reason"] = request.Reason,
-            ["neuraltrade.attempt"] = job.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["feature_spec"] = FeatureSpec.OhlcvV1.Id,
-            ["seed"] = hp.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["device"] = device.type.ToString(),
-            ["mlflow.source.git.commit"] = GitCommit,
-        }, cancellationToken);
-
-        await bus.Publish(new TrainingStarted
-        {
-            EventId = DeterministicGuid.Create($"{request.RequestId}|training.started|{job.Attempts}"),
-            CorrelationId = request.CorrelationId,
-            RequestId = request.RequestId,
-            RunId = run.RunId,
-            ExperimentId = run.ExperimentId,
-            ModelName = modelName,
-        }, cancellationToken);
-        LogStarted(request.RequestId, modelName, run.RunId, run.Store, device.type.ToString());
-
-        try
-        {
-            await run.LogParamsAsync(hp.ToDictionary().Append(KeyValuePair.Create("series", series.ToString()))
-                .ToDictionary(kv => kv.Key, kv => kv.Value), cancellationToken);
-            var candles = await store.GetRangeAsync(series, request.From, request.To, cancellationToken);
-
-            var progress = Channel.CreateUnbounded<EpochProgress>();
-            var training = Task.Factory.StartNew(() =>
-            {
-                try
-                {
-                    return ModelTraining.Run(modelName, series, candles, hp, device, p => progress.Writer.TryWrite(p), cancellationToken);
-                }
-                finally
-                {
-                    progress.Writer.TryComplete();
-                }
-            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-            var samplesBefore = 0;
-            await foreach (var epoch in progress.Reader.ReadAllAsync(CancellationToken.None))
-            {
-                await run.LogMetricsAsync([
-                    new RunMetric("train_loss", epoch.TrainLoss, epoch.Epoch),
-                    new RunMetric("validation_loss", epoch.ValidationLoss, epoch.Epoch),
-                    new RunMetric("learning_rate", epoch.LearningRate, epoch.Epoch),
-                ], CancellationToken.None);
-                await jobs.ReportProgressAsync(request.RequestId, _owner, JsonSerializer.Serialize(epoch, ContractJson.Options), CancellationToken.None);
-                TrainingTelemetry.Epochs.Add(1);
-                TrainingTelemetry.Progress.Record((double)epoch.Epoch / epoch.MaxEpochs, new KeyValuePair<string, object?>("model", modelName));
-                TrainingTelemetry.Samples.Add(epoch.SamplesSeen - samplesBefore);
-                samplesBefore = epoch.SamplesSeen;
-                TrainingTelemetry.Loss.Record(epoch.TrainLoss, new KeyValuePair<string, object?>("split", "train"));
-                TrainingTelemetry.Loss.Record(epoch.ValidationLoss, new KeyValuePair<string, object?>("split", "validation"));
-                LogEpoch(request.RequestId, epoch.Epoch, epoch.MaxEpochs, epoch.TrainLoss, epoch.ValidationLoss, epoch.Improved);
-            }
-
-            var outcome = await training;
-            var artifact = await run.LogArtifactAsync($"model/{modelName}{ModelArtifact.FileExtension}", outcome.Artifact, cancellationToken);
-            var metrics = outcome.Manifest.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value);
-            await run.LogMetricsAsync(metrics.Select(m => new RunMetric(m.Key, m.Value, outcome.History.Count)).ToList(), cancellationToken);
-            await run.SetTagsAsync(new Dictionary<string, string> { ["artifact.uri"] = artifact.Uri, ["artifact.sha256"] = artifact.Sha256 },
-                cancellationToken);
-            await run.EndAsync(true, cancellationToken);
-
-            var completed = new TrainingCompleted
-            {
-                EventId = DeterministicGuid.Create($"{request.RequestId}|training.completed"),
-                CorrelationId = request.CorrelationId,
-                RequestId = request.RequestId,
-                RunId = run.RunId,
-                ModelName = modelName,
-                Artifact = artifact,
-                Metrics = metrics,
-                Dataset = outcome.Dataset,
-                DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
-                Tracking = new TrackingInfo(run.Store, run.MlflowError),
-            };
-            if (!await jobs.TransitionAsync(request.RequestId, _owner, JobStatus.Announcing,
-                    resultJson: JsonSerializer.Serialize(completed, ContractJson.Options), cancellationToken: stoppingToken))
-            {
-                LogLeaseLost(request.RequestId);
-                return;
-            }
-
-            TrainingTelemetry.Duration.Record(stopwatch.Elapsed.TotalSeconds);
-            await AnnounceAsync(request.RequestId, completed, stoppingToken);
+            await FailAsync(request, failed.RunId, failed.Error.Message, stoppingToken);
+            return;
         }
-        catch (TrainingRequestException e)
-        {
-            await run.EndAsync(false, CancellationToken.None);
-            await FailAsync(request, run.RunId, e.Message, stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await run.EndAsync(false, CancellationToken.None);
-            if (job.Attempts >= _options.MaxAttempts)
-            {
-                await FailAsync(request, run.RunId, $"failed after {job.Attempts} attempts: {e.Message}", stoppingToken);
-                return;
-            }
 
-            LogRetrying(e, request.RequestId, job.Attempts, _options.MaxAttempts);
-            TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
-            await jobs.TransitionAsync(request.RequestId, _owner, JobStatus.Retry, error: e.Message,
-                retryAfter: TimeSpan.FromSeconds(_options.RetryDelaySeconds), cancellationToken: stoppingToken);
-        }
-        catch (OperationCanceledException)
+        if (job.Attempts >= _options.MaxAttempts)
         {
-            await run.EndAsync(false, CancellationToken.None);
-            throw;
+            await FailAsync(request, failed.RunId, $"failed after {job.Attempts} attempts: {failed.Error.Message}", stoppingToken);
+            return;
         }
+
+        LogRetrying(failed.Error, request.RequestId, job.Attempts, _options.MaxAttempts);
+        TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
+        await jobs.TransitionAsync(request.RequestId, _owner, JobStatus.Retry, error: failed.Error.Message,
+            retryAfter: TimeSpan.FromSeconds(_options.RetryDelaySeconds), cancellationToken: stoppingToken);
+    }
+
+    /// <summary>Stores the result before announcing it, so that a crash in between re-announces rather than retrains.</summary>
+    async Task StoreAndAnnounceAsync(TrainingCompleted completed, long started, CancellationToken stoppingToken)
+    {
+        if (!await jobs.TransitionAsync(completed.RequestId, _owner, JobStatus.Announcing,
+                resultJson: JsonSerializer.Serialize(completed, ContractJson.Options), cancellationToken: stoppingToken))
+        {
+            LogLeaseLost(completed.RequestId);
+            return;
+        }
+
+        TrainingTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        await AnnounceAsync(completed.RequestId, completed, stoppingToken);
     }
 
     async Task AnnounceAsync(Guid requestId, TrainingCompleted completed, CancellationToken cancellationToken)
     {
-        await bus.Publish(completed, cancellationToken);
+        await events.PublishCompletedAsync(completed, cancellationToken);
         await jobs.TransitionAsync(requestId, _owner, JobStatus.Completed, cancellationToken: cancellationToken);
         TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "completed"));
         LogCompleted(requestId, completed.ModelName, completed.Metrics.GetValueOrDefault("macro_f1"), completed.Artifact.Uri);
@@ -264,60 +167,11 @@ public sealed partial class TrainingJobRunner(
 
     async Task FailAsync(TrainingRequested request, string? runId, string error, CancellationToken cancellationToken)
     {
-        await bus.Publish(new TrainingFailed
-        {
-            EventId = DeterministicGuid.Create($"{request.RequestId}|training.failed"),
-            CorrelationId = request.CorrelationId,
-            RequestId = request.RequestId,
-            RunId = runId,
-            Error = error,
-        }, cancellationToken);
+        await events.PublishFailedAsync(request, runId, error, cancellationToken);
         await jobs.TransitionAsync(request.RequestId, _owner, JobStatus.Failed, error: error, cancellationToken: cancellationToken);
         TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
         LogFailed(request.RequestId, error);
     }
-
-    async Task HeartbeatAsync(Guid requestId, CancellationTokenSource job, Action onLost)
-    {
-        try
-        {
-            while (!job.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(_options.HeartbeatSeconds), job.Token);
-                bool renewed;
-                try
-                {
-                    renewed = await jobs.RenewAsync(requestId, _owner, Lease, job.Token);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogHeartbeatFailed(requestId, e.Message);
-                    continue; // a store hiccup is not a lost lease; the lease is several heartbeats long
-                }
-
-                if (!renewed)
-                {
-                    onLost();
-                    await job.CancelAsync();
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The job ended.
-        }
-    }
-
-    static readonly string GitCommit = Environment.GetEnvironmentVariable("NEURALTRADE_GIT_COMMIT")
-        ?? typeof(TrainingJobRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+').ElementAtOrDefault(1)
-        ?? "unknown";
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: model {ModelName}, run {RunId} ({Store}), device {Device}")]
-    partial void LogStarted(Guid requestId, string modelName, string runId, string store, string device);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: epoch {Epoch}/{MaxEpochs} train loss {TrainLoss:F4} validation loss {ValidationLoss:F4} (best so far: {Improved})")]
-    partial void LogEpoch(Guid requestId, int epoch, int maxEpochs, double trainLoss, double validationLoss, bool improved);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: {ModelName} done, test macro-F1 {MacroF1:F3}, artifact {ArtifactUri}")]
     partial void LogCompleted(Guid requestId, string modelName, double macroF1, string artifactUri);
@@ -333,9 +187,6 @@ public sealed partial class TrainingJobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: handed back for another attempt as this worker stops")]
     partial void LogHandedBack(Guid requestId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Training {RequestId}: heartbeat failed ({Error}); retrying")]
-    partial void LogHeartbeatFailed(Guid requestId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim a training job: {Error}")]
     partial void LogClaimFailed(string error);

@@ -28,6 +28,3 @@ public sealed class TrainingOptions
     [Range(1, 16)]
     public int ConcurrentJobs { get; set; } = 1;
 }
-
-[OptionsValidator]
-public sealed partial class TrainingOptionsValidator : IValidateOptions<TrainingOptions>;

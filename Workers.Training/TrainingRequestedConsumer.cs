@@ -61,15 +61,24 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
             return "invalid hyperparameters: " + string.Join("; ", problems);
 
         var series = new SeriesKey(request.Exchange!, request.Symbol!, request.Interval!);
-        var candles = await store.GetRangeAsync(series, request.From, request.To, cancellationToken);
-        if (candles.Count == 0)
+        var count = await CountCandlesAsync(series, request, cancellationToken);
+        if (count == 0)
             return $"no candles are stored for {series}{Range(request)}; ingest some first.";
         var needed = SignalDataset.CandlesNeeded(hp.MinSamples, hp.WindowSize, hp.Labels);
-        if (candles.Count < needed)
-            return $"{series} holds {candles.Count} candles{Range(request)}; training needs at least {needed} " +
+        if (count < needed)
+            return $"{series} holds {count} candles{Range(request)}; training needs at least {needed} " +
                 $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}).";
         return null;
     }
+
+    /// <summary>
+    /// The candles the request would train on, counted. The job runner reads them when it trains; the whole history is
+    /// counted by the store without reading it, and only a range (the store counts no ranges) is read here as well.
+    /// </summary>
+    async Task<long> CountCandlesAsync(SeriesKey series, TrainingRequested request, CancellationToken cancellationToken) =>
+        request.From is null && request.To is null
+            ? await store.CountAsync(series, cancellationToken)
+            : (await store.GetRangeAsync(series, request.From, request.To, cancellationToken)).Count;
 
     static string Range(TrainingRequested r) => r.From is null && r.To is null ? "" : $" between {r.From:O} and {r.To:O}";
 
@@ -82,6 +91,3 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
     [LoggerMessage(Level = LogLevel.Information, Message = "Training request {RequestId} is already known; acknowledged without effect")]
     partial void LogAlreadyKnown(Guid requestId);
 }
-
-public sealed class TrainingRequestedConsumerDefinition(IOptions<MessagingOptions> messaging)
-    : QueueConsumerDefinition<TrainingRequestedConsumer>(messaging.Value, TrainingRequestedConsumer.QueueName, concurrentMessageLimit: 4);

@@ -22,6 +22,8 @@ public static class TrainingWorker
             builder.Services.TryAddSingleton<ITrainingJobStore, RedisTrainingJobStore>();
         else
             builder.Services.TryAddSingleton<ITrainingJobStore, InMemoryTrainingJobStore>();
+        builder.Services.AddSingleton<TrainingEvents>();
+        builder.Services.AddSingleton<TrainingRun>();
         builder.Services.AddHostedService<TrainingJobRunner>();
         builder.Services.AddBusContributor("training", x => x.AddConsumer<TrainingRequestedConsumer, TrainingRequestedConsumerDefinition>());
         return builder;

@@ -83,8 +83,8 @@ public sealed class ElfVersionNeeds
         foreach (var rela in sections.Where(s => s.Type == ShtRela && s.Link == dynsymIndex))
             for (long r = 0; r < rela.Size / 24; r++)
                 relocated.Add((int)(U64(elf, rela.Offset + r * 24 + 8) >> 32));
-        return new ElfVersionNeeds(Needed(elf, sections), VersionNeeds(elf, sections), Symbols(elf, sections, dynsymIndex), relocated,
-            Definitions(elf, sections));
+        return new ElfVersionNeeds(ReadNeeded(elf, sections), ReadNeeds(elf, sections), ReadSymbols(elf, sections, dynsymIndex), relocated,
+            ReadDefinitions(elf, sections));
     }
 
     const uint ShtDynsym = 11, ShtRela = 4, ShtDynamic = 6, ShtVersym = 0x6fffffff, ShtVerneed = 0x6ffffffe, ShtVerdef = 0x6ffffffd;
@@ -102,7 +102,7 @@ public sealed class ElfVersionNeeds
         return sections;
     }
 
-    static List<(string, ushort, bool)> Symbols(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections, int dynsymIndex)
+    static List<(string, ushort, bool)> ReadSymbols(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections, int dynsymIndex)
     {
         var dynsym = sections[dynsymIndex];
         var dynstr = sections[dynsym.Link].Offset;
@@ -118,7 +118,7 @@ public sealed class ElfVersionNeeds
         return symbols;
     }
 
-    static List<string> Needed(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
+    static List<string> ReadNeeded(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
     {
         var needed = new List<string>();
         var dynamic = sections.FirstOrDefault(s => s.Type == ShtDynamic);
@@ -133,7 +133,7 @@ public sealed class ElfVersionNeeds
         return needed;
     }
 
-    static List<Need> VersionNeeds(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
+    static List<Need> ReadNeeds(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
     {
         var needs = new List<Need>();
         var verneed = sections.FirstOrDefault(s => s.Type == ShtVerneed);
@@ -160,7 +160,7 @@ public sealed class ElfVersionNeeds
         return needs;
     }
 
-    static HashSet<string> Definitions(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
+    static HashSet<string> ReadDefinitions(byte[] elf, (uint Type, long Offset, long Size, int Link, int Info)[] sections)
     {
         var definitions = new HashSet<string>(StringComparer.Ordinal);
         var verdef = sections.FirstOrDefault(s => s.Type == ShtVerdef);

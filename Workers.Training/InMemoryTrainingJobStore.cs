@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+using StackExchange.Redis;
+
+namespace NeuralTrade.Events.Workers.Training;
+
+/// <summary>The same semantics in process memory, for the embedded one-process fleet and unit tests.</summary>
+public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobStore
+{
+    readonly Lock _gate = new();
+    readonly ConcurrentDictionary<Guid, TrainingJob> _jobs = new();
+    readonly Queue<Guid> _pending = new();
+    readonly Dictionary<Guid, DateTimeOffset> _leases = [];
+
+    public Task<bool> EnqueueAsync(Guid requestId, string requestJson, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryAdd(requestId, new TrainingJob(requestId, requestJson, JobStatus.Pending, 0, null, null, null, null)))
+                return Task.FromResult(false);
+            _pending.Enqueue(requestId);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<TrainingJob?> TryClaimAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            Guid? id = _leases.Where(l => l.Value <= now).OrderBy(l => l.Value).Select(l => (Guid?)l.Key).FirstOrDefault();
+            if (id is null && _pending.Count > 0)
+                id = _pending.Dequeue();
+            if (id is not { } claimed || _jobs[claimed].Status is JobStatus.Completed or JobStatus.Failed)
+            {
+                if (id is { } done)
+                    _leases.Remove(done);
+                return Task.FromResult<TrainingJob?>(null);
+            }
+
+            var job = _jobs[claimed];
+            job = job with
+            {
+                Status = job.Status == JobStatus.Announcing ? JobStatus.Announcing : JobStatus.Running, Owner = owner, Attempts = job.Attempts + 1,
+            };
+            _jobs[claimed] = job;
+            _leases[claimed] = now + lease;
+            return Task.FromResult<TrainingJob?>(job);
+        }
+    }
+
+    public Task<bool> RenewAsync(Guid requestId, string owner, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(requestId, out var job) || job.Owner != owner || job.Status is not (JobStatus.Running or JobStatus.Announcing))
+                return Task.FromResult(false);
+            _leases[requestId] = time.GetUtcNow() + lease;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task ReportProgressAsync(Guid requestId, string owner, string progressJson, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_jobs.TryGetValue(requestId, out var job))
+                _jobs[requestId] = job with { ProgressJson = progressJson };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> TransitionAsync(Guid requestId, string owner, string status, string? resultJson = null, string? error = null,
+        TimeSpan? retryAfter = null, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(requestId, out var job) || job.Owner != owner)
+                return Task.FromResult(false);
+            job = job with { Status = status, ResultJson = resultJson ?? job.ResultJson, Error = error ?? job.Error };
+            if (status == JobStatus.Retry)
+            {
+                job = job with { Owner = null };
+                _leases[requestId] = time.GetUtcNow() + (retryAfter ?? TimeSpan.Zero);
+            }
+            else if (status is JobStatus.Completed or JobStatus.Failed)
+            {
+                _leases.Remove(requestId);
+            }
+
+            _jobs[requestId] = job;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_jobs.TryGetValue(requestId, out var job) ? job : null);
+}

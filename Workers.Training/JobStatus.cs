@@ -1,0 +1,16 @@
+using System.Collections.Concurrent;
+using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
+using StackExchange.Redis;
+
+namespace NeuralTrade.Events.Workers.Training;
+
+/// <summary>
+/// States of a training job: pending → running → announcing (result stored, event not yet published) → completed,
+/// or → retry (failed, will run again) / failed (given up, or a bad request).
+/// </summary>
+public static class JobStatus
+{
+    public const string Pending = "pending", Running = "running", Retry = "retry", Announcing = "announcing", Completed = "completed", Failed = "failed";
+}

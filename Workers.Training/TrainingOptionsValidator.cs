@@ -1,0 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NeuralTrade.Events.Workers.Training;
+
+[OptionsValidator]
+public sealed partial class TrainingOptionsValidator : IValidateOptions<TrainingOptions>;
