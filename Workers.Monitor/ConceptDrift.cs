@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

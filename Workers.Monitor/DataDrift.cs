@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

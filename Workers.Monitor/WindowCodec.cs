@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Stores;
 namespace NeuralTrade.Events.Workers.Training;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Training;
 

@@ -1,4 +1,4 @@
-using NeuralTrade.Events.Workers.Monitor;
+using NeuralTrade.Events.Stores;
 using NUnit.Framework;
 
 namespace NeuralTrade.Events.Testing;

@@ -1,4 +1,4 @@
-using NeuralTrade.Events.Workers.Training;
+using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Testing;
 

@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Workers.Monitor;
 

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Training;
+namespace NeuralTrade.Events.Stores;
 
 /// <summary>
 /// States of a training job: pending → running → announcing (result stored, event not yet published) → completed,

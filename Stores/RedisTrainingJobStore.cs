@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Training;
+namespace NeuralTrade.Events.Stores;
 
 public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time) : ITrainingJobStore
 {

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Training;
+namespace NeuralTrade.Events.Stores;
 
 /// <summary>
 /// Durable training jobs with leases. A job is claimed by one runner at a time; the runner renews its lease while it

@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Monitor;
+namespace NeuralTrade.Events.Stores;
 
 /// <summary>The monitor state of one process (the embedded fleet and unit tests).</summary>
 public sealed class InMemoryMonitorStore(TimeProvider time) : IMonitorStore

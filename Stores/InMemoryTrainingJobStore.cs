@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Training;
+namespace NeuralTrade.Events.Stores;
 
 /// <summary>The same semantics in process memory, for the embedded one-process fleet and unit tests.</summary>
 public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobStore

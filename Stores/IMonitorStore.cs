@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Monitor;
+namespace NeuralTrade.Events.Stores;
 
 /// <summary>
 /// The monitor's shared state: rolling windows keyed by time (one entry per time; writing a time again replaces it, so a

@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
-namespace NeuralTrade.Events.Workers.Monitor;
+namespace NeuralTrade.Events.Stores;
 
 /// <summary>
 /// Redis layout under the prefix: <c>monitor:{window}</c> sorted sets (score = time, member = encoded value),
