@@ -1,4 +1,3 @@
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 

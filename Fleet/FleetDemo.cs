@@ -12,15 +12,14 @@ using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
+using NeuralTrade.Events.Terminal;
 using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;
 using NeuralTrade.Events.Workers.Monitor;
 using NeuralTrade.Events.Workers.Registry;
 using NeuralTrade.Events.Workers.Training;
-using NeuralTrade.Events.Terminal;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace NeuralTrade.Events.Fleet;
 

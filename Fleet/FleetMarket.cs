@@ -1,26 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Tracking;
-using NeuralTrade.Events.Workers.Inference;
-using NeuralTrade.Events.Workers.Ingest;
-using NeuralTrade.Events.Workers.Monitor;
-using NeuralTrade.Events.Workers.Registry;
-using NeuralTrade.Events.Workers.Training;
 using NeuralTrade.Events.Terminal;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace NeuralTrade.Events.Fleet;
 

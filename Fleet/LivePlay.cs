@@ -2,7 +2,6 @@ using System.Diagnostics;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Workers.Training;
 using Spectre.Console;
 
 namespace NeuralTrade.Events.Fleet;

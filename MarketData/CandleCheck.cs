@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.MarketData;

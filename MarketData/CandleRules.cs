@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.MarketData;
 
 /// <summary>Limits a candle must respect; the defaults are the documented ones.</summary>

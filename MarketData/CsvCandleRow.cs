@@ -1,6 +1,3 @@
-using System.Globalization;
-using CsvHelper;
-using CsvHelper.Configuration;
 using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.MarketData;

@@ -1,5 +1,3 @@
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.MarketData;
 
 /// <summary>Settings of the simulated market.</summary>

@@ -1,12 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using System.Text.Json;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using MassTransit.Serialization.JsonConverters;
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Messaging;
 
 /// <summary>A worker process was started with no broker and without asking for the in-memory bus.</summary>

@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using MassTransit;
+using MassTransit.Serialization.JsonConverters;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MassTransit.Serialization.JsonConverters;
 using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.Messaging;

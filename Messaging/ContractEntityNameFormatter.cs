@@ -1,10 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using System.Text.Json;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using MassTransit.Serialization.JsonConverters;
 using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.Messaging;

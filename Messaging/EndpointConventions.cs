@@ -1,7 +1,6 @@
 using System.Runtime.Serialization;
 using System.Text.Json;
 using MassTransit;
-using Polly;
 
 namespace NeuralTrade.Events.Messaging;
 

@@ -1,5 +1,3 @@
-using System.Runtime.Serialization;
-using System.Text.Json;
 using MassTransit;
 using Polly;
 

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-
 namespace NeuralTrade.Events.Messaging;
 
 /// <summary>A parsed broker address.</summary>

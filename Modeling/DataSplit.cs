@@ -1,5 +1,3 @@
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Modeling;
 
 /// <summary>Chronological train / validation / test samples with purge gaps between them.</summary>

@@ -1,5 +1,3 @@
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Modeling;
 
 /// <summary>Features of a series, row-major: row t holds the features at candle t; rows before <see cref="FirstValid"/> are NaN.</summary>

@@ -1,5 +1,3 @@
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Modeling;
 
 /// <summary>Standardises features with statistics fitted on training rows, and clips to ±<see cref="Clip"/>.</summary>

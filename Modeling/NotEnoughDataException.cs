@@ -1,5 +1,3 @@
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Modeling;
 
 public sealed class NotEnoughDataException(string message) : Exception(message);

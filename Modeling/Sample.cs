@@ -1,5 +1,3 @@
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Modeling;
 
 /// <summary>One labelled window: features of candles [End − window + 1, End], label from candles after End.</summary>

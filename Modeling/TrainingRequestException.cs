@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.MarketData;
-using static TorchSharp.torch;
-
 namespace NeuralTrade.Events.Modeling;
 
 /// <summary>The request cannot be served as asked (too little data, bad hyperparameters): retrying will not help.</summary>

@@ -6,12 +6,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NeuralTrade.Events.Messaging;
+using NeuralTrade.Events.Stores;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Hosting;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Stores;
 
 public enum AppendStatus

@@ -1,9 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using System.Collections.Concurrent;
-using StackExchange.Redis;
-
 namespace NeuralTrade.Events.Stores;
 
 /// <summary>

@@ -1,11 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using NeuralTrade.Events.Contracts;
-using StackExchange.Redis;
-
 namespace NeuralTrade.Events.Stores;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
-
 namespace NeuralTrade.Events.Stores;
 
 /// <summary>The monitor state of one process (the embedded fleet and unit tests).</summary>

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Stores;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Stores;
 

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using StackExchange.Redis;
-
 namespace NeuralTrade.Events.Stores;
 
 /// <summary>

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
+using Microsoft.Extensions.Hosting;
 
 namespace NeuralTrade.Events.Stores;
 

@@ -1,6 +1,6 @@
 using NeuralTrade.Events.Contracts;
-using StackExchange.Redis;
 using NeuralTrade.Events.MarketData;
+using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Stores;
 

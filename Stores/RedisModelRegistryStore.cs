@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
 using StackExchange.Redis;
 

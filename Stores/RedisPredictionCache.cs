@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;

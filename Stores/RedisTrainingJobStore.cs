@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Stores;

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using StackExchange.Redis;
-
 namespace NeuralTrade.Events.Stores;
 
 /// <summary>A job as stored: the request (contract JSON), its state, the result once known, the latest progress.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
-
 namespace NeuralTrade.Events.Stores;
 
 /// <summary>One entry of a rolling window: a time (Unix seconds, the candle's open time) and an encoded value.</summary>

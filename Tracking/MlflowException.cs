@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace NeuralTrade.Events.Tracking;
 

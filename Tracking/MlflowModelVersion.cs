@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace NeuralTrade.Events.Tracking;
 
 /// <summary>A registered model version (<c>version</c> is a string on the wire).</summary>

@@ -1,9 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Tracking;
 
 public sealed class TrackingOptions

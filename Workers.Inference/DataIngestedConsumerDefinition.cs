@@ -1,10 +1,5 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Inference;
 

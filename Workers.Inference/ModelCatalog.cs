@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using NeuralTrade.Events.Modeling;
 
 namespace NeuralTrade.Events.Workers.Inference;
 

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using NeuralTrade.Events.Modeling;
-
 namespace NeuralTrade.Events.Workers.Inference;
 
 /// <summary>A prediction's hold on a model: the model stays loaded until the lease is disposed.</summary>

@@ -1,8 +1,6 @@
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Inference;

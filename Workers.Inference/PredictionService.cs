@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;

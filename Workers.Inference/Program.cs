@@ -1,6 +1,4 @@
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Inference;
 
 return await WorkerProgram.RunAsync(args, "inference", builder => builder.AddInferenceWorker());

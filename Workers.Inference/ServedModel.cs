@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using NeuralTrade.Events.Modeling;
 
 namespace NeuralTrade.Events.Workers.Inference;

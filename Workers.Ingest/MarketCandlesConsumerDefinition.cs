@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Workers.Ingest;
 

@@ -1,6 +1,4 @@
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Ingest;
 
 return await WorkerProgram.RunAsync(args, "ingest", builder => builder.AddIngestWorker());

@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.Workers.Monitor;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

@@ -1,7 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Workers.Monitor;
 
 /// <summary>Thresholds of one feature's statistics; a null keeps the default.</summary>

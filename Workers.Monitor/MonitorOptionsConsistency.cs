@@ -1,6 +1,4 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Contracts;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

@@ -1,9 +1,4 @@
-using System.Collections.Concurrent;
-using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 

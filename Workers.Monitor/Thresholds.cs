@@ -1,7 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Contracts;
-
 namespace NeuralTrade.Events.Workers.Monitor;
 
 /// <summary>Warning and alert levels of one statistic. For p-values (lower is worse) both are upper bounds.</summary>

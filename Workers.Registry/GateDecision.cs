@@ -1,9 +1,3 @@
-using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
-using static TorchSharp.torch;
-
 namespace NeuralTrade.Events.Workers.Registry;
 
 /// <summary>What the gate decided, with both sets of metrics measured on the same window.</summary>

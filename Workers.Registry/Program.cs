@@ -1,6 +1,4 @@
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Registry;
 
 return await WorkerProgram.RunAsync(args, "registry", builder => builder.AddRegistryWorker());

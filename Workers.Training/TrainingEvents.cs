@@ -1,8 +1,6 @@
 using MassTransit;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Workers.Training;

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using MassTransit;
-using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;

@@ -3,7 +3,6 @@ using System.Reflection;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
 using static TorchSharp.torch;
 

@@ -1,8 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;

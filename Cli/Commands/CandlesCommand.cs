@@ -1,7 +1,6 @@
 using System.CommandLine;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using Spectre.Console;
 
 namespace NeuralTrade.Events.Cli.Commands;

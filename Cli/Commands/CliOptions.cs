@@ -1,6 +1,5 @@
 using System.CommandLine;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Cli.Commands;
 

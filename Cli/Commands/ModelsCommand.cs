@@ -2,10 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Tracking;
 using Spectre.Console;
 
 namespace NeuralTrade.Events.Cli.Commands;

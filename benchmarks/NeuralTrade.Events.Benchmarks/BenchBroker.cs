@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using StackExchange.Redis;

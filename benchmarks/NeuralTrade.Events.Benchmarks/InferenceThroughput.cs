@@ -11,7 +11,6 @@ using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Inference;
 using static TorchSharp.torch;
 

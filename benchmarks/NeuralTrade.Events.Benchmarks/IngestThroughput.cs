@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Net.Http.Headers;
-using System.Text;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,9 +9,7 @@ using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Ingest;
-using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Benchmarks;
 

@@ -11,7 +11,6 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Benchmarks;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using NeuralTrade.Events.Cli;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;
 using NeuralTrade.Events.Workers.Monitor;

@@ -3,11 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using StackExchange.Redis;
 
 namespace NeuralTrade.Events.IntegrationTests;

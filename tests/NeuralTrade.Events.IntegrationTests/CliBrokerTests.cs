@@ -1,11 +1,7 @@
 using NeuralTrade.Events.Cli;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;
 using NeuralTrade.Events.Workers.Registry;

@@ -3,11 +3,8 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Inference;
 
 namespace NeuralTrade.Events.IntegrationTests;

@@ -1,12 +1,8 @@
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Monitor;
 using NeuralTrade.Events.Workers.Registry;

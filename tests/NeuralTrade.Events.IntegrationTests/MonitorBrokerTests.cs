@@ -1,11 +1,8 @@
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Monitor;
 
 namespace NeuralTrade.Events.IntegrationTests;

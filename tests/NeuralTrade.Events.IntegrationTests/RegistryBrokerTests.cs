@@ -1,10 +1,7 @@
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Registry;
 
 namespace NeuralTrade.Events.IntegrationTests;

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using StackExchange.Redis;

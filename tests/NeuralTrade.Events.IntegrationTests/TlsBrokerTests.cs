@@ -2,7 +2,6 @@ using System.Text.Json;
 using NeuralTrade.Events.Cli;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Ingest;
 
 namespace NeuralTrade.Events.IntegrationTests;

@@ -1,15 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
-using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
-using NeuralTrade.Events.Workers.Ingest;
-using NeuralTrade.Events.Workers.Inference;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Workers.Inference;
+using NeuralTrade.Events.Workers.Ingest;
 using OpenTelemetry.Trace;
 
 namespace NeuralTrade.Events.IntegrationTests;

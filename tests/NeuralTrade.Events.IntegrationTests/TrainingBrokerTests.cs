@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;

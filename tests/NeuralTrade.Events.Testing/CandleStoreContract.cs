@@ -1,5 +1,4 @@
 using NeuralTrade.Events.MarketData;
-using NUnit.Framework;
 using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Testing;

@@ -2,7 +2,6 @@ using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
-using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.Testing;
 

@@ -1,7 +1,6 @@
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Testing;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;

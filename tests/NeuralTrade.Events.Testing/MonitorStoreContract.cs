@@ -1,5 +1,4 @@
 using NeuralTrade.Events.Stores;
-using NUnit.Framework;
 
 namespace NeuralTrade.Events.Testing;
 

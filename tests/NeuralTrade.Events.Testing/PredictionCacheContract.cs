@@ -2,7 +2,6 @@ using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Stores;
-using NUnit.Framework;
 
 namespace NeuralTrade.Events.Testing;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Testing;
 

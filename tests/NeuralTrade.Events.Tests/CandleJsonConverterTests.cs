@@ -2,10 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using MassTransit.Serialization;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 
 namespace NeuralTrade.Events.Tests;

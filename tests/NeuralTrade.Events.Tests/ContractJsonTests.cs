@@ -4,9 +4,7 @@ using System.Text.Json.Nodes;
 using MassTransit;
 using MassTransit.Serialization;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Testing;
 

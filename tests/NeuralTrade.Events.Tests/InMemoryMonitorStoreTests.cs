@@ -1,6 +1,5 @@
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Workers.Monitor;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -2,8 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Tracking;
 

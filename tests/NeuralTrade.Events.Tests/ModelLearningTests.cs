@@ -1,6 +1,5 @@
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -6,12 +6,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 using NeuralTrade.Events.Workers.Monitor;
 
 namespace NeuralTrade.Events.Tests;

@@ -2,9 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Tests;

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;

@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Workers.Ingest;
 

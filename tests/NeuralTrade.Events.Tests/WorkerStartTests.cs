@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.Tests;
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using RabbitMQ.Client;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Ingest;
 using RabbitMQ.Client;
 

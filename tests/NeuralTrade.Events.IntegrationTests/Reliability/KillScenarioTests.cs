@@ -2,9 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
-using NeuralTrade.Events.Hosting;
-using NeuralTrade.Events.Messaging;
-using NeuralTrade.Events.Stores;
 
 namespace NeuralTrade.Events.IntegrationTests.Reliability;
 

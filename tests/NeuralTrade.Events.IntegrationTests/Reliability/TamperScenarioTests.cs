@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
-using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Testing;
-using NeuralTrade.Events.Tracking;
 
 namespace NeuralTrade.Events.IntegrationTests.Reliability;
 
