@@ -17,64 +17,34 @@ namespace NeuralTrade.Events.Tests;
 /// <summary>The Inference worker on the in-memory harness with a real (small) model.</summary>
 [NonParallelizable]
 [Category(TestCategories.Numerics)]
-public sealed class InferenceWorkerTests
+public sealed class InferenceWorkerTests : WorkerHarnessFixture
 {
-    IHost _host = null!;
-    ITestHarness _harness = null!;
     InMemoryModelRegistryStore _registry = null!;
-    string _directory = "";
     static SeriesKey Series => TrainedModels.Series;
 
+    protected override string ServiceName => "inference-tests";
+
+    protected override void AddWorker(IHostApplicationBuilder builder) => builder.AddInferenceWorker();
+
     [SetUp]
-    public void Prepare()
-    {
-        _registry = new InMemoryModelRegistryStore();
-        _directory = Path.Combine(Path.GetTempPath(), "nt-inference-" + Guid.NewGuid().ToString("N")[..8]);
-    }
+    public void Prepare() => _registry = new InMemoryModelRegistryStore();
 
     async Task StartAsync(bool withChampion = true)
     {
         if (withChampion)
             await RegisterChampionAsync("run-1");
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Tracking:LocalDirectory"] = _directory,
-            ["Messaging:RetryIntervalsMs"] = "10",
-            ["Candles:RequireClosed"] = "true",
-        });
-        builder.Services.AddSingleton<IModelRegistryStore>(_registry);
-        builder.AddServiceDefaults("inference-tests");
-        builder.AddInferenceWorker();
-        builder.AddNeuralTradeBus(useTestHarness: true);
-        _host = builder.Build();
-        _harness = _host.Services.GetTestHarness();
-        _harness.TestTimeout = TimeSpan.FromSeconds(30);
-        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(10);
-        await _host.Services.GetRequiredService<ICandleStore>().AppendAsync(Series, TrainedModels.Market, null);
-        await _host.StartAsync();
+        Build(new Dictionary<string, string?> { ["Candles:RequireClosed"] = "true" }, s => s.AddSingleton<IModelRegistryStore>(_registry));
+        await Get<ICandleStore>().AppendAsync(Series, TrainedModels.Market, null);
+        await Host.StartAsync();
     }
 
     async Task<RegisteredVersion> RegisterChampionAsync(string runId)
     {
-        var completed = TrainedModels.Completed(_directory, runId);
+        var completed = TrainedModels.Completed(Scratch, runId);
         var version = await _registry.AddVersionAsync(new RegisteredVersion(completed.ModelName, 0, runId, completed.Artifact, completed.Metrics,
             DateTimeOffset.UtcNow, RegisteredVersion.Local));
         await _registry.PromoteAsync(completed.ModelName, version.Version);
         return version;
-    }
-
-    [TearDown]
-    public async Task Stop()
-    {
-        if (_host is not null)
-        {
-            await _host.StopAsync();
-            _host.Dispose();
-        }
-
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
     }
 
     static PredictionRequested Request(IReadOnlyList<Candle>? candles = null, string symbol = "PLANT/USD") => new()
@@ -87,9 +57,9 @@ public sealed class InferenceWorkerTests
     {
         await StartAsync(withChampion: false);
         var request = Request();
-        await _harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
 
-        var failed = await _harness.PublishedSingle<PredictionFailed>(f => f.RequestId == request.RequestId);
+        var failed = await Harness.PublishedSingle<PredictionFailed>(f => f.RequestId == request.RequestId);
 
         Assert.That((failed.Code, failed.CorrelationId), Is.EqualTo(("no_model", request.CorrelationId)));
         Assert.That(failed.Error, Does.Contain("no model serves sim:PLANT/USD:1m"));
@@ -100,9 +70,9 @@ public sealed class InferenceWorkerTests
     {
         await StartAsync();
         var request = Request();
-        await _harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
 
-        var answer = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
+        var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
 
         Assert.That(answer.CorrelationId, Is.EqualTo(request.CorrelationId));
         Assert.That(answer.Model, Is.EqualTo(new ModelRef(TrainedModels.ModelName, 1)));
@@ -113,11 +83,11 @@ public sealed class InferenceWorkerTests
         Assert.That(answer.Risk.Score, Is.InRange(0, 10));
         Assert.That(answer.Risk.Factors, Has.Some.StartsWith("volatility"));
 
-        var cached = await _host.Services.GetRequiredService<IPredictionCache>().GetAsync(Series, answer.AsOf, answer.Model);
+        var cached = await Get<IPredictionCache>().GetAsync(Series, answer.AsOf, answer.Model);
         Assert.That(cached!.Probabilities, Is.EqualTo(answer.Probabilities));
         var again = Request();
-        await _harness.Bus.Publish(again);
-        var second = await _harness.PublishedSingle<PredictionCompleted>(x => x.RequestId == again.RequestId);
+        await Harness.Bus.Publish(again);
+        var second = await Harness.PublishedSingle<PredictionCompleted>(x => x.RequestId == again.RequestId);
         Assert.That((second.Probabilities, second.AsOf, second.Model), Is.EqualTo((answer.Probabilities, answer.AsOf, answer.Model)));
         Assert.That(second.EventId, Is.Not.EqualTo(answer.EventId), "each request gets its own answer");
     }
@@ -128,21 +98,21 @@ public sealed class InferenceWorkerTests
         await StartAsync();
         var window = TrainedModels.Market.Take(200).ToList();
         var request = Request(window);
-        await _harness.Bus.Publish(request);
-        var answer = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
+        await Harness.Bus.Publish(request);
+        var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
         Assert.That(answer.AsOf, Is.EqualTo(window[^1].OpenTime));
 
         var broken = window.ToList();
         broken[10] = broken[10] with { Low = broken[10].High + 1 };
         var bad = Request(broken);
-        await _harness.Bus.Publish(bad);
-        var failed = await _harness.PublishedSingle<PredictionFailed>(f => f.RequestId == bad.RequestId);
+        await Harness.Bus.Publish(bad);
+        var failed = await Harness.PublishedSingle<PredictionFailed>(f => f.RequestId == bad.RequestId);
         Assert.That(failed.Code, Is.EqualTo("invalid_candles"));
         Assert.That(failed.Reasons!.Select(r => (r.Index, r.Code)), Has.Member((10, "ohlc_inconsistent")));
 
         var few = Request(window.Take(20).ToList());
-        await _harness.Bus.Publish(few);
-        Assert.That((await _harness.PublishedSingle<PredictionFailed>(f => f.RequestId == few.RequestId)).Code, Is.EqualTo("not_enough_data"));
+        await Harness.Bus.Publish(few);
+        Assert.That((await Harness.PublishedSingle<PredictionFailed>(f => f.RequestId == few.RequestId)).Code, Is.EqualTo("not_enough_data"));
     }
 
     [Test]
@@ -150,13 +120,13 @@ public sealed class InferenceWorkerTests
     {
         await StartAsync();
         var last = TrainedModels.Market[^1];
-        await _harness.Bus.Publish(new DataIngested
+        await Harness.Bus.Publish(new DataIngested
         {
             Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Candles = [last],
             FirstOpenTime = last.OpenTime, LastOpenTime = last.OpenTime,
         });
 
-        var streamed = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId is null);
+        var streamed = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId is null);
 
         Assert.That(streamed.AsOf, Is.EqualTo(last.OpenTime));
     }
@@ -167,19 +137,19 @@ public sealed class InferenceWorkerTests
         await StartAsync();
         var tampered = TrainedModels.Outcome.Artifact.ToArray();
         tampered[^10] ^= 0xFF;
-        var bad = TrainedModels.Completed(_directory, "run-bad", tampered, claimedSha256: TrainedModels.Outcome.Sha256);
-        await _harness.Bus.Publish(new ModelDeployed
+        var bad = TrainedModels.Completed(Scratch, "run-bad", tampered, claimedSha256: TrainedModels.Outcome.Sha256);
+        await Harness.Bus.Publish(new ModelDeployed
         {
             ModelName = bad.ModelName, Version = 2, RunId = "run-bad", Artifact = bad.Artifact, Metrics = bad.Metrics, PreviousVersion = 1,
         });
 
-        var fault = await _harness.PublishedSingle<Fault<ModelDeployed>>(_ => true);
+        var fault = await Harness.PublishedSingle<Fault<ModelDeployed>>(_ => true);
         Assert.That(fault.Exceptions.Single().Message, Does.Contain("refused").And.Contain("keeps serving"));
-        Assert.That(_harness.PublishedNow<Fault<ModelDeployed>>(), Has.Count.EqualTo(1), "refused at once, not retried");
+        Assert.That(Harness.PublishedNow<Fault<ModelDeployed>>(), Has.Count.EqualTo(1), "refused at once, not retried");
 
         var request = Request();
-        await _harness.Bus.Publish(request);
-        var answer = await _harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
+        await Harness.Bus.Publish(request);
+        var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
         Assert.That(answer.Model.Version, Is.EqualTo(1));
     }
 
@@ -187,24 +157,24 @@ public sealed class InferenceWorkerTests
     public async Task A_swap_under_load_fails_and_loses_no_request_and_retires_the_old_model()
     {
         await StartAsync();
-        var catalog = _host.Services.GetRequiredService<ModelCatalog>();
+        var catalog = Get<ModelCatalog>();
         var v1 = catalog.Current(TrainedModels.ModelName)!;
         var v2 = await RegisterChampionAsync("run-2");
         var requests = Enumerable.Range(0, 300).Select(_ => Request(TrainedModels.Market.Skip(1_000).Take(200).ToList())).ToList();
 
-        var sending = Task.WhenAll(requests.Select(r => _harness.Bus.Publish(r)));
-        await _harness.Bus.Publish(new ModelDeployed
+        var sending = Task.WhenAll(requests.Select(r => Harness.Bus.Publish(r)));
+        await Harness.Bus.Publish(new ModelDeployed
         {
             ModelName = v2.ModelName, Version = v2.Version, RunId = v2.RunId, Artifact = v2.Artifact, Metrics = v2.Metrics, PreviousVersion = 1,
         });
         await sending;
 
         var ids = requests.Select(r => r.RequestId).ToHashSet();
-        for (var i = 0; i < 200 && _harness.PublishedNow<PredictionCompleted>(p => p.RequestId is { } id && ids.Contains(id)).Count < ids.Count; i++)
+        for (var i = 0; i < 200 && Harness.PublishedNow<PredictionCompleted>(p => p.RequestId is { } id && ids.Contains(id)).Count < ids.Count; i++)
             await Task.Delay(50);
-        var answers = _harness.PublishedNow<PredictionCompleted>(p => p.RequestId is { } id && ids.Contains(id));
+        var answers = Harness.PublishedNow<PredictionCompleted>(p => p.RequestId is { } id && ids.Contains(id));
         Assert.That(answers.Select(a => a.RequestId).Distinct().Count(), Is.EqualTo(300), "every request answered");
-        Assert.That(_harness.PublishedNow<PredictionFailed>(), Is.Empty);
+        Assert.That(Harness.PublishedNow<PredictionFailed>(), Is.Empty);
         Assert.That(answers.Select(a => a.Model.Version).Distinct(), Is.SubsetOf(new[] { 1, 2 }));
         // The swap may finish after the last answer: it is loaded and warmed off the request path.
         for (var i = 0; i < 200 && !(catalog.Current(TrainedModels.ModelName)!.Version == 2 && v1.IsDisposed); i++)

@@ -13,47 +13,37 @@ using NeuralTrade.Events.Workers.Ingest;
 namespace NeuralTrade.Events.Tests;
 
 /// <summary>The Ingest worker's own wiring on MassTransit's in-memory test harness.</summary>
-public sealed class IngestConsumerTests
+public sealed class IngestConsumerTests : WorkerHarnessFixture
 {
     static readonly DateTimeOffset Now = TestCandles.Start.AddDays(1);
-    IHost _host = null!;
-    ITestHarness _harness = null!;
     ICandleStore _store = null!;
     FailOnceAfterAppendStore? _failingStore;
 
+    protected override string ServiceName => "ingest-tests";
+
+    protected override void AddWorker(IHostApplicationBuilder builder) => builder.AddIngestWorker();
+
     async Task StartAsync(bool failOnceAfterAppend = false)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
-        if (failOnceAfterAppend)
-            builder.Services.AddSingleton<ICandleStore>(_failingStore = new FailOnceAfterAppendStore(new InMemoryCandleStore()));
-        builder.AddServiceDefaults("ingest-tests");
-        builder.Services.PostConfigure<MessagingOptions>(o => o.RetryIntervalsMs = "10,10");
-        builder.AddIngestWorker();
-        builder.AddNeuralTradeBus(useTestHarness: true);
-        _host = builder.Build();
-        _harness = _host.Services.GetTestHarness();
-        _harness.TestTimeout = TimeSpan.FromSeconds(10);
-        _store = _host.Services.GetRequiredService<ICandleStore>();
-        await _host.StartAsync();
-    }
-
-    [TearDown]
-    public async Task StopAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
+        Build(new Dictionary<string, string?> { ["Messaging:RetryIntervalsMs"] = "10,10" }, services =>
+        {
+            services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
+            if (failOnceAfterAppend)
+                services.AddSingleton<ICandleStore>(_failingStore = new FailOnceAfterAppendStore(new InMemoryCandleStore()));
+        }, timeout: TimeSpan.FromSeconds(10));
+        _store = Get<ICandleStore>();
+        await Host.StartAsync();
     }
 
     async Task<MarketCandles> PublishAndWait(MarketCandles message)
     {
-        await _harness.Bus.Publish(message);
-        var consumer = _harness.GetConsumerHarness<MarketCandlesConsumer>();
+        await Harness.Bus.Publish(message);
+        var consumer = Harness.GetConsumerHarness<MarketCandlesConsumer>();
         Assert.That(await consumer.Consumed.Any<IncomingCandles>(x => x.Context.MessageId == message.EventId), Is.True, "not consumed");
         return message;
     }
 
-    List<T> Published<T>() where T : class => [.. _harness.PublishedNow<T>()];
+    List<T> Published<T>() where T : class => [.. Harness.PublishedNow<T>()];
 
     [Test]
     public async Task Valid_batch_is_stored_and_announced_once_in_order()
@@ -98,7 +88,7 @@ public sealed class IngestConsumerTests
         using var replayed = new CounterListener(IngestTelemetry.Name, "neuraltrade.ingest.messages", ("outcome", "replayed"));
         var message = new MarketCandles { Candles = TestCandles.Series(10) };
         await PublishAndWait(message);
-        await _harness.Bus.Publish(message);
+        await Harness.Bus.Publish(message);
 
         // The harness keys its message lists by message id, so the second delivery is seen through the worker's metric.
         Assert.That(await replayed.WaitForAsync(1, TimeSpan.FromSeconds(10)), Is.True, "the second delivery was not recognised");
@@ -140,13 +130,13 @@ public sealed class IngestConsumerTests
     {
         await StartAsync(failOnceAfterAppend: true);
         var candles = TestCandles.Series(20);
-        await _harness.Bus.Publish(new MarketCandles { Candles = candles });
-        await _harness.InactivityTask;
+        await Harness.Bus.Publish(new MarketCandles { Candles = candles });
+        await Harness.InactivityTask;
 
         Assert.That(_failingStore!.Failures, Is.EqualTo(1), "the fault was injected");
         var announced = Published<DataIngested>().Single();
         Assert.That(announced.Candles, Is.EqualTo(candles), "the retry reports what the first attempt stored");
-        Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.False);
+        Assert.That(await Harness.Published.Any<Fault<IncomingCandles>>(), Is.False);
     }
 
     [TestCase(0)]
@@ -156,12 +146,12 @@ public sealed class IngestConsumerTests
         await StartAsync();
         var candle = TestCandles.One();
         var message = new MarketCandles { Candles = Enumerable.Repeat(candle, count).ToList() };
-        await _harness.Bus.Publish(message);
+        await Harness.Bus.Publish(message);
 
-        Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
-        var fault = _harness.PublishedNow<Fault<IncomingCandles>>().Single();
+        Assert.That(await Harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
+        var fault = Harness.PublishedNow<Fault<IncomingCandles>>().Single();
         Assert.That(fault.Exceptions.Single().Message, Does.Contain($"holds {count} candles"));
-        Assert.That(_harness.GetConsumerHarness<MarketCandlesConsumer>().Consumed.Select<IncomingCandles>().Count(), Is.EqualTo(1), "not retried");
+        Assert.That(Harness.GetConsumerHarness<MarketCandlesConsumer>().Consumed.Select<IncomingCandles>().Count(), Is.EqualTo(1), "not retried");
         Assert.That(Published<DataIngested>(), Is.Empty);
     }
 
@@ -169,10 +159,10 @@ public sealed class IngestConsumerTests
     public async Task Body_without_candles_is_dead_lettered_with_the_reason()
     {
         await StartAsync();
-        await _harness.Bus.Publish(new CandlesWithoutCandles("feed"));
+        await Harness.Bus.Publish(new CandlesWithoutCandles("feed"));
 
-        Assert.That(await _harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
-        var fault = _harness.PublishedNow<Fault<IncomingCandles>>().Single();
+        Assert.That(await Harness.Published.Any<Fault<IncomingCandles>>(), Is.True);
+        var fault = Harness.PublishedNow<Fault<IncomingCandles>>().Single();
         Assert.That(fault.Exceptions.Single().ExceptionType, Is.EqualTo(typeof(InvalidMessageException).FullName));
         Assert.That(fault.Exceptions.Single().Message, Does.Contain("no 'candles' array"));
     }

@@ -17,52 +17,21 @@ namespace NeuralTrade.Events.Tests;
 /// <summary>The Monitor worker as a host on the in-memory harness: its consumers, its queue, its options.</summary>
 [NonParallelizable]
 [Category(TestCategories.Numerics)]
-public sealed class MonitorWorkerTests
+public sealed class MonitorWorkerTests : WorkerHarnessFixture
 {
-    IHost? _host;
-    string _directory = "";
+    protected override string ServiceName => "monitor-tests";
 
-    [SetUp]
-    public void Prepare() => _directory = Path.Combine(Path.GetTempPath(), "nt-monitor-host-" + Guid.NewGuid().ToString("N")[..8]);
+    protected override void AddWorker(IHostApplicationBuilder builder) => builder.AddMonitorWorker();
 
-    [TearDown]
-    public async Task Stop()
-    {
-        if (_host is not null)
-        {
-            await _host.StopAsync();
-            _host.Dispose();
-            _host = null;
-        }
-
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
-    }
-
-    IHost Build(Dictionary<string, string?>? settings = null, InMemoryModelRegistryStore? registry = null)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Tracking:LocalDirectory"] = _directory,
-            ["Messaging:RetryIntervalsMs"] = "10",
-        });
-        if (settings is not null)
-            builder.Configuration.AddInMemoryCollection(settings);
-        if (registry is not null)
-            builder.Services.AddSingleton<IModelRegistryStore>(registry);
-        builder.AddServiceDefaults("monitor-tests");
-        builder.AddMonitorWorker();
-        builder.AddNeuralTradeBus(useTestHarness: true);
-        return _host = builder.Build();
-    }
+    IHost Build(Dictionary<string, string?>? settings = null, InMemoryModelRegistryStore? registry = null) =>
+        Build(settings, registry is null ? null : s => s.AddSingleton<IModelRegistryStore>(registry));
 
     [Test]
     public async Task Data_and_streamed_predictions_on_the_monitor_queue_end_in_drift_detected_and_training_requested()
     {
         var registry = new InMemoryModelRegistryStore();
         var market = DriftMarket.Generate(3_000 + 900, seed: 1, MarketShift.Variance, shiftAt: 3_300);
-        await DriftChampions.PromoteAsync(registry, _directory, DriftMarket.Series, 1,
+        await DriftChampions.PromoteAsync(registry, Scratch, DriftMarket.Series, 1,
             DriftChampions.Manifest(ModelNames.For(DriftMarket.Series), DriftMarket.BaselineOf(market, 3_000)));
         var host = Build(registry: registry);
         var harness = host.Services.GetTestHarness();

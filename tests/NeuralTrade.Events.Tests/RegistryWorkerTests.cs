@@ -17,72 +17,42 @@ namespace NeuralTrade.Events.Tests;
 /// <summary>The Registry worker's gate, registry state and commands on the in-memory harness, with real (small) models.</summary>
 [NonParallelizable]
 [Category(TestCategories.Numerics)]
-public sealed class RegistryWorkerTests
+public sealed class RegistryWorkerTests : WorkerHarnessFixture
 {
-    IHost _host = null!;
-    ITestHarness _harness = null!;
-    FakeMlflowServer _mlflow = null!;
-    string _directory = "";
-
     InMemoryModelRegistryStore _registry = null!;
 
     IModelRegistryStore Registry => _registry;
 
+    protected override string ServiceName => "registry-tests";
+
+    protected override void AddWorker(IHostApplicationBuilder builder) => builder.AddRegistryWorker();
+
     [SetUp]
     public async Task Start()
     {
-        _mlflow = await FakeMlflowServer.StartAsync();
-        _directory = Path.Combine(Path.GetTempPath(), "nt-registry-" + Guid.NewGuid().ToString("N")[..8]);
+        await StartMlflowAsync();
         _registry = new InMemoryModelRegistryStore(); // outlives a host, as Redis would
     }
 
     async Task StartAsync(Dictionary<string, string?>? settings = null, bool mlflow = false)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Tracking:LocalDirectory"] = _directory,
-            ["Tracking:MlflowUri"] = mlflow ? _mlflow.Uri : null,
-            ["Messaging:RetryIntervalsMs"] = "10",
-        });
-        builder.Configuration.AddInMemoryCollection(TrainedModels.GateForTests);
-        if (settings is not null)
-            builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<IModelRegistryStore>(_registry);
-        builder.AddServiceDefaults("registry-tests");
-        builder.AddRegistryWorker();
-        builder.AddNeuralTradeBus(useTestHarness: true);
-        _host = builder.Build();
-        _harness = _host.Services.GetTestHarness();
-        _harness.TestTimeout = TimeSpan.FromSeconds(30);
-        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(30); // a decision is quiet on the bus while it scores two models
-        await _host.Services.GetRequiredService<ICandleStore>().AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
-        await _host.StartAsync();
+        IEnumerable<KeyValuePair<string, string?>> all =
+            [new("Tracking:MlflowUri", mlflow ? Mlflow.Uri : null), .. TrainedModels.GateForTests, .. settings ?? []];
+        // a decision is quiet on the bus while it scores two models
+        Build(all, s => s.AddSingleton<IModelRegistryStore>(_registry), inactivity: TimeSpan.FromSeconds(30));
+        await Get<ICandleStore>().AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await Host.StartAsync();
     }
 
-    [TearDown]
-    public async Task Stop()
-    {
-        if (_host is not null)
-        {
-            await _host.StopAsync();
-            _host.Dispose();
-        }
-
-        await _mlflow.DisposeAsync();
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
-    }
-
-    Task<T> Published<T>(Func<T, bool> match) where T : class => _harness.PublishedSingle(match);
+    Task<T> Published<T>(Func<T, bool> match) where T : class => Harness.PublishedSingle(match);
 
     [Test]
     public async Task First_model_that_passes_the_floors_is_promoted_and_recorded_as_champion()
     {
         await StartAsync();
-        var candidate = TrainedModels.Completed(_directory, "run-a");
+        var candidate = TrainedModels.Completed(Scratch, "run-a");
 
-        await _harness.Bus.Publish(candidate);
+        await Harness.Bus.Publish(candidate);
 
         var deployed = await Published<ModelDeployed>(d => d.RunId == "run-a");
         Assert.That((deployed.ModelName, deployed.Version, deployed.PreviousVersion, deployed.Reason), Is.EqualTo((TrainedModels.ModelName, 1, (int?)null, "gate")));
@@ -97,11 +67,11 @@ public sealed class RegistryWorkerTests
     public async Task Candidate_as_good_as_the_champion_replaces_it_when_the_margin_is_zero()
     {
         await StartAsync(new() { ["Registry:Margin"] = "0" });
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-a"));
         await Published<ModelDeployed>(d => d.RunId == "run-a");
 
         // The same weights again: equal on the window, so with margin 0 it is promoted over the champion.
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-b"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-b"));
 
         var second = await Published<ModelDeployed>(d => d.RunId == "run-b");
         Assert.That((second.Version, second.PreviousVersion), Is.EqualTo((2, (int?)1)));
@@ -112,10 +82,10 @@ public sealed class RegistryWorkerTests
     public async Task Candidate_that_does_not_beat_the_champion_by_the_margin_on_the_same_window_is_rejected()
     {
         await StartAsync(new() { ["Registry:Margin"] = "0.5" });
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-a"));
         await Published<ModelDeployed>(d => d.RunId == "run-a"); // the first model only needs the floors
 
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-c"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-c"));
 
         var rejected = await Published<ModelRejected>(r => r.RunId == "run-c");
         Assert.That(rejected.Reason, Does.Contain("does not beat the champion's").And.Contain("by 0.5"));
@@ -129,7 +99,7 @@ public sealed class RegistryWorkerTests
     public async Task Candidate_below_a_floor_is_rejected_with_its_metrics()
     {
         await StartAsync(new() { ["Registry:Floors:macro_f1"] = "0.99" });
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-a"));
 
         var rejected = await Published<ModelRejected>(r => r.RunId == "run-a");
 
@@ -145,12 +115,12 @@ public sealed class RegistryWorkerTests
         await StartAsync();
         var tampered = TrainedModels.Outcome.Artifact.ToArray();
         tampered[^10] ^= 0xFF;
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-x", tampered, claimedSha256: TrainedModels.Outcome.Sha256));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-x", tampered, claimedSha256: TrainedModels.Outcome.Sha256));
 
         var rejected = await Published<ModelRejected>(r => r.RunId == "run-x");
 
         Assert.That(rejected.Reason, Does.StartWith("artifact refused").And.Contain(TrainedModels.Outcome.Sha256));
-        Assert.That(_harness.PublishedNow<Fault<TrainingCompleted>>(), Is.Empty);
+        Assert.That(Harness.PublishedNow<Fault<TrainingCompleted>>(), Is.Empty);
         Assert.That(await Registry.GetChampionAsync(TrainedModels.ModelName), Is.Null);
     }
 
@@ -158,16 +128,16 @@ public sealed class RegistryWorkerTests
     public async Task The_same_training_completed_twice_promotes_once()
     {
         await StartAsync();
-        var candidate = TrainedModels.Completed(_directory, "run-a");
-        await _harness.Bus.Publish(candidate);
+        var candidate = TrainedModels.Completed(Scratch, "run-a");
+        await Harness.Bus.Publish(candidate);
         await Published<ModelDeployed>(d => d.RunId == "run-a");
 
-        await _harness.Bus.Publish(candidate with { EventId = Guid.NewGuid() });
-        Assert.That(await _harness.Consumed.Any<TrainingCompleted>(c => c.Context.Message.EventId != candidate.EventId), Is.True);
+        await Harness.Bus.Publish(candidate with { EventId = Guid.NewGuid() });
+        Assert.That(await Harness.Consumed.Any<TrainingCompleted>(c => c.Context.Message.EventId != candidate.EventId), Is.True);
         await Task.Delay(200);
 
         Assert.That(await Registry.ListVersionsAsync(TrainedModels.ModelName), Has.Count.EqualTo(1));
-        Assert.That(_harness.PublishedNow<ModelDeployed>().Select(d => d.EventId).Distinct().Count(), Is.EqualTo(1),
+        Assert.That(Harness.PublishedNow<ModelDeployed>().Select(d => d.EventId).Distinct().Count(), Is.EqualTo(1),
             "announced again with the same event id, so consumers see one deployment");
     }
 
@@ -175,22 +145,22 @@ public sealed class RegistryWorkerTests
     public async Task Rollback_returns_to_the_previous_champion_once_and_promote_moves_it_forward()
     {
         await StartAsync(new() { ["Registry:Margin"] = "0" });
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-a"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-a"));
         await Published<ModelDeployed>(d => d.RunId == "run-a");
-        await _harness.Bus.Publish(TrainedModels.Completed(_directory, "run-b"));
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-b"));
         await Published<ModelDeployed>(d => d.RunId == "run-b");
 
         var rollback = new RollbackModel { ModelName = TrainedModels.ModelName, Reason = "test" };
-        await _harness.Bus.Publish(rollback);
+        await Harness.Bus.Publish(rollback);
         var back = await Published<ModelDeployed>(d => d.Reason == "rollback");
         Assert.That((back.Version, back.PreviousVersion, back.CorrelationId), Is.EqualTo((1, (int?)2, rollback.CorrelationId)));
 
-        await _harness.Bus.Publish(rollback); // redelivered: must not roll back further
-        Assert.That(await _harness.Consumed.Any<RollbackModel>(c => c.Context.Message.EventId == rollback.EventId), Is.True);
+        await Harness.Bus.Publish(rollback); // redelivered: must not roll back further
+        Assert.That(await Harness.Consumed.Any<RollbackModel>(c => c.Context.Message.EventId == rollback.EventId), Is.True);
         await Task.Delay(300);
         Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(1));
 
-        await _harness.Bus.Publish(new PromoteModel { ModelName = TrainedModels.ModelName, Version = 2, Reason = "test" });
+        await Harness.Bus.Publish(new PromoteModel { ModelName = TrainedModels.ModelName, Version = 2, Reason = "test" });
         var forward = await Published<ModelDeployed>(d => d.Reason == "promote");
         Assert.That((forward.Version, forward.PreviousVersion), Is.EqualTo((2, (int?)1)));
         Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(2));
@@ -200,30 +170,30 @@ public sealed class RegistryWorkerTests
     public async Task Promoting_an_unknown_version_is_dead_lettered_at_once_with_the_reason()
     {
         await StartAsync();
-        await _harness.Bus.Publish(new PromoteModel { ModelName = TrainedModels.ModelName, Version = 9 });
+        await Harness.Bus.Publish(new PromoteModel { ModelName = TrainedModels.ModelName, Version = 9 });
 
         var fault = await Published<Fault<PromoteModel>>(_ => true);
 
         Assert.That(fault.Exceptions.Single().Message, Does.Contain("has no version 9"));
-        Assert.That(_harness.PublishedNow<ModelDeployed>(), Is.Empty);
+        Assert.That(Harness.PublishedNow<ModelDeployed>(), Is.Empty);
     }
 
     [Test]
     public async Task A_run_tracked_in_mlflow_is_registered_there_and_gets_the_champion_alias()
     {
         await StartAsync(mlflow: true);
-        _mlflow.PendingPolls = 1; // MLflow may answer PENDING_REGISTRATION first
-        var client = _host.Services.GetRequiredService<MlflowClient>();
+        Mlflow.PendingPolls = 1; // MLflow may answer PENDING_REGISTRATION first
+        var client = Get<MlflowClient>();
         var experiment = await client.GetOrCreateExperimentAsync(TrainedModels.ModelName);
         var run = await client.CreateRunAsync(experiment, "r", DateTimeOffset.UtcNow, new Dictionary<string, string>());
         var bytes = TrainedModels.Outcome.Artifact;
         var uri = await client.UploadArtifactAsync(run.ArtifactUri, $"model/{TrainedModels.ModelName}.ntm", bytes);
-        var candidate = TrainedModels.Completed(_directory, run.RunId) with { Artifact = new ArtifactRef(uri, ModelArtifact.Sha256(bytes), bytes.LongLength) };
+        var candidate = TrainedModels.Completed(Scratch, run.RunId) with { Artifact = new ArtifactRef(uri, ModelArtifact.Sha256(bytes), bytes.LongLength) };
 
-        await _harness.Bus.Publish(candidate);
+        await Harness.Bus.Publish(candidate);
 
         var deployed = await Published<ModelDeployed>(d => d.RunId == run.RunId);
-        var model = _mlflow.Models[TrainedModels.ModelName];
+        var model = Mlflow.Models[TrainedModels.ModelName];
         Assert.That(model.Versions.Single(), Is.EqualTo((1, $"mlflow-artifacts:/{experiment}/{run.RunId}/artifacts/model", (string?)run.RunId)));
         Assert.That(model.Aliases["champion"], Is.EqualTo(1));
         Assert.That(deployed.Version, Is.EqualTo(1));

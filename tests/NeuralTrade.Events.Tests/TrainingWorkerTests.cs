@@ -19,7 +19,7 @@ namespace NeuralTrade.Events.Tests;
 /// <summary>The Training worker's own wiring on the in-memory harness, with the in-process MLflow server.</summary>
 [NonParallelizable]
 [Category(TestCategories.Numerics)]
-public sealed class TrainingWorkerTests
+public sealed class TrainingWorkerTests : WorkerHarnessFixture
 {
     static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
     static readonly Dictionary<string, JsonElement> Tiny = new()
@@ -28,56 +28,26 @@ public sealed class TrainingWorkerTests
         ["fixedThreshold"] = J("0.006"), ["volatilityScale"] = J("0"), ["batchSize"] = J("64"),
     };
 
-    IHost _host = null!;
-    ITestHarness _harness = null!;
-    FakeMlflowServer _mlflow = null!;
-    string _runs = "";
+    protected override string ServiceName => "training-tests";
+
+    protected override void AddWorker(IHostApplicationBuilder builder) => builder.AddTrainingWorker();
 
     [SetUp]
-    public async Task StartMlflow()
-    {
-        _mlflow = await FakeMlflowServer.StartAsync();
-        _runs = Path.Combine(Path.GetTempPath(), "nt-runs-" + Guid.NewGuid().ToString("N")[..8]);
-    }
+    public Task StartMlflow() => StartMlflowAsync();
 
     async Task StartAsync(bool mlflow = true, Action<IServiceCollection>? services = null)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        Build(new Dictionary<string, string?>
         {
-            ["Tracking:LocalDirectory"] = _runs,
-            ["Tracking:MlflowUri"] = mlflow ? _mlflow.Uri : null,
+            ["Tracking:MlflowUri"] = mlflow ? Mlflow.Uri : null,
             ["Tracking:TimeoutSeconds"] = "2",
             ["Tracking:Retries"] = "1",
             ["Training:PollIntervalMs"] = "50",
             ["Training:LeaseSeconds"] = "5",
             ["Training:HeartbeatSeconds"] = "1",
-        });
-        services?.Invoke(builder.Services);
-        builder.AddServiceDefaults("training-tests");
-        builder.AddTrainingWorker();
-        builder.AddNeuralTradeBus(useTestHarness: true);
-        _host = builder.Build();
-        _harness = _host.Services.GetTestHarness();
-        _harness.TestTimeout = TimeSpan.FromSeconds(60);
-        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(60); // training is quiet on the bus for seconds
-        var store = _host.Services.GetRequiredService<ICandleStore>();
-        await store.AppendAsync(Series, PlantedMarket.Generate(1_200, seed: 4), null);
-        await _host.StartAsync();
-    }
-
-    [TearDown]
-    public async Task Stop()
-    {
-        if (_host is not null)
-        {
-            await _host.StopAsync();
-            _host.Dispose();
-        }
-
-        await _mlflow.DisposeAsync();
-        if (Directory.Exists(_runs))
-            Directory.Delete(_runs, recursive: true);
+        }, services, timeout: TimeSpan.FromSeconds(60), inactivity: TimeSpan.FromSeconds(60)); // training is quiet on the bus for seconds
+        await Get<ICandleStore>().AppendAsync(Series, PlantedMarket.Generate(1_200, seed: 4), null);
+        await Host.StartAsync();
     }
 
     static TrainingRequested Request(IReadOnlyDictionary<string, JsonElement>? hp = null, string symbol = "PLANT/USD") => new()
@@ -85,14 +55,14 @@ public sealed class TrainingWorkerTests
         RequestId = Guid.NewGuid(), Exchange = "sim", Symbol = symbol, Interval = "1m", Hyperparameters = hp ?? Tiny, Reason = "test",
     };
 
-    Task<T> Single<T>(Func<T, bool> match) where T : class => _harness.PublishedSingle(match);
+    Task<T> Single<T>(Func<T, bool> match) where T : class => Harness.PublishedSingle(match);
 
     [Test]
     public async Task Request_is_trained_tracked_in_mlflow_and_announced_with_a_verified_artifact()
     {
         await StartAsync();
         var request = Request();
-        await _harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
 
         var started = await Single<TrainingStarted>(e => e.RequestId == request.RequestId);
         var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
@@ -105,19 +75,19 @@ public sealed class TrainingWorkerTests
             "backtest_total_return", "backtest_sharpe", "backtest_hit_rate", "backtest_max_drawdown", "validation_macro_f1" }));
         Assert.That(completed.Dataset.Samples, Is.GreaterThan(1_000));
 
-        var run = _mlflow.Runs[completed.RunId];
+        var run = Mlflow.Runs[completed.RunId];
         Assert.That(run.Status, Is.EqualTo("FINISHED"));
         Assert.That(run.Params["hiddenSize"], Is.EqualTo("8"));
         Assert.That(run.Tags["feature_spec"], Is.EqualTo("ohlcv-v1"));
         Assert.That(run.Tags["device"], Is.EqualTo("CPU"));
         Assert.That(run.Metrics["train_loss"].Select(m => m.Step), Is.EqualTo(new long[] { 1, 2, 3 }));
-        var bytes = _mlflow.Artifacts.Single().Value;
+        var bytes = Mlflow.Artifacts.Single().Value;
         Assert.That(ModelArtifact.Sha256(bytes), Is.EqualTo(completed.Artifact.Sha256));
         Assert.That(bytes.LongLength, Is.EqualTo(completed.Artifact.SizeBytes));
         using var model = ModelArtifact.Read(bytes, completed.Artifact.Sha256);
         Assert.That(model.Manifest.ModelName, Is.EqualTo(completed.ModelName));
 
-        var job = await FinishedJobAsync(_host.Services.GetRequiredService<ITrainingJobStore>(), request.RequestId);
+        var job = await FinishedJobAsync(Get<ITrainingJobStore>(), request.RequestId);
         Assert.That(job!.Status, Is.EqualTo(JobStatus.Completed));
         Assert.That(JsonNode.Parse(job.ProgressJson!)!["epoch"]!.GetValue<int>(), Is.EqualTo(3), "progress is visible in the job");
     }
@@ -125,10 +95,10 @@ public sealed class TrainingWorkerTests
     [Test]
     public async Task With_mlflow_down_the_run_is_recorded_locally_and_the_event_says_so()
     {
-        _mlflow.Down = true;
+        Mlflow.Down = true;
         await StartAsync();
         var request = Request();
-        await _harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
 
         var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
 
@@ -152,15 +122,15 @@ public sealed class TrainingWorkerTests
         await StartAsync(mlflow: false);
         var overrides = hp is null ? Tiny : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(hp)!;
         var request = Request(overrides, symbol);
-        await _harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
 
         var failed = await Single<TrainingFailed>(e => e.RequestId == request.RequestId);
 
         Assert.That(failed.Error, Does.Contain(reason));
         await Task.Delay(500);
         // Snapshots, not waits: the answer has arrived, so anything else would have too.
-        Assert.That(_harness.PublishedNow<Fault<TrainingRequested>>().Any(), Is.False, "a bad request is answered, not retried");
-        Assert.That(_harness.PublishedNow<TrainingStarted>().Any(), Is.False);
+        Assert.That(Harness.PublishedNow<Fault<TrainingRequested>>().Any(), Is.False, "a bad request is answered, not retried");
+        Assert.That(Harness.PublishedNow<TrainingStarted>().Any(), Is.False);
     }
 
     [Test]
@@ -168,14 +138,14 @@ public sealed class TrainingWorkerTests
     {
         await StartAsync(mlflow: false);
         var request = Request();
-        await _harness.Bus.Publish(request);
-        await _harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
+        await Harness.Bus.Publish(request);
 
         await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
         await Task.Delay(1_500);
 
-        Assert.That(_harness.PublishedNow<TrainingStarted>().Count, Is.EqualTo(1));
-        Assert.That(_harness.PublishedNow<TrainingCompleted>().Count, Is.EqualTo(1));
+        Assert.That(Harness.PublishedNow<TrainingStarted>().Count, Is.EqualTo(1));
+        Assert.That(Harness.PublishedNow<TrainingCompleted>().Count, Is.EqualTo(1));
     }
 
     [Test]
