@@ -15,10 +15,10 @@ public abstract class DelegatingCandleStore(ICandleStore inner) : ICandleStore
     public Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default) =>
         inner.GetAsync(series, openTime, cancellationToken);
 
-    public Task<IReadOnlyList<Candle>> GetRangeAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null,
+    public virtual Task<IReadOnlyList<Candle>> GetRangeAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null,
         CancellationToken cancellationToken = default) => inner.GetRangeAsync(series, from, to, cancellationToken);
 
-    public Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
         inner.GetLatestAsync(series, count, cancellationToken);
 
     public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) => inner.CountAsync(series, cancellationToken);

@@ -29,11 +29,16 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
     [SetUp]
     public void Prepare() => _registry = new InMemoryModelRegistryStore();
 
-    async Task StartAsync(bool withChampion = true)
+    async Task StartAsync(bool withChampion = true, ICandleStore? candles = null)
     {
         if (withChampion)
             await RegisterChampionAsync("run-1");
-        Build(new Dictionary<string, string?> { ["Candles:RequireClosed"] = "true" }, s => s.AddSingleton<IModelRegistryStore>(_registry));
+        Build(new Dictionary<string, string?> { ["Candles:RequireClosed"] = "true" }, s =>
+        {
+            s.AddSingleton<IModelRegistryStore>(_registry);
+            if (candles is not null)
+                s.AddSingleton(candles);
+        });
         await Get<ICandleStore>().AppendAsync(Series, TrainedModels.Market, null);
         await Host.StartAsync();
     }
@@ -129,6 +134,33 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
         var streamed = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId is null);
 
         Assert.That(streamed.AsOf, Is.EqualTo(last.OpenTime));
+    }
+
+    /// <summary>
+    /// The measurement behind reading the store rather than the message's candles: a streamed prediction reads the
+    /// served window (warm-up + window + smoothing history) in one round trip. A feed's data.ingested carries 1 to 30
+    /// candles, a small part of that window, so using them would save no round trip.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(30)]
+    [TestCase(1_000)]
+    public async Task A_streamed_prediction_reads_its_window_from_the_store_in_one_round_trip(int batch)
+    {
+        var counting = new CountingCandleStore(new InMemoryCandleStore());
+        await StartAsync(candles: counting);
+        counting.Reset();
+        var candles = TrainedModels.Market.TakeLast(batch).ToList();
+        await Harness.Bus.Publish(MonitorRig.Ingested(candles));
+        var streamed = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId is null);
+
+        var covered = Math.Min(batch, counting.CandlesRead);
+        TestContext.Out.WriteLine($"data.ingested of {batch} candles: {counting.Reads} read(s), {counting.CandlesRead} candles read, "
+            + $"{covered} of them in the message ({100.0 * covered / counting.CandlesRead:F1}%); round trips the message would save: "
+            + $"{(batch >= counting.CandlesRead ? counting.Reads : 0)}");
+        Assert.That(streamed.AsOf, Is.EqualTo(candles[^1].OpenTime));
+        Assert.That(counting.Reads, Is.EqualTo(1), "one read of the window");
+        if (batch <= 30)
+            Assert.That(counting.CandlesRead, Is.GreaterThan(10 * batch), "a feed's batch is a small part of the window read");
     }
 
     [Test]

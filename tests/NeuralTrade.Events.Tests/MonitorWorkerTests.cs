@@ -23,8 +23,45 @@ public sealed class MonitorWorkerTests : WorkerHarnessFixture
 
     protected override void AddWorker(IHostApplicationBuilder builder) => builder.AddMonitorWorker();
 
-    IHost Build(Dictionary<string, string?>? settings = null, InMemoryModelRegistryStore? registry = null) =>
-        Build(settings, registry is null ? null : s => s.AddSingleton<IModelRegistryStore>(registry));
+    IHost Build(Dictionary<string, string?>? settings = null, InMemoryModelRegistryStore? registry = null, ICandleStore? candles = null) =>
+        Build(settings, s =>
+        {
+            if (registry is not null)
+                s.AddSingleton<IModelRegistryStore>(registry);
+            if (candles is not null)
+                s.AddSingleton(candles);
+        });
+
+    /// <summary>
+    /// The measurement behind reading the store rather than the message's candles: a check reads the features' history
+    /// (warm-up + smoothing history before the new candles) in one round trip; a feed's 1 to 30 new candles are a small
+    /// part of it, so using them would save no round trip.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(30)]
+    [TestCase(1_000)]
+    public async Task A_check_reads_the_candles_it_needs_from_the_store_in_one_round_trip(int batch)
+    {
+        var registry = new InMemoryModelRegistryStore();
+        var market = DriftMarket.Generate(3_000, seed: 1);
+        await DriftChampions.PromoteAsync(registry, Scratch, DriftMarket.Series, 1,
+            DriftChampions.Manifest(ModelNames.For(DriftMarket.Series), DriftMarket.BaselineOf(market, 2_000)));
+        var counting = new CountingCandleStore(new InMemoryCandleStore());
+        var host = Build(registry: registry, candles: counting);
+        await counting.AppendAsync(DriftMarket.Series, market, null);
+        await host.StartAsync();
+        var ingested = MonitorRig.Ingested(market.TakeLast(batch).ToList());
+        await Harness.Bus.Publish(ingested);
+        Assert.That(await Harness.Consumed.Any<DataIngested>(x => x.Context.Message.EventId == ingested.EventId), Is.True);
+
+        var covered = Math.Min(batch, counting.CandlesRead);
+        TestContext.Out.WriteLine($"data.ingested of {batch} candles: {counting.Reads} read(s), {counting.CandlesRead} candles read, "
+            + $"{covered} of them in the message ({100.0 * covered / counting.CandlesRead:F1}%); round trips the message would save: "
+            + $"{(batch >= counting.CandlesRead ? counting.Reads : 0)}");
+        Assert.That(counting.Reads, Is.EqualTo(1), "one read serves the features and the outcome labelling");
+        if (batch <= 30)
+            Assert.That(counting.CandlesRead, Is.GreaterThan(10 * batch), "a feed's batch is a small part of the history read");
+    }
 
     [Test]
     public async Task Data_and_streamed_predictions_on_the_monitor_queue_end_in_drift_detected_and_training_requested()
