@@ -83,10 +83,12 @@ public sealed class InMemoryCandleStore : ICandleStore
         }
     }
 
-    public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default)
+    public Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)
     {
+        var lo = from is null ? long.MinValue : CandleValues.Key(from.Value);
+        var hi = to is null ? long.MaxValue : CandleValues.Key(to.Value);
         lock (_gate)
-            return Task.FromResult(_series.TryGetValue(series, out var s) ? (long)s.Count : 0L);
+            return Task.FromResult(_series.TryGetValue(series, out var s) ? s.Keys.LongCount(k => k >= lo && k <= hi) : 0L);
     }
 
     public Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default)

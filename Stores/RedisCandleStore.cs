@@ -104,8 +104,10 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         return await LoadAsync(series, times, cancellationToken);
     }
 
-    public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) =>
-        Db.SortedSetLengthAsync(Times(series)).WaitAsync(cancellationToken);
+    public Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default) =>
+        Db.SortedSetLengthAsync(Times(series), // ZCARD for the whole series, ZCOUNT for a range
+            from is null ? double.NegativeInfinity : CandleValues.Key(from.Value),
+            to is null ? double.PositiveInfinity : CandleValues.Key(to.Value)).WaitAsync(cancellationToken);
 
     public async Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default)
     {

@@ -69,14 +69,9 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
         return null;
     }
 
-    /// <summary>
-    /// The candles the request would train on, counted. The job runner reads them when it trains; the whole history is
-    /// counted by the store without reading it, and only a range (the store counts no ranges) is read here as well.
-    /// </summary>
-    async Task<long> CountCandlesAsync(SeriesKey series, TrainingRequested request, CancellationToken cancellationToken) =>
-        request.From is null && request.To is null
-            ? await store.CountAsync(series, cancellationToken)
-            : (await store.GetRangeAsync(series, request.From, request.To, cancellationToken)).Count;
+    /// <summary>The candles the request would train on, counted by the store without reading them (the run reads them once).</summary>
+    Task<long> CountCandlesAsync(SeriesKey series, TrainingRequested request, CancellationToken cancellationToken) =>
+        store.CountAsync(series, request.From, request.To, cancellationToken);
 
     static string Range(TrainingRequested r) => r.From is null && r.To is null ? "" : $" between {r.From:O} and {r.To:O}";
 

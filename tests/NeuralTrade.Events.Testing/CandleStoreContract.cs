@@ -89,4 +89,18 @@ public abstract class CandleStoreContract
         Assert.That(results.SelectMany(r => r).Count(s => s == AppendStatus.Conflict), Is.Zero);
         Assert.That(await Store.CountAsync(Series), Is.EqualTo(400));
     }
+
+    [Test]
+    public async Task A_range_is_counted_with_both_ends_included()
+    {
+        var candles = TestCandles.Series(50);
+        await Store.AppendAsync(Series, candles, null);
+
+        Assert.That(await Store.CountAsync(Series, candles[10].OpenTime, candles[19].OpenTime), Is.EqualTo(10));
+        Assert.That(await Store.CountAsync(Series, from: candles[45].OpenTime), Is.EqualTo(5));
+        Assert.That(await Store.CountAsync(Series, to: candles[0].OpenTime), Is.EqualTo(1));
+        Assert.That(await Store.CountAsync(Series, candles[49].OpenTime.AddMinutes(1), null), Is.Zero);
+        Assert.That(await Store.CountAsync(Series, candles[10].OpenTime, candles[19].OpenTime),
+            Is.EqualTo((await Store.GetRangeAsync(Series, candles[10].OpenTime, candles[19].OpenTime)).Count), "the same candles a range read returns");
+    }
 }

@@ -21,7 +21,8 @@ public abstract class DelegatingCandleStore(ICandleStore inner) : ICandleStore
     public virtual Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
         inner.GetLatestAsync(series, count, cancellationToken);
 
-    public Task<long> CountAsync(SeriesKey series, CancellationToken cancellationToken = default) => inner.CountAsync(series, cancellationToken);
+    public Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default) =>
+        inner.CountAsync(series, from, to, cancellationToken);
 
     public Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default) => inner.ListSeriesAsync(cancellationToken);
 }
