@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using MassTransit;
 
 namespace NeuralTrade.Events.Messaging;
@@ -6,24 +7,27 @@ namespace NeuralTrade.Events.Messaging;
 public static class MessageKeys
 {
     /// <summary>
-    /// A stable key for a received message: the AMQP <c>message_id</c> as the publisher set it (any string,
-    /// not only a uuid), else MassTransit's message id, else the SHA-256 of the body, so that a publisher
-    /// that sets no id still has its exact re-sends recognised.
+    /// A stable key for a received message, for replay detection and the ids of the events it causes: the SHA-256 of
+    /// the publisher's broker user (the AMQP <c>user_id</c>, which RabbitMQ refuses unless it names the connection's
+    /// own user; empty when the publisher sets none) and the exact body. A re-sent body is recognised whatever ids it
+    /// carries, and no publisher can have another's batch ignored by reusing its <c>message_id</c>: a key can only
+    /// collide with the same user sending the same bytes.
     /// </summary>
     public static string Of(ConsumeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) && !string.IsNullOrWhiteSpace(rabbit.Properties.MessageId))
-            return "id-" + Sanitize(rabbit.Properties.MessageId);
-        if (context.MessageId is { } id)
-            return "id-" + id.ToString("N");
-        return "sha256-" + Convert.ToHexStringLower(SHA256.HashData(context.ReceiveContext.Body.GetBytes()));
+        var user = context.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) ? rabbit.Properties.UserId ?? "" : "";
+        return Of(user, context.ReceiveContext.Body.GetBytes());
     }
 
-    // Keys go into Redis key names: keep them printable and bounded.
-    static string Sanitize(string id)
+    /// <summary>The key of <paramref name="body"/> as published by broker user <paramref name="user"/> (empty: none given).</summary>
+    public static string Of(string user, ReadOnlySpan<byte> body)
     {
-        var clean = new string(id.Where(c => c is > ' ' and < (char)127 && c != ':').ToArray());
-        return clean.Length is > 0 and <= 128 ? clean : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)));
+        ArgumentNullException.ThrowIfNull(user);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(user));
+        hash.AppendData([0]);
+        hash.AppendData(body);
+        return "sha256-" + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

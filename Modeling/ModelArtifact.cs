@@ -68,14 +68,12 @@ public static class ModelArtifact
     {
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
         var manifest = ReadManifest(zip);
+        var weightsEntry = zip.GetEntry("weights.bin") ?? throw new ArtifactIntegrityException("artifact has no weights.bin");
+        // Decompressed under the bound the declared dimensions allow, before the network is allocated.
+        using var buffer = ReadEntry(weightsEntry, ArtifactLimits.MaxWeightsBytes(manifest));
         var model = new SignalPredictor(manifest.FeatureNames.Count, manifest.HiddenSize, manifest.NumLayers, manifest.Dropout);
         try
         {
-            var weightsEntry = zip.GetEntry("weights.bin") ?? throw new ArtifactIntegrityException("artifact has no weights.bin");
-            using var buffer = new MemoryStream();
-            using (var stream = weightsEntry.Open())
-                stream.CopyTo(buffer);
-            buffer.Position = 0;
             using (var reader = new BinaryReader(buffer))
                 model.load(reader);
             model.to(device ?? CPU);
@@ -101,11 +99,49 @@ public static class ModelArtifact
     {
         var manifestEntry = zip.GetEntry("manifest.json") ?? throw new ArtifactIntegrityException("artifact has no manifest.json");
         ArtifactManifest manifest;
-        using (var stream = manifestEntry.Open())
-            manifest = JsonSerializer.Deserialize<ArtifactManifest>(stream, Json) ?? throw new ArtifactIntegrityException("empty manifest");
+        using (var stream = ReadEntry(manifestEntry, ArtifactLimits.MaxManifestBytes))
+        {
+            try
+            {
+                manifest = JsonSerializer.Deserialize<ArtifactManifest>(stream, Json) ?? throw new ArtifactIntegrityException("empty manifest");
+            }
+            catch (JsonException e)
+            {
+                throw new ArtifactIntegrityException($"manifest.json is not a manifest: {e.Message}");
+            }
+        }
+
         if (manifest.FormatVersion != ArtifactManifest.CurrentFormat)
             throw new ArtifactIntegrityException($"artifact format {manifest.FormatVersion} is not supported (this build reads {ArtifactManifest.CurrentFormat})");
+        if (ArtifactLimits.DimensionProblems(manifest) is { Count: > 0 } problems)
+            throw new ArtifactIntegrityException("manifest out of bounds: " + string.Join("; ", problems));
         return manifest;
+    }
+
+    /// <summary>An entry decompressed into memory, refused as soon as it passes <paramref name="limit"/> bytes (whatever its header claims).</summary>
+    static MemoryStream ReadEntry(ZipArchiveEntry entry, long limit)
+    {
+        if (entry.Length > limit)
+            throw new ArtifactIntegrityException($"{entry.FullName} declares {entry.Length:N0} bytes decompressed; at most {limit:N0} are read");
+        var buffer = new MemoryStream();
+        using (var stream = entry.Open())
+        {
+            var chunk = new byte[81920];
+            int read;
+            while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    buffer.Dispose();
+                    throw new ArtifactIntegrityException($"{entry.FullName} decompresses to more than {limit:N0} bytes; refused");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+
+        buffer.Position = 0;
+        return buffer;
     }
 
     /// <summary>Baselines of the raw features over the rows <paramref name="first"/>..<paramref name="last"/>.</summary>

@@ -110,11 +110,27 @@ public sealed class MlflowClient(HttpClient http)
         return uri;
     }
 
-    public async Task<byte[]> DownloadArtifactAsync(string artifactUri, CancellationToken cancellationToken = default)
+    /// <summary>Downloads through the tracking server's artifact proxy, refusing a body over <paramref name="maxBytes"/> as it streams.</summary>
+    public async Task<byte[]> DownloadArtifactAsync(string artifactUri, long maxBytes, CancellationToken cancellationToken = default)
     {
-        using var response = await http.GetAsync(ArtifactUrl(artifactUri), cancellationToken);
+        using var response = await http.GetAsync(ArtifactUrl(artifactUri), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.Content.Headers.ContentLength > maxBytes)
+            throw new ArtifactLocationException($"artifact {artifactUri} is {response.Content.Headers.ContentLength:N0} bytes; artifacts are at most {maxBytes:N0}");
+        using var body = new MemoryStream();
+        await using (var stream = await response.Content.ReadAsStreamAsync(cancellationToken))
+        {
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (body.Length + read > maxBytes)
+                    throw new ArtifactLocationException($"artifact {artifactUri} is over {maxBytes:N0} bytes; refused");
+                body.Write(chunk, 0, read);
+            }
+        }
+
+        return body.ToArray();
     }
 
     /// <summary>Creates the registered model; an existing one (RESOURCE_ALREADY_EXISTS) is fine.</summary>
@@ -199,10 +215,8 @@ public sealed class MlflowClient(HttpClient http)
     public string ArtifactUrl(string artifactUri)
     {
         ArgumentNullException.ThrowIfNull(artifactUri);
-        if (artifactUri.StartsWith("http://", StringComparison.Ordinal) || artifactUri.StartsWith("https://", StringComparison.Ordinal))
-            return artifactUri;
         if (!artifactUri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal))
-            throw new ArgumentException($"'{artifactUri}' is not an mlflow-artifacts: URI; this client uploads through the tracking server only.",
+            throw new ArgumentException($"'{artifactUri}' is not an mlflow-artifacts: URI; this client reads and writes artifacts through the tracking server's proxy only.",
                 nameof(artifactUri));
         var path = artifactUri["mlflow-artifacts:".Length..];
         if (path.StartsWith("//", StringComparison.Ordinal))

@@ -52,7 +52,8 @@ public static class TrackingRegistration
         builder.Services.TryAddSingleton(sp => new RunTracker(sp.GetRequiredService<IOptions<TrackingOptions>>().Value,
             options.UsesMlflow ? sp.GetRequiredService<MlflowClient>() : null, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RunTracker>>()));
-        builder.Services.TryAddSingleton(sp => new ArtifactReader(options.UsesMlflow ? sp.GetRequiredService<MlflowClient>() : null));
+        builder.Services.TryAddSingleton(sp => new ArtifactReader(sp.GetRequiredService<IOptions<TrackingOptions>>().Value.LocalDirectory,
+            options.UsesMlflow ? sp.GetRequiredService<MlflowClient>() : null, sp.GetRequiredService<IOptions<TrackingOptions>>().Value.MaxArtifactBytes));
         return builder;
     }
 }

@@ -42,4 +42,12 @@ public sealed class InferenceOptions
     /// <summary>Prediction requests one instance handles at once (they meet in the batcher).</summary>
     [Range(1, 4096)]
     public int ConcurrentRequests { get; set; } = 64;
+
+    /// <summary>
+    /// Most candles a <c>prediction.requested</c> may carry: a request with more is answered <c>invalid_request</c>
+    /// before any is read. The served window needs the model's warm-up, window and 512 candles of smoothing history
+    /// (at most 1,068 for the largest window), so 2,048 leaves room and bounds the work a caller can ask for.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxRequestCandles { get; set; } = 2_048;
 }

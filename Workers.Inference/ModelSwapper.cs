@@ -27,25 +27,32 @@ public sealed partial class ModelSwapper(ArtifactReader artifacts, ModelCatalog 
                 return false;
             }
 
-            var bytes = await artifacts.ReadAsync(artifact.Uri, cancellationToken);
+            byte[] bytes;
+            try
+            {
+                bytes = await artifacts.ReadAsync(artifact.Uri, cancellationToken);
+            }
+            catch (ArtifactLocationException e)
+            {
+                InferenceTelemetry.Swaps.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
+                LogRefused(modelName, version, e.Message, catalog.Current(modelName)?.Version);
+                throw new InvalidMessageException($"{modelName} v{version} refused: {e.Message}; the model in service keeps serving");
+            }
+
             var served = await Task.Factory.StartNew(() =>
             {
                 LoadedModel model;
                 try
                 {
-                    model = ModelArtifact.Read(ArtifactVerifier.Verify(bytes, artifact));
+                    var verified = ArtifactVerifier.Verify(bytes, artifact);
+                    ArtifactVerifier.VerifyBinding(ModelArtifact.ReadManifest(verified), modelName);
+                    model = ModelArtifact.Read(verified);
                 }
                 catch (ArtifactIntegrityException e)
                 {
                     InferenceTelemetry.Swaps.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
                     LogRefused(modelName, version, e.Message, catalog.Current(modelName)?.Version);
                     throw new InvalidMessageException($"{modelName} v{version} refused: {e.Message}; the model in service keeps serving");
-                }
-
-                if (model.Manifest.ModelName != modelName)
-                {
-                    model.Dispose();
-                    throw new InvalidMessageException($"the artifact of {modelName} v{version} holds model {model.Manifest.ModelName}");
                 }
 
                 // Warm-up: the first forward pass allocates; do it here, not on a request.

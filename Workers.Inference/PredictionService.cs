@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
@@ -12,7 +13,7 @@ namespace NeuralTrade.Events.Workers.Inference;
 /// Ingest validates, features from the modeling library, the batched forward pass, the risk, the cache.
 /// </summary>
 public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor predictor, ICandleStore store, CandleValidator validator,
-    IPredictionCache cache)
+    IPredictionCache cache, IOptions<InferenceOptions> options)
 {
     public async Task<PredictionOutcome> PredictAsync(SeriesKey series, Guid? requestId, Guid correlationId, IReadOnlyList<Candle>? given,
         CancellationToken cancellationToken)
@@ -35,6 +36,8 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
         IReadOnlyList<Candle> candles;
         if (given is { Count: > 0 })
         {
+            if (given.Count > options.Value.MaxRequestCandles)
+                return Fail("invalid_request", $"the request carries {given.Count} candles; at most {options.Value.MaxRequestCandles} are read");
             var reasons = Check(given, series);
             if (reasons.Count > 0)
                 return Fail("invalid_candles", $"{reasons.Select(r => r.Index).Distinct().Count()} of {given.Count} candles are invalid", reasons);
@@ -51,7 +54,9 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
 
         var asOf = candles[^1].OpenTime;
         var modelRef = new ModelRef(modelName, lease.Served.Version);
-        if (await cache.GetAsync(series, asOf, modelRef, cancellationToken) is { } cached)
+        // Only predictions from the stored window are cached (and so streamed or shared): a caller's own candles answer that caller alone.
+        var fromStore = given is not { Count: > 0 };
+        if (fromStore && await cache.GetAsync(series, asOf, modelRef, cancellationToken) is { } cached)
         {
             InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "cached"));
             return new PredictionOutcome(cached with
@@ -64,7 +69,8 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
         var window = ServingWindow.Latest(model, candles);
         var probabilities = await predictor.PredictAsync(lease, window);
         var prediction = Answer(series, requestId, correlationId, candles, model, modelRef, probabilities, watch.Elapsed);
-        await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
+        if (fromStore)
+            await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
         InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "answered"));
         InferenceTelemetry.Latency.Record(watch.Elapsed.TotalMilliseconds);
         return new PredictionOutcome(prediction, null);

@@ -33,7 +33,7 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
             return (null, BaselineUnavailable);
 
         var key = (name, champion.Version, champion.Artifact.Sha256);
-        var lazy = _manifests.GetOrAdd(key, _ => new Lazy<Task<ArtifactManifest>>(() => LoadAsync(champion.Artifact)));
+        var lazy = _manifests.GetOrAdd(key, _ => new Lazy<Task<ArtifactManifest>>(() => LoadAsync(name, champion.Artifact)));
         try
         {
             var manifest = await lazy.Value.WaitAsync(cancellationToken);
@@ -51,10 +51,13 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
         }
     }
 
-    async Task<ArtifactManifest> LoadAsync(ArtifactRef artifact)
+    /// <summary>The verified manifest, refused unless it is bound to the series <paramref name="name"/> stands for.</summary>
+    async Task<ArtifactManifest> LoadAsync(string name, ArtifactRef artifact)
     {
         var bytes = await artifacts.ReadAsync(artifact.Uri, CancellationToken.None);
-        return ModelArtifact.ReadManifest(ArtifactVerifier.Verify(bytes, artifact));
+        var manifest = ModelArtifact.ReadManifest(ArtifactVerifier.Verify(bytes, artifact));
+        ArtifactVerifier.VerifyBinding(manifest, name);
+        return manifest;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "No drift baseline for {ModelName} v{Version}: its artifact {Uri} could not be read ({Error}); drift is not measured until it can be")]

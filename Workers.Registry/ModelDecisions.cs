@@ -46,6 +46,8 @@ public sealed partial class ModelDecisions(
         try
         {
             candidateArtifact = ArtifactVerifier.Verify(await artifacts.ReadAsync(candidate.Artifact.Uri, cancellationToken), candidate.Artifact);
+            // Bound to the series its name stands for: the gate scores it, and the champion, on that series only.
+            ArtifactVerifier.VerifyBinding(ModelArtifact.ReadManifest(candidateArtifact), candidate.ModelName);
         }
         catch (ArtifactIntegrityException e)
         {
@@ -56,6 +58,8 @@ public sealed partial class ModelDecisions(
         var championArtifact = champion is null
             ? null
             : ArtifactVerifier.Verify(await artifacts.ReadAsync(champion.Artifact.Uri, cancellationToken), champion.Artifact);
+        if (championArtifact is not null)
+            ArtifactVerifier.VerifyBinding(ModelArtifact.ReadManifest(championArtifact), candidate.ModelName);
 
         var decision = await Task.Factory.StartNew(async () =>
         {

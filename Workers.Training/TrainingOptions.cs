@@ -26,4 +26,15 @@ public sealed class TrainingOptions
     /// <summary>Jobs one worker runs at a time (one per accelerator).</summary>
     [Range(1, 16)]
     public int ConcurrentJobs { get; set; } = 1;
+
+    /// <summary>Most candles one request may train on; a larger range is refused before any is read (narrow it with from/to).</summary>
+    [Range(100, 100_000_000)]
+    public long MaxCandles { get; set; } = 2_000_000;
+
+    /// <summary>
+    /// Most estimated floating-point operations one request may cost (<see cref="Modeling.TrainingBudget.EstimatedFlops"/>):
+    /// 5·10¹⁵ by default, ten times the default recipe on 50,000 candles. Raise it for a GPU trainer.
+    /// </summary>
+    [Range(1e9, 1e22)]
+    public double MaxTrainingFlops { get; set; } = 5e15;
 }

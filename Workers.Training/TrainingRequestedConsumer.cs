@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
@@ -14,7 +15,7 @@ namespace NeuralTrade.Events.Workers.Training;
 /// The message is acknowledged in milliseconds, so a long job never meets RabbitMQ's consumer timeout.
 /// </summary>
 public sealed partial class TrainingRequestedConsumer(ICandleStore store, CandleValidator validator, ITrainingJobStore jobs,
-    ILogger<TrainingRequestedConsumer> logger)
+    IOptions<TrainingOptions> options, ILogger<TrainingRequestedConsumer> logger)
     : IConsumer<TrainingRequested>
 {
     public const string QueueName = "training";
@@ -66,6 +67,21 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
         if (count < needed)
             return $"{series} holds {count} candles{Range(request)}; training needs at least {needed} " +
                 $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}).";
+        return OverBudget(series, request, hp, count);
+    }
+
+    /// <summary>The size and compute budget, checked on the count alone, before any candle is read.</summary>
+    string? OverBudget(SeriesKey series, TrainingRequested request, Hyperparameters hp, long count)
+    {
+        var limits = options.Value;
+        if (count > limits.MaxCandles)
+            return $"{series} holds {count:N0} candles{Range(request)}; a request trains on at most {limits.MaxCandles:N0} " +
+                "(Training:MaxCandles): narrow it with from/to.";
+        var flops = TrainingBudget.EstimatedFlops(hp, count);
+        if (flops > limits.MaxTrainingFlops)
+            return $"the request would cost about {flops:E1} floating-point operations ({count:N0} candles, {hp.Epochs} epochs, window " +
+                $"{hp.WindowSize}, hidden {hp.HiddenSize} × {hp.NumLayers} layers); this trainer's budget is {limits.MaxTrainingFlops:E1} " +
+                "(Training:MaxTrainingFlops).";
         return null;
     }
 

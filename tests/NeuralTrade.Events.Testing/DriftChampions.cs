@@ -39,7 +39,7 @@ public static class DriftChampions
             ConfusionMatrix = [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
             FeatureBaseline = features,
             PredictionBaseline = predictions ?? EvenPredictions,
-            Training = new TrainingInfo("test", DriftMarket.Start, DriftMarket.Start, 1, 1, 1, 5, 1, "cpu", 1, 1, 0),
+            Training = new TrainingInfo(ModelNames.SeriesOf(modelName)?.ToString() ?? "test", DriftMarket.Start, DriftMarket.Start, 1, 1, 1, 5, 1, "cpu", 1, 1, 0),
         };
 
     /// <summary>Writes the artifact under <paramref name="directory"/> and makes it the champion of <paramref name="series"/>.</summary>

@@ -37,7 +37,7 @@ public sealed class MonitorRig
 
     /// <summary>A fresh monitor over the same stores: what a restarted (or a second) instance sees.</summary>
     public DriftMonitor NewMonitor() => new(Store, Candles,
-        new ChampionBaselines(Registry, new ArtifactReader(null), NullLogger<ChampionBaselines>.Instance), Microsoft.Extensions.Options.Options.Create(Options),
+        new ChampionBaselines(Registry, new ArtifactReader(Directory, null, 1L << 30), NullLogger<ChampionBaselines>.Instance), Microsoft.Extensions.Options.Options.Create(Options),
         NullLogger<DriftMonitor>.Instance);
 
     public void Restart() => Monitor = NewMonitor();

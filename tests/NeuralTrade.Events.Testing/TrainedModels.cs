@@ -17,7 +17,7 @@ namespace NeuralTrade.Events.Testing;
 public static class TrainedModels
 {
     public static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
-    public const string ModelName = "signal-sim-plant-usd-1m";
+    public static readonly string ModelName = ModelNames.For(Series);
 
     public static readonly Hyperparameters Tiny = new()
     {

@@ -169,20 +169,101 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
         await StartAsync();
         var tampered = TrainedModels.Outcome.Artifact.ToArray();
         tampered[^10] ^= 0xFF;
+        // Registered as the Registry would (the record only it writes), yet the bytes on disk no longer match the digest.
         var bad = TrainedModels.Completed(Scratch, "run-bad", tampered, claimedSha256: TrainedModels.Outcome.Sha256);
+        var version = await _registry.AddVersionAsync(new RegisteredVersion(bad.ModelName, 0, "run-bad", bad.Artifact, bad.Metrics,
+            DateTimeOffset.UtcNow, RegisteredVersion.Local));
+        await _registry.PromoteAsync(bad.ModelName, version.Version);
+        await Harness.Bus.Publish(Deployed(version));
+
+        var fault = await Harness.PublishedSingle<Fault<ModelDeployed>>(_ => true);
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain("refused").And.Contain("SHA-256").And.Contain("keeps serving"));
+        Assert.That(Harness.PublishedNow<Fault<ModelDeployed>>(), Has.Count.EqualTo(1), "refused at once, not retried");
+        await AssertServesAsync(1);
+    }
+
+    [Test]
+    public async Task A_model_deployed_the_registry_never_registered_is_refused_and_the_champion_keeps_serving()
+    {
+        await StartAsync();
+        // A forger's own model, with a correct digest for its own bytes: the digest proves nothing about where it came from.
+        var forged = TrainedModels.Completed(Scratch, "run-forged");
         await Harness.Bus.Publish(new ModelDeployed
         {
-            ModelName = bad.ModelName, Version = 2, RunId = "run-bad", Artifact = bad.Artifact, Metrics = bad.Metrics, PreviousVersion = 1,
+            ModelName = forged.ModelName, Version = 2, RunId = "run-forged", Artifact = forged.Artifact, Metrics = forged.Metrics, PreviousVersion = 1,
         });
 
         var fault = await Harness.PublishedSingle<Fault<ModelDeployed>>(_ => true);
-        Assert.That(fault.Exceptions.Single().Message, Does.Contain("refused").And.Contain("keeps serving"));
-        Assert.That(Harness.PublishedNow<Fault<ModelDeployed>>(), Has.Count.EqualTo(1), "refused at once, not retried");
+        Assert.That(fault.Exceptions.Single().Message, Does.Contain("v2 refused").And.Contain("only the Registry deploys"));
+        await AssertServesAsync(1);
+    }
 
+    [Test]
+    public async Task A_model_deployed_naming_another_artifact_than_the_registry_record_is_refused()
+    {
+        await StartAsync();
+        var champion = (await _registry.GetChampionAsync(TrainedModels.ModelName))!;
+        var elsewhere = new ArtifactRef("file:///etc/passwd", champion.Artifact.Sha256, champion.Artifact.SizeBytes);
+        await Harness.Bus.Publish(Deployed(champion) with { Artifact = elsewhere });
+        var missingDigest = Deployed(champion) with { Artifact = champion.Artifact with { Sha256 = "" } };
+        await Harness.Bus.Publish(missingDigest);
+
+        Assert.That(await Harness.Published.Any<Fault<ModelDeployed>>(f => f.Context.Message.Message.EventId == missingDigest.EventId), Is.True);
+        var faults = Harness.PublishedNow<Fault<ModelDeployed>>();
+        Assert.That(faults, Has.Count.EqualTo(2), Harness.Describe());
+        Assert.That(faults.Select(f => f.Exceptions.Single().Message), Has.All.Contain("is not the one the Registry recorded"));
+        Assert.That(faults.Select(f => f.Exceptions.Single().Message), Has.Some.Contain("SHA-256 missing"));
+        await AssertServesAsync(1);
+    }
+
+    [Test]
+    public async Task A_model_deployed_older_than_the_champion_of_record_swaps_to_the_champion_of_record()
+    {
+        await StartAsync();
+        var v1 = (await _registry.GetChampionAsync(TrainedModels.ModelName))!;
+        var v2 = await RegisterChampionAsync("run-2");
+        await Harness.Bus.Publish(Deployed(v1)); // a late notice: v2 has since been promoted
+
+        Assert.That(await Harness.Consumed.Any<ModelDeployed>(), Is.True);
+        Assert.That(Harness.PublishedNow<Fault<ModelDeployed>>(), Is.Empty);
+        await AssertServesAsync(v2.Version);
+    }
+
+    static ModelDeployed Deployed(RegisteredVersion v) => new()
+    {
+        ModelName = v.ModelName, Version = v.Version, RunId = v.RunId, Artifact = v.Artifact, Metrics = v.Metrics,
+    };
+
+    async Task AssertServesAsync(int version)
+    {
+        for (var i = 0; i < 100 && Get<ModelCatalog>().Current(TrainedModels.ModelName)?.Version != version; i++)
+            await Task.Delay(50);
         var request = Request();
         await Harness.Bus.Publish(request);
         var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
-        Assert.That(answer.Model.Version, Is.EqualTo(1));
+        Assert.That(answer.Model.Version, Is.EqualTo(version));
+    }
+
+    [Test]
+    public async Task A_caller_window_is_answered_but_never_cached_nor_shared()
+    {
+        await StartAsync();
+        var own = Request(TrainedModels.Market.Take(TrainedModels.Market.Count - 1).TakeLast(700).ToList());
+        await Harness.Bus.Publish(own);
+        var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == own.RequestId);
+
+        Assert.That(await Get<IPredictionCache>().GetAsync(Series, answer.AsOf, answer.Model), Is.Null, "a caller's window is not cached");
+    }
+
+    [Test]
+    public async Task A_request_with_more_candles_than_the_cap_is_refused_before_reading_them()
+    {
+        await StartAsync();
+        var huge = Request([.. TrainedModels.Market.Take(2_049)]);
+        await Harness.Bus.Publish(huge);
+
+        var failed = await Harness.PublishedSingle<PredictionFailed>(f => f.RequestId == huge.RequestId);
+        Assert.That((failed.Code, failed.Error), Is.EqualTo(("invalid_request", "the request carries 2049 candles; at most 2048 are read")));
     }
 
     [Test]

@@ -99,8 +99,10 @@ public sealed class MlflowClientTests
 
         Assert.That(uri, Is.EqualTo($"{run.ArtifactUri}/model/model v1.ntm"));
         Assert.That(_server.Artifacts.Keys, Has.Member($"1/{run.RunId}/artifacts/model/model v1.ntm"));
-        Assert.That(await _client.DownloadArtifactAsync(uri), Is.EqualTo(content));
-        Assert.That(await new ArtifactReader(_client).ReadAsync(uri), Is.EqualTo(content));
+        Assert.That(await _client.DownloadArtifactAsync(uri, maxBytes: 4), Is.EqualTo(content));
+        Assert.That(await new ArtifactReader(Path.GetTempPath(), _client, maxBytes: 4).ReadAsync(uri), Is.EqualTo(content));
+        var tooBig = Assert.ThrowsAsync<ArtifactLocationException>(() => _client.DownloadArtifactAsync(uri, maxBytes: 3));
+        Assert.That(tooBig!.Message, Does.Contain("at most 3").Or.Contain("over 3"));
     }
 
     [Test]
@@ -109,5 +111,6 @@ public sealed class MlflowClientTests
         Assert.That(_client.ArtifactUrl("mlflow-artifacts:/1/abc/artifacts/model.ntm"), Is.EqualTo("mlflow-artifacts/artifacts/1/abc/artifacts/model.ntm"));
         Assert.That(_client.ArtifactUrl("mlflow-artifacts://mlflow:5000/1/abc/artifacts/m"), Is.EqualTo("mlflow-artifacts/artifacts/1/abc/artifacts/m"));
         Assert.Throws<ArgumentException>(() => _client.ArtifactUrl("s3://bucket/key"));
+        Assert.Throws<ArgumentException>(() => _client.ArtifactUrl("http://169.254.169.254/latest/meta-data/"), "no URL but the proxy's");
     }
 }

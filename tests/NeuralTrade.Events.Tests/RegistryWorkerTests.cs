@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Hosting;
+using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
@@ -122,6 +123,19 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         Assert.That(rejected.Reason, Does.StartWith("artifact refused").And.Contain(TrainedModels.Outcome.Sha256));
         Assert.That(Harness.PublishedNow<Fault<TrainingCompleted>>(), Is.Empty);
         Assert.That(await Registry.GetChampionAsync(TrainedModels.ModelName), Is.Null);
+    }
+
+    [Test]
+    public async Task A_candidate_announced_for_another_series_than_it_was_trained_on_is_refused()
+    {
+        await StartAsync();
+        var other = ModelNames.For(new SeriesKey("sim", "PLANT-USD", "1m")); // once the same model name as PLANT/USD
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-y") with { ModelName = other });
+
+        var rejected = await Published<ModelRejected>(r => r.RunId == "run-y");
+
+        Assert.That(rejected.Reason, Does.StartWith("artifact refused").And.Contain("holds model " + TrainedModels.ModelName));
+        Assert.That(await Registry.GetChampionAsync(other), Is.Null);
     }
 
     [Test]

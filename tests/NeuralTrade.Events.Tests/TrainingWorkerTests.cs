@@ -67,7 +67,7 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         var started = await Single<TrainingStarted>(e => e.RequestId == request.RequestId);
         var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
 
-        Assert.That(started.ModelName, Is.EqualTo("signal-sim-plant-usd-1m"));
+        Assert.That(started.ModelName, Is.EqualTo("signal-sim-plant_susd-1m"));
         Assert.That((completed.RunId, completed.CorrelationId), Is.EqualTo((started.RunId, request.CorrelationId)));
         Assert.That(completed.Tracking, Is.EqualTo(new TrackingInfo("mlflow")));
         Assert.That(completed.Artifact.Uri, Does.StartWith($"mlflow-artifacts:/1/{completed.RunId}/artifacts/model/"));
@@ -117,6 +117,8 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
     [TestCase("PLANT/USD", "{\"windowSize\":\"wide\",\"layers\":3}", "invalid hyperparameters")]
     [TestCase("PLANT/USD", "{\"minSamples\":5000}", "training needs at least")]
     [TestCase("plant/usd", null, "invalid series")]
+    [TestCase("PLANT/USD", "{\"hiddenSize\":1024,\"numLayers\":8,\"windowSize\":512,\"epochs\":1000,\"minSamples\":100}",
+        "this trainer's budget is 5.0E+015 (Training:MaxTrainingFlops)")]
     public async Task Bad_request_fails_fast_with_the_reason(string symbol, string? hp, string reason)
     {
         await StartAsync(mlflow: false);
@@ -162,7 +164,7 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         var job = await FinishedJobAsync(jobs, request.RequestId);
 
         Assert.That((job!.Status, job.Attempts), Is.EqualTo((JobStatus.Completed, 2)));
-        Assert.That(completed.ModelName, Is.EqualTo("signal-sim-plant-usd-1m"));
+        Assert.That(completed.ModelName, Is.EqualTo("signal-sim-plant_susd-1m"));
     }
 
     /// <summary>The job once it left the announcing state: it is marked completed just after its announcement is confirmed.</summary>
