@@ -45,7 +45,7 @@ public sealed class InferenceBrokerTests : BrokerTest
         var completed = await Amqp.TapAsync(Exchanges.PredictionCompleted);
         Assert.That(first.Services.GetRequiredService<ModelCatalog>().Current(TrainedModels.ModelName)!.Version, Is.EqualTo(1), "loaded before serving");
 
-        var v2 = await RegisterAsync("run-2", champion: false);
+        var v2 = await RegisterAsync("run-2", champion: true); // the Registry records the champion, then announces it
         await Amqp.PublishAsync(Exchanges.ModelDeployed, Deployed(v2));
         foreach (var host in new[] { first, second })
         {
@@ -87,7 +87,7 @@ public sealed class InferenceBrokerTests : BrokerTest
         }
 
         Assert.That(dead, Has.Count.EqualTo(1));
-        Assert.That(dead[0].Header("MT-Fault-Message"), Does.Contain("refused").And.Contain("keeps serving"));
+        Assert.That(dead[0].Header("MT-Fault-Message"), Does.Contain("v2 refused").And.Contain("is not the one the Registry recorded"));
         Assert.That(catalog.Current(TrainedModels.ModelName)!.Version, Is.EqualTo(v1.Version));
     }
 

@@ -152,10 +152,10 @@ public sealed class ModelIdentityTests
     public void Replay_keys_are_scoped_to_the_publisher_and_the_body()
     {
         var body = Encoding.UTF8.GetBytes("""{"candles":[]}""");
-        Assert.That(MessageKeys.Of("feed-a", body), Is.EqualTo(MessageKeys.Of("feed-a", body.ToArray())), "the same user re-sending the same bytes");
-        Assert.That(MessageKeys.Of("feed-a", body), Is.Not.EqualTo(MessageKeys.Of("feed-b", body)), "another user's identical body");
-        Assert.That(MessageKeys.Of("feed-a", body), Is.Not.EqualTo(MessageKeys.Of("feed-a", [.. body, (byte)' '])), "another body");
-        Assert.That(MessageKeys.Of("ab", Encoding.UTF8.GetBytes("c")), Is.Not.EqualTo(MessageKeys.Of("a", Encoding.UTF8.GetBytes("bc"))));
+        Assert.That(MessageKeys.Of("feed-a", "m1", body), Is.EqualTo(MessageKeys.Of("feed-a", "m1", body.ToArray())), "a redelivery");
+        Assert.That(MessageKeys.Of("feed-a", "m1", body), Is.Not.EqualTo(MessageKeys.Of("feed-b", "m1", body)), "another user reusing the id");
+        Assert.That(MessageKeys.Of("feed-a", "m1", body), Is.Not.EqualTo(MessageKeys.Of("feed-a", "m1", [.. body, (byte)' '])), "another body, same id");
+        Assert.That(MessageKeys.Of("ab", "c", body), Is.Not.EqualTo(MessageKeys.Of("a", "bc", body)), "length-prefixed parts");
     }
 
     [Test]

@@ -46,7 +46,7 @@ public sealed class BrokerRestartScenarioTests : BrokerTest
         var environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
-            ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"), ["Inference__InstanceId"] = "restart",
+            ["Tracking__LocalDirectory"] = ScratchDirectory, ["Inference__InstanceId"] = "restart",
         };
         var logs = Path.Combine(ScratchDirectory, "logs");
         await using var ingest = await WorkerProcess.StartAsync("Ingest", environment, logs);

@@ -16,7 +16,7 @@ public sealed class KillScenarioTests : BrokerTest
     Dictionary<string, string> WorkerEnvironment() => new()
     {
         ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
-        ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"),
+        ["Tracking__LocalDirectory"] = ScratchDirectory,
     };
 
     [Test]
@@ -99,7 +99,7 @@ public sealed class InferenceKillScenarioTests : BrokerTest
         var environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
-            ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"), ["Inference__InstanceId"] = "kill",
+            ["Tracking__LocalDirectory"] = ScratchDirectory, ["Inference__InstanceId"] = "kill",
         };
         var logs = Path.Combine(ScratchDirectory, "logs");
         var answers = await Amqp.TapAsync(Exchanges.PredictionCompleted);
@@ -160,7 +160,7 @@ public sealed class TrainingKillScenarioTests : BrokerTest
         var environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
-            ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"),
+            ["Tracking__LocalDirectory"] = ScratchDirectory,
             ["Training__LeaseSeconds"] = "5", ["Training__HeartbeatSeconds"] = "1", ["Training__PollIntervalMs"] = "200",
         };
         var logs = Path.Combine(ScratchDirectory, "logs");

@@ -9,10 +9,11 @@ namespace NeuralTrade.Events.IntegrationTests.Reliability;
 
 /// <summary>
 /// Reliability scenario "tampered artifact": an Inference process serves v1 under a steady stream of requests. Two
-/// deployments of v2 are tampered with — the artifact file altered after registration (the announced digest is the genuine
-/// one), and a genuine file announced with a forged digest — then v2 is deployed genuinely. Both tampered deployments
-/// are refused and reported (dead letter with the reason, the swap metric, an error log) while v1 keeps answering; the
-/// genuine one is taken. No request fails or is lost.
+/// forged deployments of v2 arrive — the artifact file altered (the announced digest is the genuine one), and a genuine
+/// file announced with a forged digest — and neither matches the Registry's record; then a version the Registry did
+/// record is promoted, but its file was altered in the run store afterwards; then v2 is promoted and deployed genuinely.
+/// All three are refused and reported (dead letter with the reason, the swap metric, an error log) while v1 keeps
+/// answering; the genuine one is taken. No request fails or is lost.
 /// </summary>
 [Category("Reliability")]
 public sealed class TamperScenarioTests : BrokerTest
@@ -26,7 +27,7 @@ public sealed class TamperScenarioTests : BrokerTest
         var environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
-            ["Tracking__LocalDirectory"] = Path.Combine(ScratchDirectory, "runs"), ["Inference__InstanceId"] = "tamper",
+            ["Tracking__LocalDirectory"] = ScratchDirectory, ["Inference__InstanceId"] = "tamper",
         };
         var logs = Path.Combine(ScratchDirectory, "logs");
         var answers = await Amqp.TapAsync(Exchanges.PredictionCompleted);
@@ -43,10 +44,22 @@ public sealed class TamperScenarioTests : BrokerTest
         {
             ModelName = v2.ModelName, Version = v2.Version, RunId = v2.RunId, Artifact = artifact, Metrics = v2.Metrics, PreviousVersion = v1.Version,
         }, ContractJson.Options);
-        var injections = new (string What, string Body)[]
+        // What an attacker on the model.deployed exchange can send (refused: not what the Registry recorded), and what an
+        // attacker who altered a file in the run store after the Registry recorded it causes (refused: digest mismatch).
+        var alteredRecord = v2.Artifact with { Uri = new Uri(alteredPath).AbsoluteUri };
+        var injections = new (string What, Func<Task<string>> Body)[]
         {
-            ("artifact altered on disk, genuine digest", Deployed(v2.Artifact with { Uri = new Uri(alteredPath).AbsoluteUri })),
-            ("genuine artifact, forged digest", Deployed(v2.Artifact with { Sha256 = ModelArtifact.Sha256(altered) })),
+            ("forged: artifact altered on disk, genuine digest", () => Task.FromResult(Deployed(alteredRecord))),
+            ("forged: genuine artifact, forged digest", () => Task.FromResult(Deployed(v2.Artifact with { Sha256 = ModelArtifact.Sha256(altered) }))),
+            ("recorded champion whose file was altered in the run store", async () =>
+            {
+                var v3 = await RegistryState.AddVersionAsync(v2 with { Version = 0, RunId = "tamper-v3", Artifact = alteredRecord });
+                await RegistryState.PromoteAsync(v3.ModelName, v3.Version);
+                return JsonSerializer.Serialize(new ModelDeployed
+                {
+                    ModelName = v3.ModelName, Version = v3.Version, RunId = v3.RunId, Artifact = v3.Artifact, Metrics = v3.Metrics, PreviousVersion = v1.Version,
+                }, ContractJson.Options);
+            }),
         };
 
         const int requests = 400;
@@ -66,13 +79,14 @@ public sealed class TamperScenarioTests : BrokerTest
         foreach (var (what, body) in injections)
         {
             await Task.Delay(1_500);
-            await Amqp.PublishAsync(Exchanges.ModelDeployed, body);
+            await Amqp.PublishAsync(Exchanges.ModelDeployed, await body());
             timeline.Add($"{what} at {clock.Elapsed.TotalSeconds:F1} s");
         }
 
         await Task.Delay(1_500);
         var genuineAt = clock.Elapsed;
         var answeredBeforeGenuine = answers.Received.Count;
+        await RegistryState.PromoteAsync(v2.ModelName, v2.Version); // the Registry records its decision, then announces it
         await Amqp.PublishAsync(Exchanges.ModelDeployed, Deployed(v2.Artifact));
         timeline.Add($"genuine v2 at {genuineAt.TotalSeconds:F1} s");
         await feed;
@@ -99,9 +113,11 @@ public sealed class TamperScenarioTests : BrokerTest
             Assert.That(failures.Received, Is.Empty, "no request failed");
             Assert.That(beforeGenuine, Is.All.EqualTo(v1.Version), "v1 answered everything until the genuine v2");
             Assert.That(versions[^1], Is.EqualTo(v2.Version), "the genuine v2 was taken");
-            Assert.That(dead, Has.Count.EqualTo(2), "both tampered deployments dead-lettered");
-            Assert.That(dead.Select(d => d.Header("MT-Fault-Message")), Is.All.Contain("refused").And.All.Contain("keeps serving"));
-            Assert.That(refusedMetric, Is.EqualTo(2), "neuraltrade.inference.swaps{outcome=refused} counts both");
+            Assert.That(dead, Has.Count.EqualTo(3), "every tampered deployment dead-lettered");
+            Assert.That(dead.Select(d => d.Header("MT-Fault-Message")), Is.All.Contain("refused"));
+            Assert.That(dead.Take(2).Select(d => d.Header("MT-Fault-Message")), Is.All.Contain("is not the one the Registry recorded"));
+            Assert.That(dead[2].Header("MT-Fault-Message"), Does.Contain("SHA-256").And.Contain("keeps serving"));
+            Assert.That(refusedMetric, Is.EqualTo(3), "neuraltrade.inference.swaps{outcome=refused} counts all three");
             Assert.That(worker.HasExited, Is.False);
         });
     }
