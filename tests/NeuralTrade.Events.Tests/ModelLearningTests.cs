@@ -12,13 +12,19 @@ namespace NeuralTrade.Events.Tests;
 /// five seeds, with a margin that held for every seed on two CPU dispatch settings (docs/testing.md, "Numerics"): one
 /// training's score is one draw, and libtorch's floats differ between CPUs. Small sizes keep it fast on 2 cores.
 /// </summary>
+/// <remarks>
+/// The recipe is <see cref="TrainedModels.Tiny"/> with hidden size 32, not 16: on an AMD EPYC (Zen 4, AVX-512) oneDNN's
+/// LSTM inference kernel computes another function than the training kernel for hidden 16, so a hidden-16 model is
+/// scored as a model it was not trained as there (<see cref="LstmKernelTests"/> checks the kernels and fails on such a
+/// machine; this fixture tests the learning, that one the kernel).
+/// </remarks>
 [NonParallelizable]
 [Category(TestCategories.Numerics)]
 public sealed class ModelLearningTests
 {
     static readonly SeriesKey Series = new("sim", "PLANT/USD", "1m");
 
-    static readonly Hyperparameters Small = TrainedModels.Tiny;
+    static readonly Hyperparameters Small = TrainedModels.Tiny with { HiddenSize = 32 };
 
     static readonly int[] Seeds = [.. new[] { 1, 2, 3, 4, 5 }.Select(TestSeeds.Of)];
 
@@ -34,7 +40,7 @@ public sealed class ModelLearningTests
         _runs = [.. Seeds.Select(seed => (seed, ModelTraining.Run("signal-test", Series, _market, Small with { Seed = seed }, CPU), ShuffledMacroF1(seed)))];
         _outcome = _runs[0].Outcome;
         foreach (var (seed, outcome, shuffled) in _runs)
-            TestContext.Out.WriteLine($"seed {seed}: test macro-F1 {outcome.Test.MacroF1:F3} (shuffled labels {shuffled:F3}) vs majority baseline " +
+            TestContext.Progress.WriteLine($"seed {seed}: test macro-F1 {outcome.Test.MacroF1:F3} (shuffled labels {shuffled:F3}) vs majority baseline " +
                 $"{outcome.MajorityBaselineMacroF1:F3}, recall sell {outcome.Test.Recall[SignalClasses.Sell]:F2} buy {outcome.Test.Recall[SignalClasses.Buy]:F2}, " +
                 $"best epoch {outcome.Manifest.Training.BestEpoch}/{outcome.History.Count}");
     }
