@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using NeuralTrade.Events.Cli.Commands;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Stores;
 using Spectre.Console;
 using StackExchange.Redis;
 
@@ -84,7 +85,7 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
         }
         catch (RedisConnectionException e)
         {
-            console.MarkupLine($"[red]error:[/] cannot reach Redis at {Markup.Escape(settings.RedisUrl ?? "")} ({Markup.Escape(e.Message)}); set REDIS_URL");
+            console.MarkupLine($"[red]error:[/] cannot reach Redis at {Markup.Escape(RedisOptions.Redact(settings.RedisUrl))} ({Markup.Escape(e.Message)}); set REDIS_URL");
             return ExitCodes.Unreachable;
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)

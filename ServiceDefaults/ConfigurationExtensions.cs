@@ -13,10 +13,14 @@ public static class ConfigurationExtensions
         ("REDIS_URL", $"{RedisOptions.SectionName}:{nameof(RedisOptions.Url)}"),
         ("RABBITMQ_CA_FILE", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.TlsCaFile)}"),
         ("MLFLOW_TRACKING_URI", "Tracking:MlflowUri"),
+        ("MLFLOW_TRACKING_USERNAME", "Tracking:MlflowUsername"),
+        ("MLFLOW_TRACKING_PASSWORD", "Tracking:MlflowPassword"),
+        ("MLFLOW_TRACKING_TOKEN", "Tracking:MlflowToken"),
     ];
 
     /// <summary>
-    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c> and <c>MLFLOW_TRACKING_URI</c> as configuration keys.
+    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c>, <c>MLFLOW_TRACKING_URI</c> and MLflow's
+    /// credentials (<c>MLFLOW_TRACKING_USERNAME</c>/<c>PASSWORD</c> or <c>MLFLOW_TRACKING_TOKEN</c>) as configuration keys.
     /// They win over appsettings, as environment variables do.
     /// </summary>
     public static IConfigurationBuilder AddNeuralTradeEnvironment(this IConfigurationBuilder configuration)

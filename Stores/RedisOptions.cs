@@ -16,6 +16,28 @@ public sealed class RedisOptions
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Url);
 
+    /// <summary>The URL as logs and errors show it: without its password.</summary>
+    public string Redacted => Redact(Url);
+
+    /// <summary><c>redis://user:secret@host</c> → <c>redis://user:***@host</c>; <c>host,password=secret</c> → <c>host,password=***</c>.</summary>
+    public static string Redact(string? url)
+    {
+        if (string.IsNullOrEmpty(url))
+            return "";
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            var at = url.LastIndexOf('@');
+            if (at <= scheme + 3)
+                return url;
+            var userInfo = url[(scheme + 3)..at];
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            return url[..(scheme + 3)] + (colon >= 0 ? userInfo[..colon] + ":***" : "***") + url[at..];
+        }
+
+        return System.Text.RegularExpressions.Regex.Replace(url, "(?i)(password\\s*=)[^,]*", "$1***");
+    }
+
     /// <summary>Turns the URL into StackExchange.Redis options.</summary>
     public ConfigurationOptions ToConfigurationOptions()
     {
@@ -39,7 +61,7 @@ public sealed class RedisOptions
         }
         else if (Url!.Contains("://", StringComparison.Ordinal))
         {
-            throw new FormatException($"'{Url}' is not a valid redis:// or rediss:// URL (redis://[:password@]host:port[/db]).");
+            throw new FormatException($"'{Redacted}' is not a valid redis:// or rediss:// URL (redis://[:password@]host:port[/db]).");
         }
         else
         {

@@ -24,6 +24,10 @@ public static class TrackingRegistration
             .Validate(o => !o.UsesMlflow || Uri.TryCreate(o.MlflowUri, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
                 "Tracking:MlflowUri (MLFLOW_TRACKING_URI) must be an http:// or https:// URL")
             .Validate(o => !string.IsNullOrWhiteSpace(o.LocalDirectory), "Tracking:LocalDirectory must be set")
+            .Validate(o => string.IsNullOrEmpty(o.MlflowToken) || string.IsNullOrEmpty(o.MlflowUsername),
+                "give MLflow either a token (MLFLOW_TRACKING_TOKEN) or a user and password (MLFLOW_TRACKING_USERNAME/PASSWORD), not both")
+            .Validate(o => string.IsNullOrEmpty(o.MlflowUsername) == string.IsNullOrEmpty(o.MlflowPassword),
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD go together")
             .ValidateOnStart();
 
         if (options.UsesMlflow)
@@ -33,6 +37,7 @@ public static class TrackingRegistration
                     var o = sp.GetRequiredService<IOptions<TrackingOptions>>().Value;
                     http.BaseAddress = new Uri(o.MlflowUri!.TrimEnd('/') + "/api/2.0/");
                     http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline owns timeouts
+                    http.DefaultRequestHeaders.Authorization = MlflowAuthorization.Of(o);
                 })
                 .AddResilienceHandler("mlflow", (pipeline, context) =>
                 {

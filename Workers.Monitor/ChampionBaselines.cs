@@ -41,7 +41,7 @@ public sealed partial class ChampionBaselines(IModelRegistryStore registry, Arti
                 _manifests.TryRemove(stale, out _);
             return (new MonitoredModel(name, champion.Version, manifest, champion.Metrics), null);
         }
-        catch (Exception e) when (e is ArtifactIntegrityException or IOException or HttpRequestException or InvalidOperationException
+        catch (Exception e) when (e is ArtifactIntegrityException or ArtifactLocationException or IOException or HttpRequestException or InvalidOperationException
                                        or MlflowException or ArgumentException or System.Text.Json.JsonException)
         {
             _manifests.TryRemove(key, out _);

@@ -116,6 +116,7 @@ ssl_options.verify = verify_none
 ssl_options.fail_if_no_peer_cert = false
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $MGMT_PORT
+max_message_size = 16777216
 loopback_users.guest = true
 log.console = false
 log.file.level = warning

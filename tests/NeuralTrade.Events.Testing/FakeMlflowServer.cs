@@ -50,6 +50,12 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     /// <summary>How many <c>get</c> polls a new version answers PENDING_REGISTRATION before READY (MLflow may register asynchronously).</summary>
     public int PendingPolls { get; set; }
 
+    /// <summary>
+    /// When set, every request must carry this Authorization header value (as MLflow's basic-auth app, or a proxy checking
+    /// a bearer token, requires); others are answered 401 as MLflow answers them.
+    /// </summary>
+    public string? RequiredAuthorization { get; set; }
+
     /// <summary>While true, every request is answered 503 as by a server that is down behind a proxy.</summary>
     public bool Down { get; set; }
 
@@ -70,7 +76,13 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             var s = server!;
-            if (s.Down || Interlocked.Decrement(ref s._failNext) >= 0)
+            if (s.RequiredAuthorization is { } required && context.Request.Headers.Authorization.ToString() != required)
+            {
+                context.Response.StatusCode = 401;
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"mlflow\"";
+                await context.Response.WriteAsync("You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html");
+            }
+            else if (s.Down || Interlocked.Decrement(ref s._failNext) >= 0)
             {
                 context.Response.StatusCode = 503;
                 await context.Response.WriteAsync("Service Unavailable");

@@ -76,4 +76,15 @@ public sealed class HostingTests
             Environment.SetEnvironmentVariable("REDIS_URL", null);
         }
     }
+
+    [TestCase("redis://:s3cret@redis:6379/0", "redis://:***@redis:6379/0")]
+    [TestCase("rediss://ingest:s3cret@redis:6380", "rediss://ingest:***@redis:6380")]
+    [TestCase("redis://redis:6379", "redis://redis:6379")]
+    [TestCase("redis:6379,password=s3cret,ssl=true", "redis:6379,password=***,ssl=true")]
+    public void A_redis_url_is_shown_without_its_password(string url, string shown)
+    {
+        Assert.That(RedisOptions.Redact(url), Is.EqualTo(shown));
+        var error = Assert.Throws<FormatException>(() => new RedisOptions { Url = "http://user:s3cret@redis" }.ToConfigurationOptions());
+        Assert.That(error!.Message, Does.Not.Contain("s3cret"));
+    }
 }

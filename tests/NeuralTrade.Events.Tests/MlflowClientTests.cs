@@ -113,4 +113,27 @@ public sealed class MlflowClientTests
         Assert.Throws<ArgumentException>(() => _client.ArtifactUrl("s3://bucket/key"));
         Assert.Throws<ArgumentException>(() => _client.ArtifactUrl("http://169.254.169.254/latest/meta-data/"), "no URL but the proxy's");
     }
+
+    [TestCase("MLFLOW_TRACKING_USERNAME", "Basic bmVvOnMzY3JldA==")] // neo:s3cret
+    [TestCase("MLFLOW_TRACKING_TOKEN", "Bearer t0ken")]
+    public async Task Credentials_from_the_environment_are_sent_as_mlflow_clients_send_them(string variable, string header)
+    {
+        _server.RequiredAuthorization = header;
+        Assert.ThrowsAsync<MlflowException>(() => _client.GetOrCreateExperimentAsync("no-credentials"), "401 without them");
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tracking:MlflowUri"] = _server.Uri,
+            ["Tracking:MlflowUsername"] = variable == "MLFLOW_TRACKING_USERNAME" ? "neo" : null,
+            ["Tracking:MlflowPassword"] = variable == "MLFLOW_TRACKING_USERNAME" ? "s3cret" : null,
+            ["Tracking:MlflowToken"] = variable == "MLFLOW_TRACKING_TOKEN" ? "t0ken" : null,
+        });
+        builder.AddServiceDefaults("mlflow-auth-tests");
+        builder.AddRunTracking();
+        using var host = builder.Build();
+        var client = host.Services.GetRequiredService<MlflowClient>();
+
+        Assert.That(await client.GetOrCreateExperimentAsync("with-credentials"), Is.Not.Empty);
+    }
 }
