@@ -19,7 +19,7 @@ FLEET="$DATA/fleet"
 WORKERS=(ingest training registry inference monitor)
 declare -A PROJECT=([ingest]=Ingest [training]=Training [registry]=Registry [inference]=Inference [monitor]=Monitor)
 declare -A PORT=([ingest]=8081 [training]=8082 [registry]=8083 [inference]=8084 [monitor]=8085)
-USERS=(admin operator feed ingest training registry inference monitor)
+USERS=(admin operator feed trading ingest training registry inference monitor)
 
 log() { printf '[fleet] %s\n' "$*" >&2; }
 

@@ -158,6 +158,17 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         ("monitor", "publish", Exchanges.PredictionCompleted),
         ("operator", "consume", "ingest"),
         ("operator", "publish", Exchanges.DataIngested),
+        ("feed", "bind", "feed-peek:" + Exchanges.DataIngested),
+        ("feed", "declare", "trading-x"),
+        ("feed", "declare-exchange", Exchanges.MarketCandles),
+        ("trading", "publish", Exchanges.MarketCandles),
+        ("trading", "publish", Exchanges.TrainingRequested),
+        ("trading", "publish", Exchanges.ModelDeployed),
+        ("trading", "publish", ""),
+        ("trading", "bind", "trading-peek:" + Exchanges.DataIngested),
+        ("trading", "consume", "inference"),
+        ("trading", "declare", "feed-x"),
+        ("trading", "declare-exchange", Exchanges.PredictionRequested),
     ];
 
     static readonly (string User, string Action, string Resource)[] Allowed =
@@ -168,6 +179,12 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         ("training", "consume", "training"),
         ("operator", "publish", Exchanges.TrainingRequested),
         ("operator", "consume", "ingest_error"),
+        ("feed", "bind", "feed-rejections:" + Exchanges.DataRejected),
+        ("feed", "consume", "feed-rejections"),
+        ("trading", "publish", Exchanges.PredictionRequested),
+        ("trading", "bind", "trading-answers:" + Exchanges.PredictionCompleted),
+        ("trading", "bind", "trading-answers:" + Exchanges.PredictionFailed),
+        ("trading", "consume", "trading-answers"),
     ];
 
     [Test]
@@ -217,6 +234,14 @@ public sealed class BrokerDefinitionsTests : BrokerTest
                     break;
                 case "declare":
                     await channel.QueueDeclareAsync(resource, durable: true, exclusive: false, autoDelete: false);
+                    break;
+                case "declare-exchange":
+                    await channel.ExchangeDeclareAsync(resource, ExchangeType.Fanout, durable: true);
+                    break;
+                case "bind": // "queue:exchange": a queue of the user's own, bound to an exchange
+                    var (queue, exchange) = (resource.Split(':')[0], resource.Split(':')[1]);
+                    await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+                    await channel.QueueBindAsync(queue, exchange, "");
                     break;
             }
 
