@@ -11,15 +11,15 @@ namespace NeuralTrade.Events.Benchmarks;
 /// (the <paramref name="windows"/> in turn), answers matched by requestId, and each scenario's round trips counted as
 /// answered, failed or lost.
 /// </summary>
-internal sealed class InferenceLoad(IBus bus, List<RawTradingClient.Template> windows) : IAsyncDisposable
+internal sealed class InferenceLoad(IBus bus, IModelRegistryStore registry, List<RawTradingClient.Template> windows) : IAsyncDisposable
 {
     readonly ConcurrentDictionary<Guid, (long Sent, TaskCompletionSource<bool> Done)> _pending = new();
     RawTradingClient _client = null!;
     int _failed;
 
-    public static async Task<InferenceLoad> ConnectAsync(string brokerUrl, IBus bus, List<RawTradingClient.Template> windows)
+    public static async Task<InferenceLoad> ConnectAsync(string brokerUrl, IBus bus, IModelRegistryStore registry, List<RawTradingClient.Template> windows)
     {
-        var load = new InferenceLoad(bus, windows);
+        var load = new InferenceLoad(bus, registry, windows);
         load._client = await RawTradingClient.ConnectAsync(brokerUrl, load.OnAnswer);
         return load;
     }
@@ -37,7 +37,7 @@ internal sealed class InferenceLoad(IBus bus, List<RawTradingClient.Template> wi
         var latencies = new ConcurrentBag<double>();
         var lost = 0;
         using var stopSwapping = new CancellationTokenSource();
-        var swapping = swapBetween is null ? Task.CompletedTask : SwapLoopAsync(bus, swapBetween, stopSwapping.Token);
+        var swapping = swapBetween is null ? Task.CompletedTask : SwapLoopAsync(bus, registry, swapBetween, stopSwapping.Token);
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
@@ -106,7 +106,7 @@ internal sealed class InferenceLoad(IBus bus, List<RawTradingClient.Template> wi
         }
     }
 
-    static async Task SwapLoopAsync(IBus bus, List<RegisteredVersion> versions, CancellationToken cancellationToken)
+    static async Task SwapLoopAsync(IBus bus, IModelRegistryStore registry, List<RegisteredVersion> versions, CancellationToken cancellationToken)
     {
         var next = 1;
         while (!cancellationToken.IsCancellationRequested)
@@ -120,15 +120,20 @@ internal sealed class InferenceLoad(IBus bus, List<RawTradingClient.Template> wi
                 return;
             }
 
-            await Deploy(bus, versions[next % versions.Count]);
+            await Deploy(bus, registry, versions[next % versions.Count]);
             next++;
         }
     }
 
-    public static Task Deploy(IBus bus, RegisteredVersion v) => bus.Publish(new ModelDeployed
+    /// <summary>Deploys as the Registry does: records the champion, then announces it (Inference acts only on what the record says).</summary>
+    public static async Task Deploy(IBus bus, IModelRegistryStore registry, RegisteredVersion v)
     {
-        ModelName = v.ModelName, Version = v.Version, RunId = v.RunId, Artifact = v.Artifact, Metrics = v.Metrics,
-    });
+        await registry.PromoteAsync(v.ModelName, v.Version);
+        await bus.Publish(new ModelDeployed
+        {
+            ModelName = v.ModelName, Version = v.Version, RunId = v.RunId, Artifact = v.Artifact, Metrics = v.Metrics,
+        });
+    }
 
     /// <summary>The worker's own latency of each answer, as it reports it.</summary>
     public ConcurrentQueue<double> ServiceMs { get; } = new();

@@ -28,8 +28,8 @@ namespace NeuralTrade.Events.Benchmarks;
 internal sealed partial class InferenceThroughput(string rabbitUrl, string managementUrl, string redisUrl, int requests, int inFlight, int memoryPredictions,
     int rounds, Action<string> log)
 {
-    internal const string Model = "signal-bench-btc-usdt-1m";
     static readonly SeriesKey Series = new("bench", "BTC/USDT", "1m");
+    internal static readonly string Model = ModelNames.For(Series);
     /// <summary>Request bodies of this many windows spread over the market, used in turn.</summary>
     const int Windows = 256;
     public async Task<Figures> RunAsync()
@@ -52,8 +52,9 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
             using var host = await StartAsync(broker, directory);
             var versions = await RegisterAsync(host.Services.GetRequiredService<IModelRegistryStore>(), directory, (first, "bench-1"), (second, "bench-2"));
             var bus = host.Services.GetRequiredService<IBus>();
-            await InferenceLoad.Deploy(bus, versions[0]);
-            await using var load = await InferenceLoad.ConnectAsync(broker.Url, bus, Templates(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + 64));
+            var registry = host.Services.GetRequiredService<IModelRegistryStore>();
+            await InferenceLoad.Deploy(bus, registry, versions[0]);
+            await using var load = await InferenceLoad.ConnectAsync(broker.Url, bus, registry, Templates(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + 64));
             await load.MeasureAsync(requests, inFlight, "warm-up");
             await load.MeasureAsync(requests, inFlight, "warm-up (transport)", echo: true);
 
