@@ -44,9 +44,17 @@ public sealed partial class ModelSwapper(ArtifactReader artifacts, ModelCatalog 
                 LoadedModel model;
                 try
                 {
-                    var verified = ArtifactVerifier.Verify(bytes, artifact);
-                    ArtifactVerifier.VerifyBinding(ModelArtifact.ReadManifest(verified), modelName);
-                    model = ModelArtifact.Read(verified);
+                    // Read bounds the manifest's dimensions before it allocates; the binding is checked on the manifest it read.
+                    model = ModelArtifact.Read(ArtifactVerifier.Verify(bytes, artifact));
+                    try
+                    {
+                        ArtifactVerifier.VerifyBinding(model.Manifest, modelName);
+                    }
+                    catch
+                    {
+                        model.Dispose();
+                        throw;
+                    }
                 }
                 catch (ArtifactIntegrityException e)
                 {
