@@ -15,6 +15,7 @@ internal sealed class BrokerSession : IAsyncDisposable
 {
     readonly IConnection _connection;
     readonly IChannel _channel;
+    readonly HashSet<string> _checkedExchanges = [];
 
     BrokerSession(IConnection connection, IChannel channel)
     {
@@ -68,9 +69,38 @@ internal sealed class BrokerSession : IAsyncDisposable
         await _channel.BasicPublishAsync(exchange, "", mandatory: false, properties, body, cancellationToken);
     }
 
-    /// <summary>The exchanges are durable fanouts (the contract); declaring one that exists with the same settings changes nothing.</summary>
-    Task DeclareExchangeAsync(string exchange, CancellationToken cancellationToken) =>
-        _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+    /// <summary>
+    /// Makes sure a public exchange exists. A passive declare first, which needs no permission: in a deployment the
+    /// broker's definitions declare every public exchange, and the operator and clients of the contract have no
+    /// configure right on them. Only where one is missing (a development broker before a worker declared it) is it
+    /// declared, as the contract's durable fanout; a user without that right gets an error that says why.
+    /// </summary>
+    async Task DeclareExchangeAsync(string exchange, CancellationToken cancellationToken)
+    {
+        if (_checkedExchanges.Contains(exchange))
+            return;
+        // A failed declare closes its channel: use a channel of its own.
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await channel.ExchangeDeclarePassiveAsync(exchange, cancellationToken);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            await using var declaring = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            try
+            {
+                await declaring.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            }
+            catch (OperationInterruptedException refused) when (refused.ShutdownReason?.ReplyCode == 403)
+            {
+                throw new CliException($"there is no exchange '{exchange}' on {_connection.Endpoint.HostName}, and this user may not declare it: " +
+                    "load the broker's definitions (deploy/rabbitmq), which declare every public exchange");
+            }
+        }
+
+        _checkedExchanges.Add(exchange);
+    }
 
     /// <summary>A private, self-deleting queue bound to the given exchanges; bind it before publishing what they answer.</summary>
     public async Task<ChannelReader<BrokerMessage>> ListenAsync(IEnumerable<string> exchanges, CancellationToken cancellationToken)

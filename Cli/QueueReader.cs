@@ -1,4 +1,5 @@
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace NeuralTrade.Events.Cli;
 
@@ -19,7 +20,12 @@ internal sealed class QueueReader(IChannel channel, string queue, uint messageCo
     public Task AckAsync(BrokerMessage message, CancellationToken cancellationToken) =>
         channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken).AsTask();
 
-    /// <summary>Sends a copy of <paramref name="message"/> to <paramref name="targetQueue"/> (default exchange), confirmed, without the fault headers.</summary>
+    /// <summary>
+    /// Sends a copy of <paramref name="message"/> to <paramref name="targetQueue"/>, confirmed and mandatory, without the
+    /// fault headers. It goes through the exchange named after the queue (MassTransit binds one to each of its queues),
+    /// not the default exchange: the broker then grants a replay only to a user that may write that queue's exchange,
+    /// which the definitions give the operator for the queues whose input it may publish anyway.
+    /// </summary>
     public async Task SendCopyAsync(BrokerMessage message, string targetQueue, CancellationToken cancellationToken)
     {
         var p = message.Properties;
@@ -30,7 +36,25 @@ internal sealed class QueueReader(IChannel channel, string queue, uint messageCo
             ContentType = p.ContentType, ContentEncoding = p.ContentEncoding, MessageId = p.MessageId, CorrelationId = p.CorrelationId,
             Type = p.Type, Timestamp = p.Timestamp, DeliveryMode = DeliveryModes.Persistent, Headers = headers,
         };
-        await channel.BasicPublishAsync("", targetQueue, mandatory: true, properties, message.Body, cancellationToken);
+        try
+        {
+            await channel.BasicPublishAsync(targetQueue, "", mandatory: true, properties, message.Body, cancellationToken);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 403)
+        {
+            throw new CliException($"the broker refused to replay into '{targetQueue}' ({e.ShutdownReason.ReplyText}): the operator may replay " +
+                "only into queues whose input it may publish itself (ingest, training, registry-promote, registry-rollback, inference); " +
+                "the others take only what workers publish, and replaying into them takes the admin user. Nothing was removed.", ExitCodes.Failed);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            throw new CliException($"there is no exchange '{targetQueue}' (MassTransit declares one per queue when its worker starts): " +
+                "start the worker once, then replay. Nothing was removed.", ExitCodes.Failed);
+        }
+        catch (PublishException e) when (e.IsReturn)
+        {
+            throw new CliException($"the copy was not routed to '{targetQueue}' (its exchange has no binding to the queue). Nothing was removed.", ExitCodes.Failed);
+        }
     }
 
     public async Task PurgeAsync(CancellationToken cancellationToken) => await channel.QueuePurgeAsync(queue, cancellationToken);

@@ -128,6 +128,17 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         Assert.That((rollback, refused.Contains("has no champion to roll back from", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Failed, true)), refused);
         var (show, shown) = await CliAsync("operator", "dlq", "show", "registry-rollback_error");
         Assert.That((show, shown.Contains("has no champion", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Ok, true)), shown);
+        // The operator replays into a queue whose input it may publish itself (the command dead-letters again, and is
+        // not lost), and is refused a replay into a queue that takes only what workers publish, losing nothing.
+        var (replay, replayed) = await CliAsync("operator", "dlq", "replay", "registry-rollback_error");
+        Assert.That((replay, replayed.Contains("replayed 1 message(s)", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Ok, true)), replayed);
+        for (var i = 0; i < 150 && await DepthAsync("registry-rollback_error") != 1; i++)
+            await Task.Delay(200);
+        Assert.That(await DepthAsync("registry-rollback_error"), Is.EqualTo(1), "dead-lettered again after the replay");
+        var (forge, forged) = await CliAsync("operator", "dlq", "replay", "registry-rollback_error", "--to", "registry");
+        Assert.That((forge, forged.Contains("refused to replay into 'registry'", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Failed, true)), forged);
+        Assert.That(await DepthAsync("registry-rollback_error"), Is.EqualTo(1), "nothing removed");
+
         var (queues, depths) = await CliAsync("operator", "queues");
         Assert.That((queues, depths.Contains("registry-rollback_error", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Ok, true)), depths);
 
@@ -158,6 +169,18 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         ("monitor", "publish", Exchanges.PredictionCompleted),
         ("operator", "consume", "ingest"),
         ("operator", "publish", Exchanges.DataIngested),
+        ("operator", "publish", ""),
+        ("operator", "publish", "registry"),
+        ("operator", "publish", "inference-swap-perm"),
+        ("operator", "publish", "monitor"),
+        ("operator", "publish", Exchanges.ModelDeployed),
+        ("operator", "publish", Exchanges.TrainingCompleted),
+        ("operator", "declare-exchange", Exchanges.MarketCandles),
+        ("operator", "declare-exchange", Exchanges.ModelDeployed),
+        ("operator", "declare", "ingest"),
+        ("operator", "declare", "ingest_error"),
+        ("feed", "publish", ""),
+        ("feed", "declare-exchange", Exchanges.DataRejected),
         ("feed", "bind", "feed-peek:" + Exchanges.DataIngested),
         ("feed", "declare", "trading-x"),
         ("feed", "declare-exchange", Exchanges.MarketCandles),
@@ -179,6 +202,8 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         ("training", "consume", "training"),
         ("operator", "publish", Exchanges.TrainingRequested),
         ("operator", "consume", "ingest_error"),
+        ("operator", "publish", "ingest"),
+        ("operator", "publish", Exchanges.ModelPromote),
         ("feed", "bind", "feed-rejections:" + Exchanges.DataRejected),
         ("feed", "consume", "feed-rejections"),
         ("trading", "publish", Exchanges.PredictionRequested),
@@ -194,8 +219,13 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         await using (var admin = await new ConnectionFactory { Uri = new Uri(UrlOf("admin")) }.CreateConnectionAsync())
         await using (var channel = await admin.CreateChannelAsync())
         {
-            foreach (var queue in new[] { "training", "ingest", "inference", "ingest_error" })
+            foreach (var queue in new[] { "training", "ingest", "inference", "ingest_error", "registry", "inference-swap-perm", "monitor" })
+            {
+                // As MassTransit declares a receive endpoint: the queue, and an exchange of the same name bound to it.
                 await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+                await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true);
+                await channel.QueueBindAsync(queue, queue, "");
+            }
         }
 
         var wrong = new List<string>();
@@ -212,6 +242,14 @@ public sealed class BrokerDefinitionsTests : BrokerTest
         }
 
         Assert.That(wrong, Is.Empty);
+    }
+
+    /// <summary>Ready messages in a queue now (a passive declare as admin; the management figures lag).</summary>
+    async Task<uint> DepthAsync(string queue)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(UrlOf("admin")) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 
     /// <summary>Tries one thing as a user; null when the broker allowed it, else the AMQP reply code (403 ACCESS_REFUSED).</summary>
