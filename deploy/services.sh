@@ -21,7 +21,7 @@ TLS_PORT="${NEURALTRADE_AMQPS_PORT:-5674}"
 TLS_DIR="$DATA/tls"
 NODE="neuraltrade-${AMQP_PORT}@localhost"
 RABBIT_BIN=/usr/lib/rabbitmq/bin
-PACKAGES=(rabbitmq-server redis-server)
+PACKAGES=(rabbitmq-server redis-server python3-pika)   # python3-pika: the tests run docs/contract.md's Python examples
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -48,6 +48,7 @@ install() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x "$RABBIT_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
+  [ -f /usr/lib/python3/dist-packages/pika/__init__.py ] || missing+=(python3-pika)
   if [ ${#missing[@]} -eq 0 ]; then log "packages present: ${PACKAGES[*]}"; return 0; fi
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

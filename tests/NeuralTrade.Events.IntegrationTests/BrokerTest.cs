@@ -58,6 +58,7 @@ public abstract class BrokerTest
         }
 
         _hosts.Clear();
+        await AfterHostsStoppedAsync();
         if (Directory.Exists(ScratchDirectory))
             Directory.Delete(ScratchDirectory, recursive: true);
         if (Amqp is not null)
@@ -92,6 +93,9 @@ public abstract class BrokerTest
             await RegistryState.PromoteAsync(completed.ModelName, version.Version);
         return version;
     }
+
+    /// <summary>Clean-up that must wait until this test's workers have stopped.</summary>
+    protected virtual Task AfterHostsStoppedAsync() => Task.CompletedTask;
 
     /// <summary>Starts a worker process-alike on the real broker and Redis of this test.</summary>
     protected async Task<IHost> StartHostAsync(Action<IHostApplicationBuilder> addWorker, IDictionary<string, string?>? settings = null,

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Testing;
+using NeuralTrade.Events.Workers.Inference;
+using NeuralTrade.Events.Workers.Ingest;
+
+namespace NeuralTrade.Events.IntegrationTests;
+
+/// <summary>
+/// The Python examples of docs/contract.md, run as they stand there (pika, from Debian's python3-pika), logged in as
+/// the <c>feed</c> and <c>trading</c> users of the shipped definitions, against the real Ingest and Inference.
+/// </summary>
+public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
+{
+    static readonly string ContractPath = Path.Combine(AppContext.BaseDirectory, "docs", "contract.md");
+
+    [GeneratedRegex(@"```python\n(?<code>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex PythonBlock();
+
+    /// <summary>The example whose first line is <c># NAME.py …</c>.</summary>
+    static string Example(string name)
+    {
+        var blocks = PythonBlock().Matches(File.ReadAllText(ContractPath)).Select(m => m.Groups["code"].Value).ToList();
+        return blocks.SingleOrDefault(b => b.StartsWith($"# {name}.py", StringComparison.Ordinal))
+            ?? throw new AssertionException($"docs/contract.md has no python example starting '# {name}.py' (found {blocks.Count})");
+    }
+
+    [Test]
+    public async Task The_feed_example_publishes_as_feed_and_hears_what_Ingest_refused()
+    {
+        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?> { ["Messaging:RabbitMqUrl"] = UrlOf("ingest") });
+
+        var (code, output) = await RunPythonAsync("feed", "feed");
+
+        Assert.That(code, Is.Zero, output);
+        Assert.That(output, Does.Contain("candle 1 refused: ohlc_inconsistent"), "the refusal, with its reason, reached the feed");
+        var series = new SeriesKey("binance", "BTC/USDT", "1m");
+        var stored = await CandleStore.GetRangeAsync(series);
+        Assert.That(stored.Select(c => (c.OpenTime, c.Close)), Is.EqualTo(new[] { (DateTimeOffset.Parse("2024-01-15T10:30:00Z"), 42250.75m) }),
+            "the valid candle is stored, the refused one is not");
+    }
+
+    [Test]
+    public async Task The_trading_example_asks_as_trading_and_gets_the_champions_signal()
+    {
+        await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>
+        {
+            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Tracking:LocalDirectory"] = ScratchDirectory, ["Inference:InstanceId"] = "examples",
+        });
+        var series = TrainedModels.Series;
+        string[] arguments = [series.Exchange, series.Symbol, series.Interval];
+
+        // No champion yet: the example reports Inference's refusal and exits non-zero.
+        var (noModel, refused) = await RunPythonAsync("trading", "trading", arguments);
+        Assert.That((noModel, refused.Contains("prediction.failed no_model", StringComparison.Ordinal)), Is.EqualTo((1, true)), refused);
+
+        // The Registry's record names a champion, and its announcement reaches Inference.
+        var champion = await RegisterTrainedModelAsync("run-1", champion: true);
+        await Amqp.PublishAsync(Exchanges.ModelDeployed, JsonSerializer.Serialize(new ModelDeployed
+        {
+            ModelName = champion.ModelName, Version = champion.Version, RunId = champion.RunId, Artifact = champion.Artifact, Metrics = champion.Metrics,
+        }, ContractJson.Options));
+        var (code, answer) = (1, "");
+        for (var attempt = 0; attempt < 20 && code != 0; attempt++)
+        {
+            (code, answer) = await RunPythonAsync("trading", "trading", arguments);
+            if (code != 0)
+                await Task.Delay(250);
+        }
+
+        Assert.That(code, Is.Zero, answer);
+        Assert.That(answer, Does.Match(@"^(buy|hold|sell) 0\.\d\d risk (low|medium|high)")
+            .And.Contain($"{TrainedModels.ModelName} v1").And.Contain(TrainedModels.Market[^1].OpenTime.ToString("yyyy-MM-dd'T'HH:mm:ss")));
+    }
+
+    /// <summary>Runs an example with Debian's python3 as <paramref name="user"/>; its exit code and everything it printed.</summary>
+    async Task<(int Code, string Output)> RunPythonAsync(string example, string user, params string[] arguments)
+    {
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var script = Path.Combine(ScratchDirectory, example + ".py");
+        Directory.CreateDirectory(ScratchDirectory);
+        await File.WriteAllTextAsync(script, Example(example));
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["RABBITMQ_URL"] = UrlOf(user);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = (await stdout) + (await stderr);
+        TestContext.Out.WriteLine($"$ {example}.py {string.Join(' ', arguments)} (as {user}) → {process.ExitCode}\n{output}");
+        if (output.Contains("No module named 'pika'", StringComparison.Ordinal))
+            Assert.Fail($"{python} has no pika: `bash deploy/services.sh install` installs Debian's python3-pika");
+        return (process.ExitCode, output);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using NeuralTrade.Events.Cli;
+using RabbitMQ.Client;
+
+namespace NeuralTrade.Events.IntegrationTests;
+
+/// <summary>
+/// deploy/rabbitmq/definitions.template.json, rendered as the deployment renders it and applied to this test's vhost
+/// (users renamed per test, as users are global): every worker does its job with its own user, and nothing more.
+/// </summary>
+public abstract class DefinitionsBrokerTest : BrokerTest
+{
+    static readonly string TemplatePath = Path.Combine(AppContext.BaseDirectory, "deploy", "rabbitmq", "definitions.template.json");
+    readonly Dictionary<string, string> _passwords = [];
+    readonly List<string> _users = [];
+
+    protected string UserName(string user) => $"{VirtualHost}-{user}";
+
+    protected string UrlOf(string user)
+    {
+        var a = Services.RabbitMq();
+        return $"amqp://{Uri.EscapeDataString(UserName(user))}:{Uri.EscapeDataString(_passwords[user])}@{a.Host}:{a.Port}/{Uri.EscapeDataString(VirtualHost)}";
+    }
+
+    [SetUp]
+    public async Task ApplyDefinitions()
+    {
+        var template = await File.ReadAllTextAsync(TemplatePath);
+        foreach (var user in JsonDocument.Parse(template).RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("name").GetString()!))
+            _passwords[user] = $"pw-{user}-{Guid.NewGuid():N}";
+        var rendered = BrokerDefinitions.Render(template, v => _passwords.FirstOrDefault(p => BrokerDefinitions.VariableFor(p.Key) == v).Value);
+        Assert.That(rendered, Does.Not.Contain("{{password"));
+        Assert.That(_passwords.Values.Any(rendered.Contains), Is.False, "no password in the rendered definitions, only hashes");
+
+        var definitions = JsonDocument.Parse(rendered).RootElement;
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        foreach (var user in definitions.GetProperty("users").EnumerateArray())
+        {
+            var name = UserName(user.GetProperty("name").GetString()!);
+            _users.Add(name);
+            await Management.PutAsync($"api/users/{Uri.EscapeDataString(name)}", new Dictionary<string, object>
+            {
+                ["password_hash"] = user.GetProperty("password_hash").GetString()!,
+                ["hashing_algorithm"] = user.GetProperty("hashing_algorithm").GetString()!,
+                ["tags"] = string.Join(",", user.GetProperty("tags").EnumerateArray().Select(t => t.GetString())),
+            });
+        }
+
+        foreach (var p in definitions.GetProperty("permissions").EnumerateArray())
+        {
+            await Management.PutAsync($"api/permissions/{vhost}/{Uri.EscapeDataString(UserName(p.GetProperty("user").GetString()!))}", new Dictionary<string, string>
+            {
+                ["configure"] = p.GetProperty("configure").GetString()!, ["write"] = p.GetProperty("write").GetString()!, ["read"] = p.GetProperty("read").GetString()!,
+            });
+        }
+
+        foreach (var e in definitions.GetProperty("exchanges").EnumerateArray())
+            await Management.PutAsync($"api/exchanges/{vhost}/{Uri.EscapeDataString(e.GetProperty("name").GetString()!)}", new { type = "fanout", durable = true });
+        foreach (var policy in definitions.GetProperty("policies").EnumerateArray())
+        {
+            await Management.PutAsync($"api/policies/{vhost}/{Uri.EscapeDataString(policy.GetProperty("name").GetString()!)}", new Dictionary<string, object>
+            {
+                ["pattern"] = policy.GetProperty("pattern").GetString()!, ["apply-to"] = policy.GetProperty("apply-to").GetString()!,
+                ["priority"] = policy.GetProperty("priority").GetInt32(), ["definition"] = policy.GetProperty("definition"),
+            });
+        }
+    }
+
+    /// <summary>The users are global: removed once this test's workers have stopped (before, they would log refused logins).</summary>
+    protected override async Task AfterHostsStoppedAsync()
+    {
+        foreach (var user in _users)
+            await Management.DeleteAsync($"api/users/{Uri.EscapeDataString(user)}");
+    }
+
+    protected Task<(int Code, string Output)> CliAsync(string user, params string[] args) =>
+        CliRun.RunAsync(new CliSettings(UrlOf(user), Services.ManagementUrl, Services.RedisUrl, KeyPrefix), args);
+
+    /// <summary>Ready messages in a queue now (a passive declare as admin; the management figures lag).</summary>
+    protected async Task<uint> DepthAsync(string queue)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(UrlOf("admin")) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+    }
+}
