@@ -38,7 +38,8 @@ internal static partial class BrokerDefinitions
         return rendered;
     }
 
-    static string? PasswordOf(string variable, Func<string, string?> environment)
+    /// <summary>A secret from <paramref name="variable"/>, or from the file named by <c>VARIABLE_FILE</c>; null when neither is set.</summary>
+    internal static string? PasswordOf(string variable, Func<string, string?> environment)
     {
         if (environment(variable) is { Length: > 0 } value)
             return value;

@@ -68,6 +68,7 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
         root.Subcommands.Add(new DeadLetterCommand(this).Build());
         root.Subcommands.Add(new QueuesCommand(this).Build());
         root.Subcommands.Add(new BrokerCommand(this).Build());
+        root.Subcommands.Add(new RedisCommand(this).Build());
         return root;
     }
 

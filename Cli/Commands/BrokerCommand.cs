@@ -30,7 +30,12 @@ internal sealed class BrokerCommand(NeuralTradeCli cli)
     {
         if (!source.Exists)
             throw new CliException($"no such file {source.FullName}", ExitCodes.Usage);
-        var rendered = BrokerDefinitions.Render(await File.ReadAllTextAsync(source.FullName, ct), cli.Environment);
+        return await WriteAsync(cli, BrokerDefinitions.Render(await File.ReadAllTextAsync(source.FullName, ct), cli.Environment), target, ct);
+    }
+
+    /// <summary>Writes rendered configuration (hashes, no password) to a file readable by owner and group only, or to standard output.</summary>
+    internal static async Task<int> WriteAsync(NeuralTradeCli cli, string rendered, FileInfo? target, CancellationToken ct)
+    {
         if (target is not null)
         {
             target.Directory?.Create();

@@ -28,18 +28,31 @@ public sealed class BrokerDefinitionsTests : DefinitionsBrokerTest
     }
 
     [Test]
+    public void The_redis_acl_hashes_passwords_as_redis_does_and_refuses_a_prefix_that_would_widen_a_key_pattern()
+    {
+        // ACL SETUSER's #<hash>: the hex SHA-256 of the password (sha256("foobar") as in Redis's documentation).
+        Assert.That(RedisAcl.HashPassword("foobar"), Is.EqualTo("#c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2"));
+        var rendered = RedisAcl.Render("# a comment\nuser ingest on {{password:ingest}} ~{{prefix}}:candles:*\n", "fleet-1", _ => "pw");
+        Assert.That(rendered, Is.EqualTo($"user ingest on {RedisAcl.HashPassword("pw")} ~fleet-1:candles:*\n"));
+        foreach (var prefix in new[] { "*", "nt ~*", "nt:[a]", "" })
+            Assert.Throws<CliException>(() => RedisAcl.Render("user x ~{{prefix}}:*", prefix, _ => "pw"), prefix);
+        var missing = Assert.Throws<CliException>(() => RedisAcl.Render("user ingest on {{password:ingest}}", "nt", _ => null));
+        Assert.That(missing!.Message, Does.Contain("REDIS_PASSWORD_INGEST"));
+    }
+
+    [Test]
     public async Task Every_worker_does_its_job_with_its_own_user_and_the_operator_drives_them()
     {
         // Each worker as its own process-alike, logged in as its own user: starting declares its topology, which only its permissions allow.
-        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?> { ["Messaging:RabbitMqUrl"] = UrlOf("ingest") });
+        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?> { ["Messaging:RabbitMqUrl"] = UrlOf("ingest"), ["Redis:Url"] = RedisUrlOf("ingest") });
         var shared = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Training:PollIntervalMs"] = "100" };
-        await StartHostAsync(b => b.AddTrainingWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("training") });
-        await StartHostAsync(b => b.AddRegistryWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("registry") });
+        await StartHostAsync(b => b.AddTrainingWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("training"), ["Redis:Url"] = RedisUrlOf("training") });
+        await StartHostAsync(b => b.AddRegistryWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("registry"), ["Redis:Url"] = RedisUrlOf("registry") });
         await StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>(shared)
         {
-            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Inference:InstanceId"] = "perm",
+            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Redis:Url"] = RedisUrlOf("inference"), ["Inference:InstanceId"] = "perm",
         });
-        await StartHostAsync(b => b.AddMonitorWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("monitor") });
+        await StartHostAsync(b => b.AddMonitorWorker(), new Dictionary<string, string?>(shared) { ["Messaging:RabbitMqUrl"] = UrlOf("monitor"), ["Redis:Url"] = RedisUrlOf("monitor") });
 
         // A feed with its own user publishes candles; Ingest stores them and announces them to Inference and Monitor.
         var series = new SeriesKey("sim", "PERM/USD", "1m");
@@ -172,6 +185,66 @@ public sealed class BrokerDefinitionsTests : DefinitionsBrokerTest
         {
             if (await AttemptAsync(user, action, resource) is { } code)
                 wrong.Add($"{user} could not {action} {resource} ({code})");
+        }
+
+        Assert.That(wrong, Is.Empty);
+    }
+
+    /// <summary>What each Redis user of deploy/redis/users.acl.template may do: (user, command with {p} for the key prefix, allowed).</summary>
+    static readonly (string User, string[] Command, bool Allowed)[] RedisRules =
+    [
+        ("registry", ["SET", "{p}:registry:model:x:champion", "1"], true),
+        ("inference", ["GET", "{p}:registry:model:x:champion"], true),
+        ("inference", ["SET", "{p}:registry:model:x:champion", "2"], false),
+        ("inference", ["HSET", "{p}:registry:champions", "x", "2"], false),
+        ("monitor", ["SET", "{p}:registry:model:x:champion", "2"], false),
+        ("training", ["GET", "{p}:registry:model:x:champion"], false),
+        ("training", ["SET", "{p}:training:job:x", "1"], true),
+        ("ingest", ["SET", "{p}:candles:{x}:values", "1"], true),
+        ("ingest", ["SET", "{p}:registry:model:x:champion", "2"], false),
+        ("inference", ["SET", "{p}:candles:{x}:values", "2"], false),
+        ("inference", ["SET", "{p}:inference:latest:x", "1"], true),
+        ("registry", ["SET", "{p}:candles:{x}:values", "2"], false),
+        ("monitor", ["SET", "{p}:monitor:x", "1"], true),
+        ("operator", ["GET", "{p}:registry:model:x:champion"], true),
+        ("operator", ["SET", "{p}:registry:model:x:champion", "2"], false),
+        ("ingest", ["SET", "other:registry:model:x:champion", "2"], false),
+        ("registry", ["EVAL", "return redis.call('SET', KEYS[1], '3')", "1", "{p}:registry:model:x:champion"], true),
+        ("inference", ["EVAL", "return redis.call('SET', KEYS[1], '3')", "1", "{p}:registry:model:x:champion"], false),
+        ("inference", ["EVAL", "return redis.call('SET', '{p}:registry:model:x:champion', '3')", "0"], false),
+        ("inference", ["FLUSHALL"], false),
+        ("registry", ["KEYS", "*"], false),
+        ("monitor", ["CONFIG", "SET", "appendonly", "no"], false),
+        ("ingest", ["FUNCTION", "FLUSH"], false),
+        ("training", ["PUBLISH", "x", "y"], false),
+    ];
+
+    [Test]
+    public async Task A_worker_redis_user_touches_only_its_own_keys_with_a_stores_commands()
+    {
+        var wrong = new List<string>();
+        foreach (var (user, command, allowed) in RedisRules)
+        {
+            var args = command.Select(a => a.Replace("{p}", KeyPrefix, StringComparison.Ordinal)).ToArray();
+            await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
+                new NeuralTrade.Events.Stores.RedisOptions { Url = RedisUrlOf(user) }.ToConfigurationOptions());
+            string? refusal = null;
+            try
+            {
+                await redis.GetDatabase().ExecuteAsync(args[0], args[1..].Cast<object>().ToArray());
+            }
+            catch (StackExchange.Redis.RedisServerException e)
+            {
+                refusal = e.Message;
+            }
+
+            if (allowed && refusal is not null)
+                wrong.Add($"{user} could not {string.Join(' ', args)} ({refusal})");
+            if (!allowed && refusal is null)
+                wrong.Add($"{user} could {string.Join(' ', args)}");
+            // Inside a script Redis words the same refusal as "ERR The user executing the script can't access…".
+            else if (!allowed && !refusal!.Contains("NOPERM", StringComparison.Ordinal) && !refusal.Contains("can't access", StringComparison.Ordinal))
+                wrong.Add($"{user} {string.Join(' ', args)} failed for another reason than permissions: {refusal}");
         }
 
         Assert.That(wrong, Is.Empty);

@@ -31,7 +31,7 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
     [Test]
     public async Task The_feed_example_publishes_as_feed_and_hears_what_Ingest_refused()
     {
-        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?> { ["Messaging:RabbitMqUrl"] = UrlOf("ingest") });
+        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?> { ["Messaging:RabbitMqUrl"] = UrlOf("ingest"), ["Redis:Url"] = RedisUrlOf("ingest") });
 
         var (code, output) = await RunPythonAsync("feed", "feed");
 
@@ -49,7 +49,7 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
         await StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>
         {
-            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Tracking:LocalDirectory"] = ScratchDirectory, ["Inference:InstanceId"] = "examples",
+            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Redis:Url"] = RedisUrlOf("inference"), ["Tracking:LocalDirectory"] = ScratchDirectory, ["Inference:InstanceId"] = "examples",
         });
         var series = TrainedModels.Series;
         string[] arguments = [series.Exchange, series.Symbol, series.Interval];

@@ -11,6 +11,8 @@ namespace NeuralTrade.Events.IntegrationTests;
 public abstract class DefinitionsBrokerTest : BrokerTest
 {
     static readonly string TemplatePath = Path.Combine(AppContext.BaseDirectory, "deploy", "rabbitmq", "definitions.template.json");
+    static readonly string AclTemplatePath = Path.Combine(AppContext.BaseDirectory, "deploy", "redis", "users.acl.template");
+    readonly List<string> _redisUsers = [];
     readonly Dictionary<string, string> _passwords = [];
     readonly List<string> _users = [];
 
@@ -20,6 +22,13 @@ public abstract class DefinitionsBrokerTest : BrokerTest
     {
         var a = Services.RabbitMq();
         return $"amqp://{Uri.EscapeDataString(UserName(user))}:{Uri.EscapeDataString(_passwords[user])}@{a.Host}:{a.Port}/{Uri.EscapeDataString(VirtualHost)}";
+    }
+
+    /// <summary>A Redis URL that logs in as this test's copy of <paramref name="user"/> of deploy/redis/users.acl.template.</summary>
+    protected string RedisUrlOf(string user)
+    {
+        var redis = new Uri(Services.RedisUrl);
+        return $"redis://{Uri.EscapeDataString(UserName(user))}:{Uri.EscapeDataString(_passwords[user])}@{redis.Host}:{redis.Port}";
     }
 
     [SetUp]
@@ -64,6 +73,29 @@ public abstract class DefinitionsBrokerTest : BrokerTest
                 ["priority"] = policy.GetProperty("priority").GetInt32(), ["definition"] = policy.GetProperty("definition"),
             });
         }
+
+        await ApplyRedisAclAsync();
+    }
+
+    /// <summary>
+    /// deploy/redis/users.acl.template rendered for this test's key prefix, each user created (renamed per test, as
+    /// users are global) with ACL SETUSER; the shared test Redis keeps its default user, so that line is skipped.
+    /// </summary>
+    async Task ApplyRedisAclAsync()
+    {
+        var rendered = RedisAcl.Render(await File.ReadAllTextAsync(AclTemplatePath), KeyPrefix,
+            v => _passwords.FirstOrDefault(p => RedisAcl.VariableFor(p.Key) == v).Value);
+        Assert.That(_passwords.Values.Any(rendered.Contains), Is.False, "no password in the rendered ACL, only hashes");
+        foreach (var line in rendered.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.That(words[0], Is.EqualTo("user"), line);
+            if (words[1] == "default")
+                continue;
+            var name = UserName(words[1]);
+            _redisUsers.Add(name);
+            await Redis.GetDatabase().ExecuteAsync("ACL", ["SETUSER", name, "reset", .. words[2..]]);
+        }
     }
 
     /// <summary>The users are global: removed once this test's workers have stopped (before, they would log refused logins).</summary>
@@ -71,10 +103,13 @@ public abstract class DefinitionsBrokerTest : BrokerTest
     {
         foreach (var user in _users)
             await Management.DeleteAsync($"api/users/{Uri.EscapeDataString(user)}");
+        foreach (var user in _redisUsers)
+            await Redis.GetDatabase().ExecuteAsync("ACL", "DELUSER", user);
     }
 
     protected Task<(int Code, string Output)> CliAsync(string user, params string[] args) =>
-        CliRun.RunAsync(new CliSettings(UrlOf(user), Services.ManagementUrl, Services.RedisUrl, KeyPrefix), args);
+        CliRun.RunAsync(new CliSettings(UrlOf(user), Services.ManagementUrl,
+            _redisUsers.Contains(UserName(user)) ? RedisUrlOf(user) : Services.RedisUrl, KeyPrefix), args);
 
     /// <summary>Ready messages in a queue now (a passive declare as admin; the management figures lag).</summary>
     protected async Task<uint> DepthAsync(string queue)
