@@ -135,7 +135,11 @@ CONF
 
 stop() {
   if [ -f "$DATA/redis/redis.pid" ]; then
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$DATA/redis/redis.pid")" 2>/dev/null || true
+    local pid; pid="$(cat "$DATA/redis/redis.pid" 2>/dev/null || true)"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    # An ACL without the default user (deploy/fleet.sh) answers NOAUTH to that, with exit status 0: stop it by its pid.
+    for _ in $(seq 1 20); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null || true
     rm -f "$DATA/redis/redis.pid"; log "redis stopped"
   fi
   if [ -d "$DATA/rabbitmq" ]; then

@@ -36,6 +36,10 @@ step="metrics: ingest's MassTransit consume"; grep -q "messaging_masstransit_con
 step="metrics: inference's MassTransit consume"; grep -q "messaging_masstransit_consume" <<<"$inference_metrics" || fail
 step="metrics: ingest's candles"; grep -q "neuraltrade_ingest_candles_total" <<<"$ingest_metrics" || fail
 grep -q "neuraltrade_inference_model_version" <<<"$inference_metrics" || { step="metrics: model version"; [[ "$predicted" == *no_model* ]] || fail; }
+step="redis: closed without a password"; [[ "$(redis-cli -p "${REDIS_URL##*:}" set smoke 1 2>&1)" == *NOAUTH* ]] || fail
+step="redis: the operator reads, never writes"
+operator_password="${REDIS_URL#redis://operator:}"; operator_password="${operator_password%@*}"
+[[ "$(REDISCLI_AUTH="$operator_password" redis-cli --no-auth-warning --user operator -p "${REDIS_URL##*:}" set smoke 1 2>&1)" == *NOPERM* ]] || fail
 step="stop"; deploy/fleet.sh stop --keep-services || fail
 rm -rf "$work"
 echo "fleet smoke: passed"
