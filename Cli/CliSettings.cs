@@ -6,9 +6,10 @@ namespace NeuralTrade.Events.Cli;
 /// <summary>
 /// Where the services are, from the same environment variables the workers read: <c>RABBITMQ_URL</c>,
 /// <c>RABBITMQ_MANAGEMENT_URL</c> (default: port 15672 of the broker's host, same user), <c>REDIS_URL</c> and
-/// <c>REDIS_KEY_PREFIX</c> (or <c>Redis__KeyPrefix</c>; default <c>nt</c>), <c>RABBITMQ_CA_FILE</c> (a private CA for amqps:// and https://).
+/// <c>REDIS_KEY_PREFIX</c> (or <c>Redis__KeyPrefix</c>; default <c>nt</c>), <c>RABBITMQ_CA_FILE</c> (a private CA for amqps:// and https://), <c>REDIS_CA_FILE</c> (one for rediss://).
 /// </summary>
-internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, string? RedisUrl, string RedisKeyPrefix, string? CaFile = null)
+internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, string? RedisUrl, string RedisKeyPrefix, string? CaFile = null,
+    string? RedisCaFile = null)
 {
     public const string DefaultRabbitMqUrl = "amqp://guest:guest@localhost:5672/";
 
@@ -20,7 +21,8 @@ internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, st
             Value(environment("RABBITMQ_MANAGEMENT_URL")),
             Value(environment("REDIS_URL")),
             Value(environment("REDIS_KEY_PREFIX")) ?? Value(environment("Redis__KeyPrefix")) ?? "nt",
-            Value(environment("RABBITMQ_CA_FILE")));
+            Value(environment("RABBITMQ_CA_FILE")),
+            Value(environment("REDIS_CA_FILE")));
     }
 
     public RabbitMqAddress Broker =>
@@ -63,5 +65,5 @@ internal sealed record CliSettings(string RabbitMqUrl, string? ManagementUrl, st
 
     public RedisOptions Redis => RedisUrl is null
         ? throw new CliException("this command reads the fleet's registry in Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)", ExitCodes.Usage)
-        : new RedisOptions { Url = RedisUrl, KeyPrefix = RedisKeyPrefix };
+        : new RedisOptions { Url = RedisUrl, KeyPrefix = RedisKeyPrefix, CaFile = RedisCaFile };
 }

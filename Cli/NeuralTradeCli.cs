@@ -100,7 +100,16 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
 
     public async Task<ConnectionMultiplexer> ConnectRedisAsync()
     {
-        var options = settings.Redis.ToConfigurationOptions();
+        ConfigurationOptions options;
+        try
+        {
+            options = settings.Redis.ToConfigurationOptions();
+        }
+        catch (Exception e) when (e is FormatException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new CliException($"REDIS_URL / REDIS_CA_FILE: {e.Message}", ExitCodes.Usage);
+        }
+
         options.AbortOnConnectFail = true;
         options.ConnectTimeout = 5_000;
         options.ConnectRetry = 1;

@@ -12,6 +12,7 @@ public static class ConfigurationExtensions
         ("RABBITMQ_URL", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)}"),
         ("REDIS_URL", $"{RedisOptions.SectionName}:{nameof(RedisOptions.Url)}"),
         ("RABBITMQ_CA_FILE", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.TlsCaFile)}"),
+        ("REDIS_CA_FILE", $"{RedisOptions.SectionName}:{nameof(RedisOptions.CaFile)}"),
         ("MLFLOW_TRACKING_URI", "Tracking:MlflowUri"),
         ("MLFLOW_TRACKING_USERNAME", "Tracking:MlflowUsername"),
         ("MLFLOW_TRACKING_PASSWORD", "Tracking:MlflowPassword"),
@@ -19,7 +20,7 @@ public static class ConfigurationExtensions
     ];
 
     /// <summary>
-    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c>, <c>MLFLOW_TRACKING_URI</c> and MLflow's
+    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c>, <c>REDIS_CA_FILE</c>, <c>MLFLOW_TRACKING_URI</c> and MLflow's
     /// credentials (<c>MLFLOW_TRACKING_USERNAME</c>/<c>PASSWORD</c> or <c>MLFLOW_TRACKING_TOKEN</c>) as configuration keys.
     /// They win over appsettings, as environment variables do.
     /// </summary>

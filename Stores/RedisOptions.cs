@@ -14,6 +14,12 @@ public sealed class RedisOptions
     [Required, RegularExpression("^[A-Za-z0-9_.-]{1,32}$")]
     public string KeyPrefix { get; set; } = "nt";
 
+    /// <summary>
+    /// A private CA (PEM) that signed the server certificate of a <c>rediss://</c> Redis (<c>REDIS_CA_FILE</c>): the
+    /// chain must end at it and the name must match. Unset, the operating system's trust store decides.
+    /// </summary>
+    public string? CaFile { get; set; }
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Url);
 
     /// <summary>The URL as logs and errors show it: without its password.</summary>
@@ -66,6 +72,15 @@ public sealed class RedisOptions
         else
         {
             options = ConfigurationOptions.Parse(Url!);
+        }
+
+        // Like RABBITMQ_CA_FILE for amqp://, the CA applies to TLS connections only; a plain redis:// URL ignores it.
+        if (!string.IsNullOrWhiteSpace(CaFile) && options.Ssl)
+        {
+            if (!File.Exists(CaFile))
+                throw new FileNotFoundException($"Redis:CaFile (REDIS_CA_FILE) names {CaFile}, which does not exist.", CaFile);
+            // StackExchange.Redis checks the chain against this issuer (and the host name) in its certificate validation.
+            options.TrustIssuer(CaFile);
         }
 
         // Start even when Redis is down; commands fail (and are retried by their callers) until it is back,

@@ -19,5 +19,9 @@ public sealed class RedisUrlValidator : IValidateOptions<RedisOptions>
         {
             return ValidateOptionsResult.Fail($"{RedisOptions.SectionName}:{nameof(RedisOptions.Url)} (REDIS_URL) is not usable: {e.Message}");
         }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException)
+        {
+            return ValidateOptionsResult.Fail($"{RedisOptions.SectionName}:{nameof(RedisOptions.CaFile)} (REDIS_CA_FILE) is not usable: {e.Message}");
+        }
     }
 }

@@ -17,6 +17,7 @@ AMQP_PORT="${NEURALTRADE_AMQP_PORT:-5673}"
 MGMT_PORT="${NEURALTRADE_MANAGEMENT_PORT:-15673}"
 DIST_PORT="${NEURALTRADE_ERLANG_DIST_PORT:-25673}"
 REDIS_PORT="${NEURALTRADE_REDIS_PORT:-6380}"
+REDIS_TLS_PORT="${NEURALTRADE_REDISS_PORT:-6381}"
 TLS_PORT="${NEURALTRADE_AMQPS_PORT:-5674}"
 TLS_DIR="$DATA/tls"
 NODE="neuraltrade-${AMQP_PORT}@localhost"
@@ -66,11 +67,14 @@ install() {
 start_redis() {
   mkdir -p "$DATA/redis"
   if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then log "redis already up on 127.0.0.1:$REDIS_PORT"; return; fi
+  tls_certificates
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DATA/redis" --daemonize yes \
+    --tls-port "$REDIS_TLS_PORT" --tls-cert-file "$TLS_DIR/server.pem" --tls-key-file "$TLS_DIR/server.key" \
+    --tls-ca-cert-file "$TLS_DIR/ca.pem" --tls-auth-clients no \
     --pidfile "$DATA/redis/redis.pid" --logfile "$DATA/redis/redis.log" \
     --appendonly yes --save "" --protected-mode yes
   for _ in $(seq 1 50); do
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && { log "redis up on 127.0.0.1:$REDIS_PORT"; return; }
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && { log "redis up on 127.0.0.1:$REDIS_PORT, TLS on $REDIS_TLS_PORT"; return; }
     sleep 0.2
   done
   log "redis did not start; see $DATA/redis/redis.log"; exit 1
@@ -159,6 +163,8 @@ print_env() {
   echo "export RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$MGMT_PORT/"
   echo "export RABBITMQ_TLS_URL=amqps://guest:guest@localhost:$TLS_PORT/"
   echo "export RABBITMQ_CA_FILE=$TLS_DIR/ca.pem"
+  echo "export REDIS_TLS_URL=rediss://localhost:$REDIS_TLS_PORT"
+  echo "export REDIS_CA_FILE=$TLS_DIR/ca.pem"
 }
 
 case "${1:-}" in

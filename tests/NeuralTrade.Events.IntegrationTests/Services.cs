@@ -24,6 +24,9 @@ public static class Services
     /// <summary>The broker's TLS listener (amqps://, a certificate from the private CA below).</summary>
     public static string RabbitMqTlsUrl => Require("NEURALTRADE_RABBITMQ_TLS");
     public static string RabbitMqCaFile => Require("NEURALTRADE_RABBITMQ_CA");
+    /// <summary>The same Redis over TLS (<c>rediss://localhost:…</c>) and the private CA that signed its certificate.</summary>
+    public static string RedisTlsUrl => Require("NEURALTRADE_REDIS_TLS");
+    public static string RedisCaFile => Require("NEURALTRADE_REDIS_CA");
 
     public static string TlsUrlFor(string vhost)
     {

@@ -47,4 +47,29 @@ public sealed class TlsBrokerTests : BrokerTest
         Assert.That((badCa, refused.Contains("RABBITMQ_CA_FILE: The CA certificate file /nonexistent/ca.pem does not exist", StringComparison.Ordinal)),
             Is.EqualTo((ExitCodes.Usage, true)), refused);
     }
+
+    [Test]
+    public async Task A_worker_and_the_cli_use_redis_over_tls_with_the_private_ca_and_are_refused_without_it()
+    {
+        // Ingest writes its candles through rediss:// (the same Redis, its TLS port), trusting only the private CA.
+        await StartHostAsync(b => b.AddIngestWorker(), new Dictionary<string, string?>
+        {
+            ["Redis:Url"] = Services.RedisTlsUrl, ["Redis:CaFile"] = Services.RedisCaFile,
+        });
+        var series = new SeriesKey("sim", "RTLS/USD", "1m");
+        var candles = new MarketSimulator(new SimulatedMarket { Exchange = series.Exchange, Symbol = series.Symbol }).Generate(20).ToList();
+        await Amqp.PublishAsync(Exchanges.MarketCandles, JsonSerializer.Serialize(new MarketCandles { Candles = candles }, ContractJson.Options));
+        for (var i = 0; i < 100 && await CandleStore.CountAsync(series) < 20; i++)
+            await Task.Delay(100);
+        Assert.That(await CandleStore.CountAsync(series), Is.EqualTo(20), "Ingest, connected to Redis over TLS, stored the candles");
+
+        var settings = new CliSettings(Services.UrlFor(VirtualHost), Services.ManagementUrl, Services.RedisTlsUrl, KeyPrefix, RedisCaFile: Services.RedisCaFile);
+        var (code, output) = await CliAsync(settings, "models", "list");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), output);
+
+        var (untrusted, refused) = await CliAsync(settings with { RedisCaFile = null }, "models", "list");
+        Assert.That(untrusted, Is.EqualTo(ExitCodes.Unreachable), refused);
+        var (missing, named) = await CliAsync(settings with { RedisCaFile = "/nonexistent/ca.pem" }, "models", "list");
+        Assert.That((missing, named.Contains("REDIS_CA_FILE", StringComparison.Ordinal)), Is.EqualTo((ExitCodes.Usage, true)), named);
+    }
 }
