@@ -84,17 +84,7 @@ start_redis() {
 # company's broker with certificates from its own CA would.
 tls_certificates() {
   [ -s "$TLS_DIR/server.pem" ] && return
-  mkdir -p "$TLS_DIR"
-  (
-    cd "$TLS_DIR"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=NeuralTrade test CA" -keyout ca.key -out ca.pem \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out server.pem -extfile server.ext 2>/dev/null
-    chmod 600 ca.key server.key
-  )
-  log "TLS: private CA $TLS_DIR/ca.pem, server certificate for localhost / 127.0.0.1"
+  "$ROOT/deploy/tls/certificates.sh" "$TLS_DIR" localhost
 }
 
 start_rabbit() {
