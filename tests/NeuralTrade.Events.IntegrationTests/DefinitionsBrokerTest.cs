@@ -18,6 +18,9 @@ public abstract class DefinitionsBrokerTest : BrokerTest
 
     protected string UserName(string user) => $"{VirtualHost}-{user}";
 
+    /// <summary>Every password this test gave a broker or Redis user (to check that none is ever printed).</summary>
+    protected IReadOnlyCollection<string> Passwords => _passwords.Values;
+
     protected string UrlOf(string user)
     {
         var a = Services.RabbitMq();
