@@ -12,42 +12,20 @@ namespace NeuralTrade.Events.Cli;
 /// </summary>
 internal static partial class RedisAcl
 {
-    [GeneratedRegex(@"\{\{password:(?<user>[a-z0-9_-]+)\}\}")]
-    private static partial Regex Placeholder();
-
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex SafePrefix();
 
     /// <summary>The variable a user's password is read from, e.g. <c>REDIS_PASSWORD_INGEST</c>.</summary>
-    public static string VariableFor(string user) => "REDIS_PASSWORD_" + user.ToUpperInvariant().Replace('-', '_');
+    public static string VariableFor(string user) => PasswordPlaceholders.VariableFor("REDIS_PASSWORD_", user);
 
     public static string Render(string template, string prefix, Func<string, string?> environment)
     {
         // The prefix lands inside key patterns: a '*', '?', '[' or a space would widen what a user may touch.
         if (!SafePrefix().IsMatch(prefix))
             throw new CliException($"key prefix '{prefix}' must be 1-64 of A-Z a-z 0-9 _ . -", ExitCodes.Usage);
-        var missing = new List<string>();
-        var lines = new List<string>();
-        foreach (var line in template.Split('\n').Select(l => l.TrimEnd('\r')))
-        {
-            if (line.Length == 0 || line.StartsWith('#'))
-                continue;
-            lines.Add(Placeholder().Replace(line.Replace("{{prefix}}", prefix, StringComparison.Ordinal), m =>
-            {
-                var variable = VariableFor(m.Groups["user"].Value);
-                if (BrokerDefinitions.PasswordOf(variable, environment) is not { } password)
-                {
-                    missing.Add(variable);
-                    return m.Value;
-                }
-
-                return HashPassword(password);
-            }));
-        }
-
-        if (missing.Count > 0)
-            throw new CliException($"no password for {string.Join(", ", missing.Distinct())}: set each variable, or NAME_FILE to a file holding it", ExitCodes.Usage);
-        return string.Join('\n', lines) + "\n";
+        var lines = template.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Replace("{{prefix}}", prefix, StringComparison.Ordinal));
+        return PasswordPlaceholders.Replace(string.Join('\n', lines) + "\n", "REDIS_PASSWORD_", HashPassword, environment);
     }
 
     /// <summary>Redis's hashed-password rule: <c>#</c> and the lowercase hex SHA-256 of the password (https://redis.io/docs/latest/commands/acl-setuser/).</summary>

@@ -251,47 +251,31 @@ public sealed class BrokerDefinitionsTests : DefinitionsBrokerTest
     }
 
     /// <summary>Tries one thing as a user; null when the broker allowed it, else the AMQP reply code (403 ACCESS_REFUSED).</summary>
-    async Task<int?> AttemptAsync(string user, string action, string resource)
+    async Task<int?> AttemptAsync(string user, string action, string resource) => (await AsUserAsync(user, async channel =>
     {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(UrlOf(user)) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
-            publisherConfirmationTrackingEnabled: true));
-        try
+        switch (action)
         {
-            switch (action)
-            {
-                case "consume":
-                    var tag = await channel.BasicConsumeAsync(resource, autoAck: false, new AsyncEventingBasicConsumerStub(channel));
-                    await channel.BasicCancelAsync(tag);
-                    break;
-                case "publish":
-                    await channel.BasicPublishAsync(resource, "", mandatory: false, new BasicProperties { ContentType = "application/json" },
-                        Encoding.UTF8.GetBytes("{}"));
-                    break;
-                case "declare":
-                    await channel.QueueDeclareAsync(resource, durable: true, exclusive: false, autoDelete: false);
-                    break;
-                case "declare-exchange":
-                    await channel.ExchangeDeclareAsync(resource, ExchangeType.Fanout, durable: true);
-                    break;
-                case "bind": // "queue:exchange": a queue of the user's own, bound to an exchange
-                    var (queue, exchange) = (resource.Split(':')[0], resource.Split(':')[1]);
-                    await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
-                    await channel.QueueBindAsync(queue, exchange, "");
-                    break;
-            }
-
-            return null;
+            case "consume":
+                var tag = await channel.BasicConsumeAsync(resource, autoAck: false, new AsyncEventingBasicConsumerStub(channel));
+                await channel.BasicCancelAsync(tag);
+                break;
+            case "publish":
+                await channel.BasicPublishAsync(resource, "", mandatory: false, new BasicProperties { ContentType = "application/json" },
+                    Encoding.UTF8.GetBytes("{}"));
+                break;
+            case "declare":
+                await channel.QueueDeclareAsync(resource, durable: true, exclusive: false, autoDelete: false);
+                break;
+            case "declare-exchange":
+                await channel.ExchangeDeclareAsync(resource, ExchangeType.Fanout, durable: true);
+                break;
+            case "bind": // "queue:exchange": a queue of the user's own, bound to an exchange
+                var (queue, exchange) = (resource.Split(':')[0], resource.Split(':')[1]);
+                await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+                await channel.QueueBindAsync(queue, exchange, "");
+                break;
         }
-        catch (OperationInterruptedException e)
-        {
-            return e.ShutdownReason?.ReplyCode;
-        }
-        catch (RabbitMQ.Client.Exceptions.PublishException)
-        {
-            return 403;
-        }
-    }
+    })).Code;
 
     sealed class AsyncEventingBasicConsumerStub(IChannel channel) : AsyncDefaultBasicConsumer(channel);
 }

@@ -114,11 +114,43 @@ public abstract class DefinitionsBrokerTest : BrokerTest
         CliRun.RunAsync(new CliSettings(UrlOf(user), Services.ManagementUrl,
             _redisUsers.Contains(UserName(user)) ? RedisUrlOf(user) : Services.RedisUrl, KeyPrefix), args);
 
-    /// <summary>Ready messages in a queue now (a passive declare as admin; the management figures lag).</summary>
+    /// <summary>Ready messages in a queue now (a passive declare as admin; the management figures lag); 0 where it does not exist yet.</summary>
     protected async Task<uint> DepthAsync(string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(UrlOf("admin")) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Does one thing as <paramref name="user"/> on a fresh channel with publisher confirms: null when the broker allowed
+    /// it, else the broker's reply code and text (403 ACCESS_REFUSED, 406 PRECONDITION_FAILED, …).
+    /// </summary>
+    protected async Task<(int? Code, string Text)> AsUserAsync(string user, Func<IChannel, Task> act)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(UrlOf(user)) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
+            publisherConfirmationTrackingEnabled: true));
+        try
+        {
+            await act(channel);
+            return (null, "allowed");
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
+        {
+            return (e.ShutdownReason?.ReplyCode, e.ShutdownReason?.ReplyText ?? e.Message);
+        }
+        catch (RabbitMQ.Client.Exceptions.PublishException e)
+        {
+            // A publish the broker refused closes the channel: its close reason says why.
+            return (channel.CloseReason?.ReplyCode ?? -1, channel.CloseReason?.ReplyText ?? e.Message);
+        }
     }
 }
