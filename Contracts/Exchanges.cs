@@ -46,6 +46,20 @@ public static class Exchanges
         typeof(DriftDetected),
     ];
 
+    /// <summary>
+    /// The messages the fleet itself must act on, each with a work queue that a deployment declares: published
+    /// mandatory, so a message that reaches no queue is returned to its publisher as an error. The others are
+    /// announcements; with no subscriber bound, nobody asked for them.
+    /// </summary>
+    public static IReadOnlyList<Type> RoutedTypes { get; } =
+    [
+        typeof(MarketCandles), typeof(DataIngested), typeof(TrainingRequested), typeof(TrainingCompleted),
+        typeof(PromoteModel), typeof(RollbackModel), typeof(PredictionRequested),
+    ];
+
+    /// <summary>True for <see cref="RoutedTypes"/>: publish mandatory.</summary>
+    public static bool MustRoute(Type messageType) => RoutedTypes.Contains(messageType);
+
     /// <summary>The exchange a contract type is published to, or null for a type that is not public.</summary>
     public static string? NameOf(Type messageType) => messageType.GetCustomAttribute<ExchangeAttribute>()?.Name;
 }

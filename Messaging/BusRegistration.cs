@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Serialization.JsonConverters;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
@@ -13,8 +14,8 @@ public static class BusRegistration
 {
     /// <summary>Registers a worker's consumers; the bus itself is built once by <see cref="AddNeuralTradeBus"/>.</summary>
     public static IServiceCollection AddBusContributor(this IServiceCollection services, string worker,
-        Action<IBusRegistrationConfigurator> configure) =>
-        services.AddSingleton(new BusContributor(worker, configure));
+        Action<IBusRegistrationConfigurator> configure, params Type[] publishes) =>
+        services.AddSingleton(new BusContributor(worker, configure) { Publishes = publishes });
 
     /// <summary>
     /// Builds the one bus of this process from every registered worker: RabbitMQ when <c>RABBITMQ_URL</c> is set;
@@ -55,6 +56,15 @@ public static class BusRegistration
             }
         }
 
+        if (!useTestHarness && messaging.UsesRabbitMq)
+        {
+            // Before the bus starts (hosted services start in order): every exchange this process publishes to exists.
+            var published = contributors.SelectMany(c => c.Publishes).Distinct().ToList();
+            services.AddHostedService(sp => new PublishedExchanges(sp.GetRequiredService<IOptions<MessagingOptions>>().Value, published,
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PublishedExchanges>>()));
+        }
+
+        services.TryAddSingleton<IDeliveryAttempts, InMemoryDeliveryAttempts>();
         if (useTestHarness)
             services.AddMassTransitTestHarness(Register);
         else
@@ -90,6 +100,7 @@ public static class BusRegistration
             }
         });
         cfg.PrefetchCount = options.PrefetchCount;
+        QueueTopology.ConfigureDeadLetterQueues(cfg);
         ApplyConventions(context, cfg);
     }
 
@@ -122,12 +133,15 @@ public static class BusRegistration
         cfg.Publish<IntegrationEvent>(p => p.Exclude = true);
 
         // eventId and correlationId of the body are the AMQP message_id and correlation_id.
+        // A message the fleet itself must act on is published mandatory: where no queue is bound (the broker returns
+        // it), the publish fails and the message that caused it is retried and dead-lettered, never silently dropped.
         cfg.ConfigurePublish(p => p.UseExecute(ctx =>
         {
             if (ctx is PublishContext<IntegrationEvent> e)
             {
                 e.MessageId = e.Message.EventId;
                 e.CorrelationId = e.Message.CorrelationId;
+                e.Mandatory = Exchanges.MustRoute(e.Message.GetType());
             }
         }));
         cfg.ConfigureSend(s => s.UseExecute(ctx =>

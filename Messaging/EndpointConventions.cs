@@ -10,7 +10,7 @@ public static class EndpointConventions
     /// Retries a failing message at the configured intervals, then MassTransit moves it to <c>&lt;queue&gt;_error</c>
     /// with the exception and its stack in headers. Bad input is never retried.
     /// </summary>
-    public static void UseNeuralTradeRetry(this IReceiveEndpointConfigurator endpoint, MessagingOptions options)
+    public static void UseNeuralTradeRetry(this IReceiveEndpointConfigurator endpoint, MessagingOptions options, string queue, IDeliveryAttempts attempts)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
@@ -19,6 +19,9 @@ public static class EndpointConventions
         // dead-lettering good messages during an outage. The worker's ready check says Unhealthy meanwhile.
         if (options.OutageRetrySeconds > 0)
             endpoint.UseFilter(new OutageRetryFilter(options.OutageRetrySeconds));
+
+        // Then: a message whose handling was started PoisonAttempts times without finishing is moved aside, never run again.
+        endpoint.UseFilter(new PoisonMessageFilter(queue, options.PoisonAttempts, attempts));
 
         // Inner: any other failure is retried at the configured intervals, then dead-lettered; bad input never is.
         endpoint.UseMessageRetry(r =>
@@ -29,6 +32,7 @@ public static class EndpointConventions
             else
                 r.Intervals(intervals);
             r.Ignore<InvalidMessageException>();
+            r.Ignore<PoisonMessageException>();
             r.Ignore<JsonException>();
             r.Ignore<SerializationException>();
         });

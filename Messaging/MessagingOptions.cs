@@ -49,5 +49,23 @@ public sealed class MessagingOptions
     [Range(0, 86_400)]
     public int OutageRetrySeconds { get; set; } = 300;
 
+    /// <summary>
+    /// A message whose handling was started this many times without finishing (its worker crashed, was killed or lost
+    /// the broker each time) is moved to <c>&lt;queue&gt;_error</c> with that reason instead of being handled again.
+    /// Counted in the worker's store per message, from the second delivery on; messages that merely waited in a
+    /// crashed worker's prefetch are not counted.
+    /// </summary>
+    [Range(1, 100)]
+    public int PoisonAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// The broker's own bound (<c>x-delivery-limit</c> of every quorum work queue): after this many returns a message is
+    /// dead-lettered to <c>&lt;queue&gt;_error</c> by RabbitMQ itself (header <c>x-death</c>, reason <c>delivery_limit</c>).
+    /// The backstop for what never reaches the worker's count, such as a body that crashes the process while it is
+    /// read. Part of each queue's declaration: changing it on a deployed broker means re-creating the queues.
+    /// </summary>
+    [Range(2, 1_000)]
+    public int DeliveryLimit { get; set; } = 20;
+
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 }

@@ -4,8 +4,10 @@ using Polly;
 namespace NeuralTrade.Events.Messaging;
 
 /// <summary>
-/// Retries the whole consume (the inner retry included) while the failure is a Redis outage: Polly's exponential
-/// backoff with jitter, 1 s doubling to 30 s, for about the configured time; anything else passes straight through.
+/// Retries the whole consume (the inner retry included) while the failure is an outage of a dependency: Redis
+/// unreachable or timing out, MLflow unreachable, timing out, behind an open circuit or answering 5xx/429 (marked
+/// <see cref="OutageMark"/> by the MLflow client). Polly's exponential backoff with jitter, 1 s doubling to 30 s, for
+/// about the configured time; anything else passes straight through.
 /// </summary>
 internal sealed class OutageRetryFilter : IFilter<ConsumeContext>
 {
@@ -18,7 +20,7 @@ internal sealed class OutageRetryFilter : IFilter<ConsumeContext>
         var (attempts, first, most) = EndpointConventions.OutageSchedule(seconds);
         _pipeline = new Polly.ResiliencePipelineBuilder().AddRetry(new Polly.Retry.RetryStrategyOptions
         {
-            ShouldHandle = new Polly.PredicateBuilder().Handle<StackExchange.Redis.RedisConnectionException>().Handle<StackExchange.Redis.RedisTimeoutException>(),
+            ShouldHandle = new Polly.PredicateBuilder().Handle<Exception>(IsOutage),
             BackoffType = Polly.DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = first,
@@ -26,6 +28,18 @@ internal sealed class OutageRetryFilter : IFilter<ConsumeContext>
             MaxRetryAttempts = attempts,
         }).Build();
     }
+
+    /// <summary>The <see cref="Exception.Data"/> key by which a client marks an exception as its service's outage.</summary>
+    public const string OutageMark = "neuraltrade.outage";
+
+    /// <summary>True for a dependency that is down or overloaded, as opposed to a request it refused.</summary>
+    public static bool IsOutage(Exception exception) => exception switch
+    {
+        StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
+        System.Net.Http.HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException => true,
+        _ when exception.Data.Contains(OutageMark) => true,
+        _ => false,
+    };
 
     public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next) =>
         await _pipeline.ExecuteAsync(async token => await next.Send(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);

@@ -17,11 +17,15 @@ public static class ConfigurationExtensions
         ("MLFLOW_TRACKING_USERNAME", "Tracking:MlflowUsername"),
         ("MLFLOW_TRACKING_PASSWORD", "Tracking:MlflowPassword"),
         ("MLFLOW_TRACKING_TOKEN", "Tracking:MlflowToken"),
+        // The name the deployment gives this replica (a StatefulSet pod's name, a compose service's hostname): what an
+        // Inference instance names its model.deployed queue after, so a recreated replica finds its queue again.
+        ("NEURALTRADE_INSTANCE_ID", "Inference:InstanceId"),
     ];
 
     /// <summary>
     /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c>, <c>REDIS_CA_FILE</c>, <c>MLFLOW_TRACKING_URI</c> and MLflow's
-    /// credentials (<c>MLFLOW_TRACKING_USERNAME</c>/<c>PASSWORD</c> or <c>MLFLOW_TRACKING_TOKEN</c>) as configuration keys.
+    /// credentials (<c>MLFLOW_TRACKING_USERNAME</c>/<c>PASSWORD</c> or <c>MLFLOW_TRACKING_TOKEN</c>) as configuration keys, and
+    /// <c>NEURALTRADE_INSTANCE_ID</c>.
     /// They win over appsettings, as environment variables do.
     /// </summary>
     public static IConfigurationBuilder AddNeuralTradeEnvironment(this IConfigurationBuilder configuration)

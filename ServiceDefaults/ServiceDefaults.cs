@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
+using StackExchange.Redis;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -40,6 +41,9 @@ public static class ServiceDefaults
         builder.Services.AddSingleton<IValidateOptions<RedisOptions>, RedisUrlValidator>();
         builder.Services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
         builder.Services.TryAddTimeProvider();
+        // A deployed worker counts poison-message attempts in Redis, so the count survives the crashes it counts.
+        if (builder.AddNeuralTradeRedis())
+            builder.Services.AddSingleton<IDeliveryAttempts>(sp => new RedisDeliveryAttempts(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>()));
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 

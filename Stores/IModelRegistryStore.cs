@@ -38,4 +38,7 @@ public interface IModelRegistryStore
     /// <summary>Records what a command decided the first time it ran and returns that record on every later run,
     /// so that a redelivered command repeats its first decision instead of deciding again.</summary>
     Task<string> GetOrAddPlanAsync(string commandKey, string plan, CancellationToken cancellationToken = default);
+
+    /// <summary>The plan recorded for <paramref name="commandKey"/>, or null where none was.</summary>
+    Task<string?> GetPlanAsync(string commandKey, CancellationToken cancellationToken = default);
 }

@@ -20,5 +20,8 @@ public interface ITrainingJobStore
     Task<bool> TransitionAsync(Guid requestId, string owner, string status, string? resultJson = null, string? error = null,
         TimeSpan? retryAfter = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Records the tracking run the current attempt opened (<see cref="TrainingJob.RunId"/>).</summary>
+    Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default);
+
     Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default);
 }

@@ -99,6 +99,9 @@ public sealed class InMemoryModelRegistryStore : IModelRegistryStore
     public Task<string> GetOrAddPlanAsync(string commandKey, string plan, CancellationToken cancellationToken = default) =>
         Task.FromResult(_plans.GetOrAdd(commandKey, plan));
 
+    public Task<string?> GetPlanAsync(string commandKey, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_plans.TryGetValue(commandKey, out var plan) ? plan : null);
+
     SortedDictionary<int, RegisteredVersion> Versions(string model) =>
         _versions.TryGetValue(model, out var v) ? v : _versions[model] = [];
 

@@ -69,6 +69,17 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
         return Task.CompletedTask;
     }
 
+    public Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_jobs.TryGetValue(requestId, out var job))
+                _jobs[requestId] = job with { RunId = runId };
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<bool> TransitionAsync(Guid requestId, string owner, string status, string? resultJson = null, string? error = null,
         TimeSpan? retryAfter = null, CancellationToken cancellationToken = default)
     {

@@ -104,6 +104,9 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
         return (await Db.StringGetAsync(key).WaitAsync(cancellationToken)).ToString();
     }
 
+    public async Task<string?> GetPlanAsync(string commandKey, CancellationToken cancellationToken = default) =>
+        (await Db.StringGetAsync(keys.For("registry", "plan", commandKey)).WaitAsync(cancellationToken)) is { HasValue: true } value ? value.ToString() : null;
+
     static readonly TimeSpan MessageLedgerLifetime = RedisMessageLedger.Lifetime;
 
     static RegisteredVersion? Read(RedisValue value) =>

@@ -81,6 +81,9 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
             [requestId.ToString("N"), owner, status, resultJson ?? "", error ?? "", Now + (long)(retryAfter ?? TimeSpan.Zero).TotalMilliseconds])
             .WaitAsync(cancellationToken) == 1;
 
+    public Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default) =>
+        Db.HashSetAsync(Job(requestId), "run", runId).WaitAsync(cancellationToken);
+
     public async Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default)
     {
         var fields = (await Db.HashGetAllAsync(Job(requestId)).WaitAsync(cancellationToken)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
@@ -88,6 +91,6 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
             return null;
         return new TrainingJob(requestId, fields["request"]!, fields["status"]!, int.Parse(fields.GetValueOrDefault("attempts") ?? "0",
             System.Globalization.CultureInfo.InvariantCulture), fields.GetValueOrDefault("owner"), fields.GetValueOrDefault("result"),
-            fields.GetValueOrDefault("progress"), fields.GetValueOrDefault("error"));
+            fields.GetValueOrDefault("progress"), fields.GetValueOrDefault("error")) { RunId = fields.GetValueOrDefault("run") };
     }
 }

@@ -176,6 +176,18 @@ public sealed class MlflowClient(HttpClient http)
         }
     }
 
+    /// <summary>The versions of <paramref name="name"/> registered from run <paramref name="runId"/> (GET model-versions/search), oldest first.</summary>
+    public async Task<IReadOnlyList<MlflowModelVersion>> FindModelVersionsByRunAsync(string name, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(runId);
+        var filter = $"name = '{name.Replace("'", "\\'", StringComparison.Ordinal)}' AND run_id = '{runId.Replace("'", "\\'", StringComparison.Ordinal)}'";
+        var body = await GetAsync($"mlflow/model-versions/search?filter={Uri.EscapeDataString(filter)}&max_results=100", cancellationToken);
+        return body.TryGetProperty("model_versions", out var versions)
+            ? versions.EnumerateArray().Select(ReadVersion).OrderBy(v => v.Version).ToList()
+            : [];
+    }
+
     public async Task<MlflowModelVersion> GetModelVersionAsync(string name, int version, CancellationToken cancellationToken = default)
     {
         var body = await GetAsync($"mlflow/model-versions/get?name={Uri.EscapeDataString(name)}&version={version.ToString(CultureInfo.InvariantCulture)}",
@@ -264,7 +276,12 @@ public sealed class MlflowClient(HttpClient http)
         {
         }
 
-        throw new MlflowException(response.StatusCode, code, message);
+        var failure = new MlflowException(response.StatusCode, code, message);
+        // A server error or a throttle is an outage of MLflow, which the workers wait out (Messaging's outage filter
+        // reads this mark; Tracking knows nothing of the bus).
+        if ((int)response.StatusCode >= 500 || response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+            failure.Data["neuraltrade.outage"] = true;
+        throw failure;
     }
 
     static MlflowRun ReadRun(JsonElement info) => new(

@@ -31,6 +31,38 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
         return new TrackedRun(local, mlflow, run, error, logger);
     }
 
+    /// <summary>
+    /// Ends a run that a worker abandoned (it was killed, or lost its job's lease) as KILLED in MLflow, with the reason
+    /// as a tag, where MLflow still shows it RUNNING; a run that ended, or that only exists locally, is left as it is.
+    /// Best effort: MLflow being down is logged, never fatal to the job taking over.
+    /// </summary>
+    public async Task EndAbandonedAsync(string runId, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        if (mlflow is null)
+            return;
+        try
+        {
+            var run = await mlflow.GetRunAsync(runId, cancellationToken);
+            if (run.Status != "RUNNING")
+                return;
+            await mlflow.SetTagAsync(runId, "neuraltrade.abandoned", reason, cancellationToken);
+            await mlflow.UpdateRunAsync(runId, "KILLED", time.GetUtcNow(), cancellationToken);
+            LogKilled(runId, reason);
+        }
+        catch (Exception e) when (e is HttpRequestException or MlflowException or TaskCanceledException or TimeoutException
+                                      or Polly.Timeout.TimeoutRejectedException)
+        {
+            LogAbandonedNotEnded(runId, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was abandoned by its worker and is now KILLED in MLflow: {Reason}")]
+    partial void LogKilled(string runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was abandoned by its worker, but MLflow could not be told: {Error}")]
+    partial void LogAbandonedNotEnded(string runId, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Experiment}: {Error}")]
     partial void LogMlflowDown(string experiment, string error);
 }

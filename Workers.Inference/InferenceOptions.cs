@@ -19,8 +19,10 @@ public sealed class InferenceOptions
 
     /// <summary>
     /// This instance's name, unique in the fleet: its <c>model.deployed</c> queue is <c>inference-swap-{InstanceId}</c>
-    /// (durable, so that a restarted instance keeps its queue and its dead letters). Defaults to the host name, which
-    /// containers make unique; give each process its own when several run on one machine.
+    /// (durable, so that a restarted instance keeps its queue and its dead letters; unused for seven days, it expires).
+    /// Environment: <c>NEURALTRADE_INSTANCE_ID</c>, which a deployment sets to the stable name of each replica (a
+    /// StatefulSet pod's name, a compose service's hostname). Defaults to the host name; give each process its own
+    /// when several run on one machine.
     /// </summary>
     [RegularExpression("^[a-z0-9][a-z0-9._-]{0,62}$")]
     public string InstanceId { get; set; } = Environment.MachineName.ToLowerInvariant();

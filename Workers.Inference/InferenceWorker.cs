@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -31,14 +32,16 @@ public static class InferenceWorker
         builder.Services.AddSingleton<ModelSwapper>();
         builder.Services.AddSingleton<BatchingPredictor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchingPredictor>());
-        builder.Services.AddHostedService<ChampionLoader>();
+        builder.Services.AddSingleton<ChampionLoader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChampionLoader>());
+        builder.Services.AddHealthChecks().AddCheck<ChampionLoader>("champions", tags: ["ready"]);
         builder.Services.AddSingleton<PredictionService>();
         builder.Services.AddBusContributor("inference", x =>
         {
             x.AddConsumer<PredictionRequestedConsumer, PredictionRequestedConsumerDefinition>();
             x.AddConsumer<DataIngestedConsumer, DataIngestedConsumerDefinition>();
             x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>();
-        });
+        }, typeof(PredictionCompleted), typeof(PredictionFailed));
         return builder;
     }
 }

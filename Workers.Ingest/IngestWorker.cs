@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Contracts;
 using MassTransit;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
@@ -13,7 +14,8 @@ public static class IngestWorker
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         builder.AddCandleStore();
-        builder.Services.AddBusContributor("ingest", x => x.AddConsumer<MarketCandlesConsumer, MarketCandlesConsumerDefinition>());
+        builder.Services.AddBusContributor("ingest", x => x.AddConsumer<MarketCandlesConsumer, MarketCandlesConsumerDefinition>(),
+            typeof(DataIngested), typeof(DataRejected));
         return builder;
     }
 }

@@ -24,6 +24,12 @@ public sealed partial class MarketCandlesConsumer(
 {
     public const string QueueName = "ingest";
 
+    /// <summary>Fault points (<see cref="FaultPoints"/>): after the candles are stored, after they are announced, after the ledger records the message.</summary>
+    public const string AfterStore = "ingest.after-store", AfterPublish = "ingest.after-publish", AfterLedger = "ingest.after-ledger";
+
+    /// <summary>Fault point reached with each candle's symbol: arming <c>ingest.candle=SYMBOL</c> makes every message holding that symbol kill the worker (a poison message).</summary>
+    public const string CandlePoint = "ingest.candle";
+
     public async Task Consume(ConsumeContext<IncomingCandles> context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -39,14 +45,18 @@ public sealed partial class MarketCandlesConsumer(
         }
 
         var batch = Read(context);
+        foreach (var (_, candle) in batch.Valid)
+            FaultPoints.Reach(CandlePoint, candle.Symbol);
         var message = context.Message;
         var correlationId = IncomingCandles.AsGuid(message.CorrelationId) ?? context.CorrelationId
             ?? IncomingCandles.AsGuid(message.EventId) ?? context.MessageId ?? DeterministicGuid.Create(messageKey);
         var (accepted, duplicates) = await StoreAndAnnounceAsync(context, batch, messageKey, correlationId);
         if (batch.Reasons.Count > 0)
             await AnnounceRejectedAsync(context, batch, messageKey, correlationId);
+        FaultPoints.Reach(AfterPublish);
 
         await ledger.MarkCompletedAsync(QueueName, messageKey, cancellationToken);
+        FaultPoints.Reach(AfterLedger);
 
         IngestTelemetry.Candles.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
         IngestTelemetry.Candles.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
@@ -114,6 +124,7 @@ public sealed partial class MarketCandlesConsumer(
         {
             var ordered = series.OrderBy(v => v.Candle.OpenTime).ThenBy(v => v.Index).ToList();
             var statuses = await store.AppendAsync(series.Key, ordered.Select(v => v.Candle).ToList(), messageKey, cancellationToken);
+            FaultPoints.Reach(AfterStore);
 
             var added = new List<Candle>();
             for (var i = 0; i < ordered.Count; i++)

@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Messaging;
@@ -25,7 +26,7 @@ public static class MonitorWorker
         {
             x.AddConsumer<MonitorDataIngestedConsumer, MonitorDataIngestedConsumerDefinition>();
             x.AddConsumer<MonitorPredictionCompletedConsumer, MonitorPredictionCompletedConsumerDefinition>();
-        });
+        }, typeof(DriftDetected), typeof(TrainingRequested));
         return builder;
     }
 }

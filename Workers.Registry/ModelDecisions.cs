@@ -27,20 +27,24 @@ public sealed partial class ModelDecisions(
     readonly RegistryOptions _options = options.Value;
     MlflowClient? Mlflow => services.GetService<MlflowClient>();
 
-    /// <summary>Gates a trained candidate; returns <see cref="ModelDeployed"/> or <see cref="ModelRejected"/> to publish.</summary>
-    public async Task<IntegrationEvent> DecideAsync(TrainingCompleted candidate, CancellationToken cancellationToken)
+    /// <summary>Fault points of a promotion, in order: where the reliability suite kills the Registry.</summary>
+    public const string AfterMlflowVersion = "registry.after-mlflow-version", AfterRegister = "registry.after-register", AfterPromote = "registry.after-promote", AfterAlias = "registry.after-alias";
+
+    /// <summary>
+    /// Gates a trained candidate; returns <see cref="ModelDeployed"/> or <see cref="ModelRejected"/> to publish, or null
+    /// where a promotion begun earlier was overtaken by a later decision (nothing to announce).
+    /// A promotion is crash-safe: the intent (the champion it replaces) is recorded before anything changes, then the
+    /// version is registered, promoted and aliased, each step idempotent, so a redelivery after a crash at any point
+    /// finishes what was started instead of announcing half of it.
+    /// </summary>
+    public async Task<IntegrationEvent?> DecideAsync(TrainingCompleted candidate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         await using var _ = await LockAsync(candidate.ModelName, cancellationToken);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
 
         if (await registry.FindByRunAsync(candidate.ModelName, candidate.RunId, cancellationToken) is { } known)
-        {
-            // Promoted before (a redelivery, or a crash before the ack): announce the same event again, decide nothing.
-            LogAlreadyDecided(candidate.RunId, known.Version);
-            var previous = await registry.PreviousChampionAsync(candidate.ModelName, cancellationToken);
-            return Deployed(known, previous, "gate", candidate.CorrelationId, $"{candidate.RunId}|gate");
-        }
+            return await FinishPromotionAsync(candidate, known, cancellationToken);
 
         VerifiedArtifact candidateArtifact;
         try
@@ -79,21 +83,75 @@ public sealed partial class ModelDecisions(
         if (!decision.Promote)
             return Rejected(candidate, decision.Reason, decision.CandidateMetrics, decision.ChampionMetrics);
 
+        // The intent first: which champion this promotion replaces. A redelivery reads it back to tell an unfinished
+        // promotion (champion still that one) from one a later decision overtook.
+        await registry.GetOrAddPlanAsync(GatePlanKey(candidate.RunId), champion?.Version.ToString(CultureInfo.InvariantCulture) ?? "", cancellationToken);
         var version = await RegisterAsync(candidate, decision.CandidateMetrics, cancellationToken);
+        FaultPoints.Reach(AfterRegister);
         var replaced = await registry.PromoteAsync(candidate.ModelName, version.Version, cancellationToken);
+        await registry.GetOrAddPlanAsync(GatePlanKey(candidate.RunId) + ":promoted", "1", cancellationToken);
+        FaultPoints.Reach(AfterPromote);
         await MoveAliasAsync(version, cancellationToken);
+        FaultPoints.Reach(AfterAlias);
         return Deployed(version, replaced, "gate", candidate.CorrelationId, $"{candidate.RunId}|gate");
     }
 
-    /// <summary>Makes a registered version the champion without the gate; null when it already is.</summary>
-    public async Task<ModelDeployed?> PromoteAsync(PromoteModel command, CancellationToken cancellationToken)
+    /// <summary>
+    /// A candidate registered before: a redelivery of its <c>training.completed</c>, after a crash somewhere between
+    /// registering and the acknowledgement. Finishes the promotion where the champion is still the one it set out to
+    /// replace, then announces it (with the same event id as the first time); announces nothing where a later
+    /// decision has moved the champion on since.
+    /// </summary>
+    async Task<IntegrationEvent?> FinishPromotionAsync(TrainingCompleted candidate, RegisteredVersion known, CancellationToken cancellationToken)
+    {
+        var champion = await registry.GetChampionAsync(candidate.ModelName, cancellationToken);
+        if (champion?.Version != known.Version)
+        {
+            // Finished only where the intent was recorded, the promotion never happened (a later rollback must not be
+            // undone by a replay) and the champion is still the one it set out to replace.
+            var replacing = await registry.GetPlanAsync(GatePlanKey(candidate.RunId), cancellationToken);
+            var promoted = await registry.GetPlanAsync(GatePlanKey(candidate.RunId) + ":promoted", cancellationToken);
+            var current = champion?.Version.ToString(CultureInfo.InvariantCulture) ?? "";
+            if (replacing != current || promoted is not null)
+            {
+                LogOvertaken(candidate.ModelName, known.Version, champion?.Version);
+                return null;
+            }
+
+            LogFinishing(candidate.ModelName, known.Version);
+            await registry.PromoteAsync(candidate.ModelName, known.Version, cancellationToken);
+            await registry.GetOrAddPlanAsync(GatePlanKey(candidate.RunId) + ":promoted", "1", cancellationToken);
+            FaultPoints.Reach(AfterPromote);
+        }
+        else
+        {
+            LogAlreadyDecided(candidate.RunId, known.Version);
+        }
+
+        await MoveAliasAsync(known, cancellationToken);
+        var previous = await registry.PreviousChampionAsync(candidate.ModelName, cancellationToken);
+        return Deployed(known, previous, "gate", candidate.CorrelationId, $"{candidate.RunId}|gate");
+    }
+
+    static string GatePlanKey(string runId) => $"gate:{runId}";
+
+    /// <summary>Makes a registered version the champion without the gate; null when it already is. Keyed by the body's <c>eventId</c>.</summary>
+    public Task<ModelDeployed?> PromoteAsync(PromoteModel command, CancellationToken cancellationToken) =>
+        PromoteAsync(command, command.EventId.ToString("N"), cancellationToken);
+
+    /// <summary>
+    /// Makes a registered version the champion without the gate; null when it already is. <paramref name="commandKey"/>
+    /// identifies the command across redeliveries (<see cref="MessageKeys.Of"/>: its sender, message id and exact body,
+    /// stable even where the body carries no <c>eventId</c>): the same command again repeats its first decision.
+    /// </summary>
+    public async Task<ModelDeployed?> PromoteAsync(PromoteModel command, string commandKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         await using var _ = await LockAsync(command.ModelName, cancellationToken);
         var target = await registry.GetVersionAsync(command.ModelName, command.Version, cancellationToken)
             ?? throw new InvalidMessageException($"{command.ModelName} has no version {command.Version}; see the registered versions with the CLI's `models list`.");
         var current = await registry.GetChampionAsync(command.ModelName, cancellationToken);
-        var plan = await registry.GetOrAddPlanAsync($"promote:{command.EventId:N}", $"{current?.Version}>{target.Version}", cancellationToken);
+        var plan = await registry.GetOrAddPlanAsync($"promote:{commandKey}", $"{current?.Version}>{target.Version}", cancellationToken);
         var planned = plan.Split('>');
         if (current?.Version == target.Version && planned[0] == planned[1])
         {
@@ -105,18 +163,22 @@ public sealed partial class ModelDecisions(
         await MoveAliasAsync(target, cancellationToken);
         var previous = int.TryParse(planned[0], CultureInfo.InvariantCulture, out var p) ? p : (int?)null;
         RegistryTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("outcome", "promote"));
-        return Deployed(target, previous, "promote", command.CorrelationId, $"{command.EventId:N}|promote");
+        return Deployed(target, previous, "promote", command.CorrelationId, $"{commandKey}|promote");
     }
 
     /// <summary>Returns to the champion before the current one.</summary>
-    public async Task<ModelDeployed> RollbackAsync(RollbackModel command, CancellationToken cancellationToken)
+    public Task<ModelDeployed> RollbackAsync(RollbackModel command, CancellationToken cancellationToken) =>
+        RollbackAsync(command, command.EventId.ToString("N"), cancellationToken);
+
+    /// <summary>Returns to the champion before the current one, once per <paramref name="commandKey"/> (see <see cref="PromoteAsync(PromoteModel, string, CancellationToken)"/>).</summary>
+    public async Task<ModelDeployed> RollbackAsync(RollbackModel command, string commandKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         await using var _ = await LockAsync(command.ModelName, cancellationToken);
         var current = await registry.GetChampionAsync(command.ModelName, cancellationToken);
         var previous = await registry.PreviousChampionAsync(command.ModelName, cancellationToken);
         // The first run decides from → to; a redelivered command finds that record and repeats it, never rolling back twice.
-        var plan = await registry.GetOrAddPlanAsync($"rollback:{command.EventId:N}", $"{current?.Version}>{previous}", cancellationToken);
+        var plan = await registry.GetOrAddPlanAsync($"rollback:{commandKey}", $"{current?.Version}>{previous}", cancellationToken);
         var (from, to) = plan.Split('>') is [var f, var t] ? (f, t) : ("", "");
         if (!int.TryParse(from, CultureInfo.InvariantCulture, out var fromVersion))
             throw new InvalidMessageException($"{command.ModelName} has no champion to roll back from.");
@@ -128,7 +190,7 @@ public sealed partial class ModelDecisions(
             ?? throw new InvalidOperationException($"{command.ModelName} version {toVersion} vanished from the registry");
         await MoveAliasAsync(target, cancellationToken);
         RegistryTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("outcome", "rollback"));
-        return Deployed(target, fromVersion, "rollback", command.CorrelationId, $"{command.EventId:N}|rollback");
+        return Deployed(target, fromVersion, "rollback", command.CorrelationId, $"{commandKey}|rollback");
     }
 
     async Task<RegisteredVersion> RegisterAsync(TrainingCompleted candidate, IReadOnlyDictionary<string, double> windowMetrics, CancellationToken cancellationToken)
@@ -142,9 +204,13 @@ public sealed partial class ModelDecisions(
             // The run lives in MLflow: the version number is MLflow's, so the UI and the events agree.
             await mlflow.EnsureRegisteredModelAsync(candidate.ModelName, cancellationToken);
             var source = candidate.Artifact.Uri[..candidate.Artifact.Uri.LastIndexOf('/')];
-            var number = await mlflow.CreateModelVersionAsync(candidate.ModelName, source, candidate.RunId,
+            // Idempotent by run: a crash after MLflow registered the version and before the registry recorded it finds
+            // that version again instead of registering a second one.
+            var existing = (await mlflow.FindModelVersionsByRunAsync(candidate.ModelName, candidate.RunId, cancellationToken)).FirstOrDefault();
+            var number = existing?.Version ?? await mlflow.CreateModelVersionAsync(candidate.ModelName, source, candidate.RunId,
                 new Dictionary<string, string> { ["sha256"] = candidate.Artifact.Sha256, ["artifact"] = candidate.Artifact.Uri }, null, cancellationToken);
             version = version with { Version = number, Registry = RegisteredVersion.Mlflow };
+            FaultPoints.Reach(AfterMlflowVersion);
         }
 
         var stored = await registry.AddVersionAsync(version, cancellationToken);
@@ -196,6 +262,12 @@ public sealed partial class ModelDecisions(
         CandidateMetrics = candidateMetrics,
         ChampionMetrics = championMetrics,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ModelName} version {Version} was registered but a crash stopped its promotion: finishing it")]
+    partial void LogFinishing(string modelName, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ModelName} version {Version} was registered but never promoted, and the champion has since become v{Champion}: nothing to announce")]
+    partial void LogOvertaken(string modelName, int version, int? champion);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was registered as version {Version} before: announcing it again")]
     partial void LogAlreadyDecided(string runId, int version);

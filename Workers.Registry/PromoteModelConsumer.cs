@@ -1,5 +1,6 @@
 using MassTransit;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Messaging;
 
 namespace NeuralTrade.Events.Workers.Registry;
 
@@ -10,7 +11,7 @@ public sealed class PromoteModelConsumer(ModelDecisions decisions) : IConsumer<P
 
     public async Task Consume(ConsumeContext<PromoteModel> context)
     {
-        if (await decisions.PromoteAsync(context.Message, context.CancellationToken) is { } deployed)
+        if (await decisions.PromoteAsync(context.Message, MessageKeys.Of(context), context.CancellationToken) is { } deployed)
             await context.Publish(deployed, context.CancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Messaging;
@@ -22,7 +23,7 @@ public static class RegistryWorker
             x.AddConsumer<TrainingCompletedConsumer, TrainingCompletedConsumerDefinition>();
             x.AddConsumer<PromoteModelConsumer, PromoteModelConsumerDefinition>();
             x.AddConsumer<RollbackModelConsumer, RollbackModelConsumerDefinition>();
-        });
+        }, typeof(ModelDeployed), typeof(ModelRejected));
         return builder;
     }
 }

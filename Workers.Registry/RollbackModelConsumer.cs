@@ -1,5 +1,6 @@
 using MassTransit;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Messaging;
 
 namespace NeuralTrade.Events.Workers.Registry;
 
@@ -9,7 +10,7 @@ public sealed class RollbackModelConsumer(ModelDecisions decisions) : IConsumer<
     public const string QueueName = "registry-rollback";
 
     public async Task Consume(ConsumeContext<RollbackModel> context) =>
-        await context.Publish(await decisions.RollbackAsync(context.Message, context.CancellationToken), context.CancellationToken);
+        await context.Publish(await decisions.RollbackAsync(context.Message, MessageKeys.Of(context), context.CancellationToken), context.CancellationToken);
 }
 
 // One queue per message type (a body without MassTransit's type header still reaches the right consumer), a few

@@ -1,5 +1,6 @@
 using MassTransit;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Messaging;
 
 namespace NeuralTrade.Events.Workers.Registry;
 
@@ -7,6 +8,9 @@ namespace NeuralTrade.Events.Workers.Registry;
 public sealed class TrainingCompletedConsumer(ModelDecisions decisions) : IConsumer<TrainingCompleted>
 {
     public const string QueueName = "registry";
+
+    /// <summary>Fault point: the decision is announced and the message not yet acknowledged.</summary>
+    public const string AfterPublish = "registry.after-publish";
 
     public async Task Consume(ConsumeContext<TrainingCompleted> context)
     {
@@ -22,5 +26,7 @@ public sealed class TrainingCompletedConsumer(ModelDecisions decisions) : IConsu
                 await context.Publish(rejected, context.CancellationToken);
                 break;
         }
+
+        FaultPoints.Reach(AfterPublish);
     }
 }

@@ -76,7 +76,18 @@ public sealed partial class TrainingJobRunner(
                 continue;
             }
 
-            await RunAsync(job, stoppingToken);
+            try
+            {
+                await RunAsync(job, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A blip outside the run's own handling (the broker refusing training.failed, Redis timing out on a
+                // transition): this slot and the host live on. The job keeps its lease until it expires; then this or
+                // another runner takes it over as the next attempt.
+                LogJobInterrupted(e, job.RequestId);
+                TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "interrupted"));
+            }
         }
     }
 
@@ -188,6 +199,9 @@ public sealed partial class TrainingJobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: handed back for another attempt as this worker stops")]
     partial void LogHandedBack(Guid requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Training {RequestId} was interrupted; it is taken over when its lease expires")]
+    partial void LogJobInterrupted(Exception e, Guid requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim a training job: {Error}")]
     partial void LogClaimFailed(string error);

@@ -31,12 +31,25 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
         var modelName = ModelNames.For(series);
         var hp = Hyperparameters.Apply(request.Hyperparameters, out _);
         var device = TorchDevices.Best();
-        var run = await tracker.StartTrainingRunAsync(request, job.Attempts, series, modelName, hp, device, cancellationToken);
-        await events.PublishStartedAsync(request, job.Attempts, run, modelName, cancellationToken);
-        LogStarted(request.RequestId, modelName, run.RunId, run.Store, device.type.ToString());
+        // A run abandoned by an earlier attempt (its worker killed, its lease lost) ends KILLED in MLflow, not RUNNING forever.
+        if (job.RunId is { } abandoned)
+            await tracker.EndAbandonedAsync(abandoned, $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease); attempt {job.Attempts} took over", cancellationToken);
+
+        TrackedRun run;
+        try
+        {
+            run = await tracker.StartTrainingRunAsync(request, job.Attempts, series, modelName, hp, device, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new FailedRun(null, e); // the run could not even be recorded: an attempt like any failed one
+        }
 
         try
         {
+            await jobs.RecordRunAsync(request.RequestId, run.RunId, cancellationToken);
+            await events.PublishStartedAsync(request, job.Attempts, run, modelName, cancellationToken);
+            LogStarted(request.RequestId, modelName, run.RunId, run.Store, device.type.ToString());
             await run.LogTrainingParamsAsync(hp, series, cancellationToken);
             var candles = await store.GetRangeAsync(series, request.From, request.To, cancellationToken);
             var epochs = new EpochReporter(run, jobs, request.RequestId, owner, modelName, logger);

@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,8 @@ public static class TrainingWorker
         builder.Services.AddSingleton<TrainingEvents>();
         builder.Services.AddSingleton<TrainingRun>();
         builder.Services.AddHostedService<TrainingJobRunner>();
-        builder.Services.AddBusContributor("training", x => x.AddConsumer<TrainingRequestedConsumer, TrainingRequestedConsumerDefinition>());
+        builder.Services.AddBusContributor("training", x => x.AddConsumer<TrainingRequestedConsumer, TrainingRequestedConsumerDefinition>(),
+            typeof(TrainingStarted), typeof(TrainingCompleted), typeof(TrainingFailed));
         return builder;
     }
 }

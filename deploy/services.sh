@@ -142,6 +142,16 @@ stop() {
   fi
 }
 
+# The reliability suite's crash of the broker: SIGKILL to the node's Erlang VM (no shutdown, no flush), as a power cut.
+kill_rabbit() {
+  local pid
+  pid="$(pgrep -f "beam.smp.*-home $DATA/rabbitmq " || true)"
+  [ -n "$pid" ] || { log "no rabbitmq node of this checkout is running"; return 1; }
+  kill -9 $pid
+  for _ in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  log "rabbitmq killed (-9, pid $pid)"
+}
+
 status() {
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | sed 's/^/redis: /' || echo "redis: down"
   ( rabbit_env; "$RABBIT_BIN/rabbitmq-diagnostics" -q ping 2>/dev/null | sed 's/^/rabbitmq: /' ) || echo "rabbitmq: down"
@@ -163,6 +173,7 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   env) print_env ;;
+  kill-rabbit) kill_rabbit ;;
   rabbitmqctl) shift; ( rabbit_env; "$RABBIT_BIN/rabbitmqctl" "$@" ) ;;
-  *) echo "usage: $0 install|start|stop|status|env|rabbitmqctl ARGS" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|env|kill-rabbit|rabbitmqctl ARGS" >&2; exit 2 ;;
 esac

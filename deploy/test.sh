@@ -33,6 +33,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log="$(mktemp)"
 status=0
+# The reliability suite writes its one table of exact counts here; printed at the end.
+export NEURALTRADE_RELIABILITY_TABLE="${NEURALTRADE_RELIABILITY_TABLE:-$(mktemp)}"
+: > "$NEURALTRADE_RELIABILITY_TABLE"
 dotnet test NeuralTrade.Events.slnx -c Release "$@" 2>&1 | tee "$log" || status=$?
 
 # The numerically sensitive group again, under another CPU dispatch setting and seed (docs/testing.md, "Numerics");
@@ -48,6 +51,11 @@ fi
 smoke=""
 if [ $# -eq 0 ] && [ "${NEURALTRADE_SKIP_SMOKE:-0}" != 1 ]; then
   if deploy/smoke.sh 2>&1 | tee -a "$log" | tail -n 40; [ "${PIPESTATUS[0]}" -eq 0 ]; then smoke=passed; else smoke=failed; status=1; fi
+fi
+
+if [ -s "$NEURALTRADE_RELIABILITY_TABLE" ]; then
+  echo "== reliability suite: exact counts per scenario"
+  cat "$NEURALTRADE_RELIABILITY_TABLE"
 fi
 
 # One closing line for the whole suite, summed over the test assemblies.

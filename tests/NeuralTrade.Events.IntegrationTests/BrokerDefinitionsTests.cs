@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using NeuralTrade.Events.Cli;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;
@@ -161,17 +162,17 @@ public sealed class BrokerDefinitionsTests : DefinitionsBrokerTest
     [Test]
     public async Task A_worker_user_can_do_its_job_and_is_refused_everything_else()
     {
-        // The queues exist (as the workers declare them), so a refusal is about permissions, not a missing queue.
+        // The definitions declared the work queues; the one per-instance queue is declared as an Inference instance
+        // declares it. A refusal is then about permissions, not a missing queue.
         await using (var admin = await new ConnectionFactory { Uri = new Uri(UrlOf("admin")) }.CreateConnectionAsync())
         await using (var channel = await admin.CreateChannelAsync())
         {
-            foreach (var queue in new[] { "training", "ingest", "inference", "ingest_error", "registry", "inference-swap-perm", "monitor" })
-            {
-                // As MassTransit declares a receive endpoint: the queue, and an exchange of the same name bound to it.
-                await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
-                await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true);
-                await channel.QueueBindAsync(queue, queue, "");
-            }
+            var arguments = QueueTopology.WorkQueueArguments("inference-swap-perm", new MessagingOptions().DeliveryLimit)
+                .ToDictionary(a => a.Key, a => (object?)a.Value);
+            arguments[QueueTopology.Expires] = (long)QueueTopology.InstanceQueueExpiry.TotalMilliseconds;
+            await channel.QueueDeclareAsync("inference-swap-perm", durable: true, exclusive: false, autoDelete: false, arguments);
+            await channel.ExchangeDeclareAsync("inference-swap-perm", ExchangeType.Fanout, durable: true);
+            await channel.QueueBindAsync("inference-swap-perm", "inference-swap-perm", "");
         }
 
         var wrong = new List<string>();

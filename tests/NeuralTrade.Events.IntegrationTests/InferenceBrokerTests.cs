@@ -97,7 +97,9 @@ public sealed class InferenceBrokerTests : BrokerTest
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
         await RegisterAsync("run-1", champion: true);
         var host = await StartInferenceAsync();
-        var client = host.Services.GetRequiredService<IBus>().CreateRequestClient<PredictionRequested>(new Uri("queue:inference"));
+        // Published to prediction.requested, as the contract says: a request sent to "queue:inference" would have
+        // MassTransit declare that queue with its own arguments, which the broker refuses for the quorum queue.
+        var client = host.Services.GetRequiredService<IBus>().CreateRequestClient<PredictionRequested>(RequestTimeout.After(s: 30));
 
         var response = await client.GetResponse<PredictionCompleted, PredictionFailed>(new PredictionRequested
         {

@@ -108,6 +108,14 @@ public sealed class Management(HttpClient http, string howToStart) : IDisposable
             Assert.Fail($"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>POSTs a JSON body to the management API (a vhost's definitions), failing the test with the broker's answer.</summary>
+    public async Task PostAsync(string path, object body)
+    {
+        using var response = await http.PostAsJsonAsync(path, body);
+        if (!response.IsSuccessStatusCode)
+            Assert.Fail($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
     public async Task DeleteAsync(string path) => (await http.DeleteAsync(path)).Dispose();
 
     public async Task DeleteVirtualHostAsync(string vhost) => await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}");

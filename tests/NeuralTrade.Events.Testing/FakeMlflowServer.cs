@@ -277,6 +277,32 @@ public sealed class FakeMlflowServer : IAsyncDisposable
                 _pending[(model.Name, version)] = Math.Max(0, _pending.GetValueOrDefault((model.Name, version)) - 1);
             return Results.Json(new { model_version = VersionJson(model, version) });
         });
+        // MLflow's search of model versions: filter clauses `name = '…'` and `run_id = '…'` joined by AND (the server also
+        // knows IN, LIKE and tags, which the fleet does not use: refused here as MLflow refuses a filter it cannot parse).
+        // An empty result is `{}`, as MLflow's protobuf JSON omits empty lists.
+        api.MapGet("/mlflow/model-versions/search", (HttpContext c) =>
+        {
+            var clauses = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var clause in System.Text.RegularExpressions.Regex.Split(c.Request.Query["filter"].ToString(), @"\s+AND\s+",
+                         System.Text.RegularExpressions.RegexOptions.IgnoreCase).Where(p => p.Trim().Length > 0))
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(clause.Trim(), @"^(name|run_id)\s*=\s*'([^']*)'$");
+                if (!m.Success)
+                    return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Invalid filter '{clause.Trim()}'.");
+                clauses[m.Groups[1].Value] = m.Groups[2].Value;
+            }
+
+            List<object> found;
+            lock (_gate)
+            {
+                found = Models.Values
+                    .Where(m => !clauses.TryGetValue("name", out var n) || m.Name == n)
+                    .SelectMany(m => m.Versions.Where(v => !clauses.TryGetValue("run_id", out var r) || v.RunId == r).Select(v => VersionJson(m, v.Version)))
+                    .ToList();
+            }
+
+            return found.Count == 0 ? Results.Json(new { }) : Results.Json(new { model_versions = found });
+        });
         api.MapPost("/mlflow/registered-models/alias", async (HttpContext c) =>
         {
             var body = await Body(c);

@@ -43,7 +43,12 @@ public sealed class PinnedNumericsTests
         Assert.That(pinned, Has.Length.EqualTo(Golden.Length));
         for (var i = 0; i < Golden.Length; i++)
         {
-            Assert.That(pinned[i].Train, Is.EqualTo(Golden[i].Train).Within(1e-7).Percent,
+            // The training loss is a sum of float batch losses: on an Intel Xeon with AVX-512 FP16 (Sapphire Rapids) one
+            // batch's loss under the pin comes out one float ULP apart (epoch 2: 1.1010250991649841 against the golden
+            // 1.1010250905926309, 8e-9 relative) while the weights are bit-identical (the validation loss, computed from
+            // them, is equal to the last digit). So the training loss is held to a tenth of a float ULP of the sum, the
+            // validation loss to the last digits.
+            Assert.That(pinned[i].Train, Is.EqualTo(Golden[i].Train).Within(1e-6).Percent,
                 $"epoch {i + 1} training loss under the pin; a difference here means the pin does not hold on this CPU " +
                 $"({string.Join(" ", Pin.Select(kv => $"{kv.Key}={kv.Value}"))})");
             Assert.That(pinned[i].Validation, Is.EqualTo(Golden[i].Validation).Within(1e-7).Percent, $"epoch {i + 1} validation loss under the pin");

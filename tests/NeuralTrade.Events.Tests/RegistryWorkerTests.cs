@@ -213,4 +213,81 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         Assert.That(deployed.Version, Is.EqualTo(1));
         Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Registry, Is.EqualTo(RegisteredVersion.Mlflow));
     }
+
+    async Task<TrainingCompleted> CandidateInMlflowAsync(string runName)
+    {
+        var client = Get<MlflowClient>();
+        var experiment = await client.GetOrCreateExperimentAsync(TrainedModels.ModelName);
+        var run = await client.CreateRunAsync(experiment, runName, DateTimeOffset.UtcNow, new Dictionary<string, string>());
+        var bytes = TrainedModels.Outcome.Artifact;
+        var uri = await client.UploadArtifactAsync(run.ArtifactUri, $"model/{TrainedModels.ModelName}.ntm", bytes);
+        return TrainedModels.Completed(Scratch, run.RunId) with { Artifact = new ArtifactRef(uri, ModelArtifact.Sha256(bytes), bytes.LongLength) };
+    }
+
+    [TestCase(ModelDecisions.AfterMlflowVersion)]
+    [TestCase(ModelDecisions.AfterRegister)]
+    [TestCase(ModelDecisions.AfterPromote)]
+    [TestCase(ModelDecisions.AfterAlias)]
+    public async Task A_promotion_interrupted_after_any_step_is_finished_once_by_the_redelivery(string point)
+    {
+        await StartAsync(mlflow: true);
+        var candidate = await CandidateInMlflowAsync("r");
+        var decisions = Get<ModelDecisions>();
+
+        using (FaultPoints.ThrowAt(point))
+            Assert.ThrowsAsync<InjectedFaultException>(() => decisions.DecideAsync(candidate, CancellationToken.None), "the worker dies at " + point);
+        var redelivered = await decisions.DecideAsync(candidate, CancellationToken.None);
+        var again = await decisions.DecideAsync(candidate, CancellationToken.None);
+
+        var model = Mlflow.Models[TrainedModels.ModelName];
+        var deployed = redelivered as ModelDeployed;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(deployed, Is.Not.Null, "the redelivery announces the promotion");
+            Assert.That((deployed!.Version, deployed.PreviousVersion), Is.EqualTo((1, (int?)null)));
+            Assert.That((again as ModelDeployed)?.EventId, Is.EqualTo(deployed.EventId), "a further redelivery announces the same event");
+            Assert.That(model.Versions, Has.Count.EqualTo(1), "registered in MLflow once");
+            Assert.That(model.Aliases["champion"], Is.EqualTo(1));
+            Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(1), "the champion of record is the promoted version");
+            Assert.That(await Registry.ListVersionsAsync(TrainedModels.ModelName), Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task A_replayed_promotion_never_undoes_a_later_rollback()
+    {
+        await StartAsync(new() { ["Registry:Margin"] = "0" });
+        var decisions = Get<ModelDecisions>();
+        var first = TrainedModels.Completed(Scratch, "run-a");
+        var second = TrainedModels.Completed(Scratch, "run-b");
+        Assert.That(await decisions.DecideAsync(first, CancellationToken.None), Is.TypeOf<ModelDeployed>());
+        Assert.That(await decisions.DecideAsync(second, CancellationToken.None), Is.TypeOf<ModelDeployed>());
+        await decisions.RollbackAsync(new RollbackModel { ModelName = TrainedModels.ModelName }, CancellationToken.None);
+
+        var replayed = await decisions.DecideAsync(second, CancellationToken.None);
+
+        Assert.That(replayed, Is.Null, "nothing to announce: the champion moved on after that promotion");
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(1), "the rollback stands");
+    }
+
+    [Test]
+    public async Task A_rollback_without_an_event_id_redelivered_rolls_back_once()
+    {
+        await StartAsync(new() { ["Registry:Margin"] = "0" });
+        foreach (var run in new[] { "run-a", "run-b", "run-c" })
+        {
+            await Harness.Bus.Publish(TrainedModels.Completed(Scratch, run));
+            await Published<ModelDeployed>(d => d.RunId == run);
+        }
+
+        // The same body twice (as a redelivery brings it), with no eventId: keyed by sender, message id and body.
+        var decisions = Get<ModelDecisions>();
+        var command = new RollbackModel { ModelName = TrainedModels.ModelName };
+        var key = MessageKeys.Of("", "", System.Text.Encoding.UTF8.GetBytes($$"""{"modelName":"{{TrainedModels.ModelName}}"}"""));
+        var once = await decisions.RollbackAsync(command with { EventId = Guid.NewGuid() }, key, CancellationToken.None);
+        var twice = await decisions.RollbackAsync(command with { EventId = Guid.NewGuid() }, key, CancellationToken.None);
+
+        Assert.That((once.Version, twice.Version, twice.EventId), Is.EqualTo((2, 2, once.EventId)));
+        Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Version, Is.EqualTo(2), "v3 → v2, not on to v1");
+    }
 }

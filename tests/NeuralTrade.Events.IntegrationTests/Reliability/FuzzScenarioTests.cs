@@ -67,6 +67,10 @@ public sealed class FuzzScenarioTests : BrokerTest
             .GroupBy(r => r.GetProperty("code").GetString()!).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
         TestContext.Out.WriteLine($"counted after {clock.Elapsed.TotalSeconds:F1} s: accepted {Accepted():N0} (stored {stored:N0}), " +
             $"rejected {Rejected():N0} ({string.Join(", ", reasons)}), dead-lettered {dead:N0}");
+        ReliabilityTable.Add("fuzzed market.candles (valid candles)", $"{bodies:N0} fuzzed bodies, seed {seed}", expectedAccepted, stored,
+            Accepted() - stored, 0, expectedAccepted - stored);
+        ReliabilityTable.Add("fuzzed market.candles (malformed bodies)", $"{expectedDead:N0} bodies not of the contract's shape", expectedDead, 0, 0, dead,
+            expectedDead - dead);
 
         Assert.Multiple(() =>
         {

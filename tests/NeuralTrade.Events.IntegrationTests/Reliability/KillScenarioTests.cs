@@ -73,6 +73,8 @@ public sealed class KillScenarioTests : BrokerTest
             $"counted: stored {stored:N0}, announced {Announced():N0} candles in {Distinct().Count()} events " +
             $"({ingested.Received.Count - Distinct().Count()} re-sent with the same eventId), dead-lettered {dead}, in {clock.Elapsed.TotalSeconds:F1} s");
 
+        ReliabilityTable.Add("Ingest kill -9 ×2", "SIGKILL at 1.5 s, replacement killed 3 s later", market.Count, stored,
+            announcedTimes.Count - announcedTimes.Distinct().Count(), dead, market.Count - announcedTimes.Distinct().Count());
         Assert.Multiple(() =>
         {
             Assert.That(stored, Is.EqualTo(market.Count), "every candle stored exactly once");
@@ -142,7 +144,18 @@ public sealed class InferenceKillScenarioTests : BrokerTest
         TestContext.Out.WriteLine($"injected: {requests} prediction requests, one every 20 ms; Inference killed (-9) at {killedAt.TotalSeconds:F1} s after " +
             $"{answeredBefore} answers, replacement ready in {worker.StartedIn.TotalSeconds:F1} s. counted: {answers.Received.Count} prediction.completed, " +
             $"{failures.Received.Count} prediction.failed, requests answered {requests - unanswered}/{requests}, dead-lettered {dead}, unanswered {unanswered}");
-        Assert.That(unanswered, Is.LessThanOrEqualTo(dead), "every request answered or dead-lettered, none lost");
+        var perRequest = answers.Received.Select(d => d.Json).Where(j => j.TryGetProperty("requestId", out var r) && r.ValueKind == JsonValueKind.String)
+            .GroupBy(j => j.GetProperty("requestId").GetGuid()).ToDictionary(g => g.Key, g => g.Select(j => j.GetProperty("eventId").GetString()).Distinct().Count());
+        var completed = ids.Count(perRequest.ContainsKey);
+        var doubled = perRequest.Values.Count(n => n > 1);
+        ReliabilityTable.Add("Inference kill -9", "SIGKILL under 50 requests/s", requests, completed, doubled, dead, requests - completed);
+        Assert.Multiple(() =>
+        {
+            Assert.That(completed, Is.EqualTo(requests), "every request answered with a prediction");
+            Assert.That(failures.Received, Is.Empty, "none answered with prediction.failed: the champion serves throughout");
+            Assert.That(doubled, Is.Zero, "no request answered twice with different events");
+            Assert.That(dead, Is.Zero, "nothing dead-lettered: nothing was invalid");
+        });
     }
 }
 
@@ -153,6 +166,14 @@ public sealed class InferenceKillScenarioTests : BrokerTest
 [Category("Reliability")]
 public sealed class TrainingKillScenarioTests : BrokerTest
 {
+    NeuralTrade.Events.Testing.FakeMlflowServer Mlflow = null!;
+
+    [SetUp]
+    public async Task StartMlflow() => Mlflow = await NeuralTrade.Events.Testing.FakeMlflowServer.StartAsync();
+
+    [TearDown]
+    public async Task StopMlflow() => await Mlflow.DisposeAsync();
+
     [Test]
     public async Task Training_killed_mid_job_completes_the_job_exactly_once_on_a_replacement()
     {
@@ -162,6 +183,7 @@ public sealed class TrainingKillScenarioTests : BrokerTest
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
             ["Tracking__LocalDirectory"] = ScratchDirectory,
             ["Training__LeaseSeconds"] = "5", ["Training__HeartbeatSeconds"] = "1", ["Training__PollIntervalMs"] = "200",
+            ["MLFLOW_TRACKING_URI"] = Mlflow.Uri,
         };
         var logs = Path.Combine(ScratchDirectory, "logs");
         var started = await Amqp.TapAsync(Exchanges.TrainingStarted);
@@ -194,11 +216,17 @@ public sealed class TrainingKillScenarioTests : BrokerTest
             $"replacement started; lease 5 s. counted: training.started {started.Received.Count} (runs: " +
             $"{string.Join(", ", started.Received.Select(d => d.Json.GetProperty("runId").GetString()))}), training.completed {ofRequest.Count} " +
             $"({clock.Elapsed.TotalSeconds:F0} s after the kill), training.failed {failed.Received.Count}");
+        var abandoned = started.Received.Select(d => d.Json.GetProperty("runId").GetString()!).Distinct().ToList();
+        var runStatuses = abandoned.Select(id => Mlflow.Runs.TryGetValue(id, out var run) ? run.Status : "missing").ToList();
+        ReliabilityTable.Add("Training kill -9", "SIGKILL 2 s into a 40-epoch job", 1, ofRequest.Count, Math.Max(0, ofRequest.Count - 1),
+            await Management.FindQueueAsync(VirtualHost, "training_error") is { } q && q.TryGetProperty("messages", out var m) ? m.GetInt32() : 0,
+            ofRequest.Count == 0 ? 1 : 0);
         Assert.Multiple(() =>
         {
             Assert.That(completedBefore, Is.Zero, "killed before it finished");
-            Assert.That(ofRequest.Select(d => d.Json.GetProperty("eventId").GetString()).Distinct().Count(), Is.EqualTo(1), "the job completed exactly once");
+            Assert.That(ofRequest, Has.Count.EqualTo(1), "the job completed exactly once: one training.completed message");
             Assert.That(failed.Received, Is.Empty);
+            Assert.That(runStatuses, Is.EqualTo(new[] { "KILLED", "FINISHED" }), "in MLflow the abandoned run ends KILLED on takeover, the replacement's FINISHED");
         });
     }
 }

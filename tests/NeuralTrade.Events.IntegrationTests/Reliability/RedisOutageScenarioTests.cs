@@ -147,6 +147,9 @@ public sealed class RedisOutageScenarioTests : BrokerTest
             $"announced {Announced():N0} candles in {Distinct().Count()} data.ingested ({ingested.Received.Count - Distinct().Count()} re-sent with the same eventId), " +
             $"stored {stored:N0}, dead-lettered {dead}, " +
             $"all done {allDone.TotalSeconds:F1} s after restart");
+        var distinctCandles = Distinct().SelectMany(j => j.GetProperty("candles").EnumerateArray()).Select(c => c.GetProperty("openTime").GetString()).ToList();
+        ReliabilityTable.Add("Redis outage", $"Redis killed (-9) for {downFor.TotalSeconds:F0} s under load", market.Count, stored,
+            distinctCandles.Count - distinctCandles.Distinct().Count(), dead, market.Count - distinctCandles.Distinct().Count());
 
         Assert.Multiple(() =>
         {

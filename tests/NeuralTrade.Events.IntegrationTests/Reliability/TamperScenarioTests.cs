@@ -106,6 +106,9 @@ public sealed class TamperScenarioTests : BrokerTest
         TestContext.Out.WriteLine($"injected: {requests} requests, one every 15 ms; model.deployed: {string.Join("; ", timeline)}. counted: answered " +
             $"{requests - unanswered}/{requests} ({string.Join(", ", byVersion)}), prediction.failed {failures.Received.Count}, dead-lettered deployments " +
             $"{dead.Count} ({string.Join(" | ", dead.Select(d => d.Header("MT-Fault-Message")))}), swaps refused (metric) {refusedMetric}");
+        ReliabilityTable.Add("tampered deployments (requests)", "3 forged model.deployed under load", requests, requests - unanswered - failures.Received.Count,
+            0, 0, unanswered);
+        ReliabilityTable.Add("tampered deployments (forged notices)", "dead-lettered with the reason, never served", 3, 0, 0, dead.Count, 3 - dead.Count);
 
         Assert.Multiple(() =>
         {

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NeuralTrade.Events.Contracts;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace NeuralTrade.Events.Messaging;
+
+/// <summary>
+/// Declares, before the bus starts, the public exchange of every contract type this process publishes, exactly as
+/// MassTransit and the broker definitions declare it (durable fanout, no arguments). MassTransit itself declares an
+/// exchange only on its first publish: until then a subscriber's passive bind fails and anything published to the
+/// name by others is dropped. The broker being down at start is waited out like the bus waits it out.
+/// </summary>
+internal sealed partial class PublishedExchanges(MessagingOptions options, IReadOnlyList<Type> published, ILogger<PublishedExchanges> logger)
+    : IHostedService
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var names = published.Select(Exchanges.NameOf).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (names.Count == 0)
+            return;
+        RabbitMqAddress.TryParse(options.RabbitMqUrl!, out var address, out _);
+        var factory = new ConnectionFactory
+        {
+            HostName = address!.Host, Port = address.Port, VirtualHost = address.VirtualHost, UserName = address.Username, Password = address.Password,
+            ClientProvidedName = "neuraltrade-topology", RequestedConnectionTimeout = TimeSpan.FromSeconds(10), AutomaticRecoveryEnabled = false,
+        };
+        if (address.UseTls)
+        {
+            factory.Ssl = new SslOption { Enabled = true, ServerName = address.Host };
+            if (options.TlsCaFile is { Length: > 0 } caFile)
+                factory.Ssl.CertificateValidationCallback = TlsTrust.ChainsTo(TlsTrust.LoadCa(caFile));
+        }
+
+        var until = DateTimeOffset.UtcNow + Patience;
+        for (var delay = TimeSpan.FromSeconds(1); ; delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 10)))
+        {
+            try
+            {
+                await using var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var name in names)
+                    await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                LogDeclared(string.Join(", ", names));
+                return;
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode is 403)
+            {
+                throw new InvalidOperationException($"RabbitMQ refused to declare the exchanges this worker publishes to ({string.Join(", ", names)}): " +
+                    $"{e.ShutdownReason.ReplyText}. The broker definitions give each worker the configure right on them.", e);
+            }
+            catch (BrokerUnreachableException e) when (DateTimeOffset.UtcNow + delay < until)
+            {
+                LogWaiting(e.GetBaseException().Message, delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Exchanges this worker publishes to are declared: {Exchanges}")]
+    partial void LogDeclared(string exchanges);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ is unreachable ({Error}); declaring the published exchanges again in {Seconds} s")]
+    partial void LogWaiting(string error, double seconds);
+}
