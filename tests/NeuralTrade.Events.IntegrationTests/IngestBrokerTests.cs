@@ -45,6 +45,73 @@ public sealed class IngestBrokerTests : BrokerTest
     }
 
     [Test]
+    public async Task A_full_dead_letter_queue_keeps_new_letters_in_the_work_queue_without_looping_and_loses_none()
+    {
+        // ingest_error takes one letter, then refuses (reject-publish): the 1 GiB cap of the shipped policy, made small.
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        await Management.PutAsync($"api/policies/{vhost}/tiny-dead-letters", new Dictionary<string, object>
+        {
+            ["pattern"] = "^ingest_error$", ["apply-to"] = "queues", ["priority"] = 20,
+            ["definition"] = new Dictionary<string, object> { ["max-length"] = 1, ["overflow"] = "reject-publish" },
+        });
+        await StartIngestAsync(new Dictionary<string, string?> { ["Messaging:DeliveryLimit"] = "4" });
+        var ingested = await Amqp.TapAsync(Exchanges.DataIngested);
+
+        // One at a time: a quorum queue checks its limit as it enqueues, so letters arriving together could all fit.
+        await using var probe = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(Services.UrlFor(VirtualHost)) }.CreateConnectionAsync();
+        await using var channel = await probe.CreateChannelAsync();
+        async Task<uint> ErrorDepthAsync()
+        {
+            try
+            {
+                return (await channel.QueueDeclarePassiveAsync("ingest_error")).MessageCount;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                return 0;
+            }
+        }
+
+        await Amqp.PublishAsync(Exchanges.MarketCandles, "this is not json", messageId: "bad-1");
+        for (var i = 0; i < 100 && await ErrorDepthAsync() < 1; i++)
+            await Task.Delay(100);
+        foreach (var id in new[] { "bad-2", "bad-3" })
+        {
+            await Amqp.PublishAsync(Exchanges.MarketCandles, "this is not json", messageId: id);
+            await Task.Delay(1_000);
+        }
+
+        await Amqp.PublishAsync(Exchanges.MarketCandles, TestCandles.Body(TestCandles.Series(5)), messageId: "good");
+        await ingested.WaitForCountAsync(1, TimeSpan.FromSeconds(30)); // the worker goes on working
+
+        async Task<(long Errors, long Redelivered)> CountsAsync()
+        {
+            var error = await Management.FindQueueAsync(VirtualHost, "ingest_error");
+            var work = await Management.GetQueueAsync(VirtualHost, "ingest");
+            var redelivered = work.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("redeliver", out var r) ? r.GetInt64() : 0;
+            return (error is { } e && e.TryGetProperty("messages", out var m) ? m.GetInt64() : 0, redelivered);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(12)); // the management figures lag about 5 s
+        var first = await CountsAsync();
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var later = await CountsAsync();
+        var work = await Management.GetQueueAsync(VirtualHost, "ingest");
+        long Figure(string name) => work.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+        var waiting = Figure("messages_dlx");
+        TestContext.Out.WriteLine($"with ingest_error full: {later.Errors} letter(s) in it, {waiting} waiting in ingest's dead-letter backlog " +
+            $"({Figure("message_bytes_dlx")} bytes), {Figure("messages_ready")} ready; ingest redelivered {first.Redelivered} then {later.Redelivered}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(later.Errors, Is.LessThan(3), "the full dead-letter queue refused letters (a quorum queue checks its limit as it enqueues)");
+            Assert.That(later.Errors + waiting, Is.EqualTo(3), "none lost: every letter is in ingest_error or waits, at least once, in ingest's backlog");
+            Assert.That(later.Redelivered, Is.EqualTo(first.Redelivered), "no loop: the refused letters are not redelivered again and again");
+            Assert.That(Figure("messages_ready"), Is.Zero, "nothing left for the worker to take");
+        });
+    }
+
+    [Test]
     public async Task Mixed_batch_is_split_into_data_ingested_and_data_rejected_with_reasons()
     {
         await StartIngestAsync();

@@ -81,6 +81,8 @@ public sealed class AttackScenarioTests : DefinitionsBrokerTest
         var version = served.Single(d => RequestIdOf(d) == request).Json.GetProperty("model").GetProperty("version").GetInt32();
         var printed = Directory.GetFiles(logs).SelectMany(f => Passwords.Where(File.ReadAllText(f).Contains).Select(_ => Path.GetFileName(f))).ToList();
 
+        ReliabilityTable.Add("attacks", "forged, oversized, injected and stolen-credential messages", _table.Count(r => !r.Attack.StartsWith("fuzz", StringComparison.Ordinal)),
+            0, 0, 0, _table.Count(r => !r.Held));
         Assert.Multiple(() =>
         {
             Assert.That(_table.Where(r => !r.Held).Select(r => $"{r.Attack} as {r.User}: {r.Outcome} ({r.Evidence})"), Is.Empty, "every attack refused");
@@ -231,6 +233,7 @@ public sealed class AttackScenarioTests : DefinitionsBrokerTest
             summary.Add($"{exchange} as {user}: {count} malformed bodies ({string.Join(", ", published.GroupBy(p => p).Select(g => $"{g.Count()} {g.Key}"))}), " +
                 $"dead-lettered {counted}");
             Record($"fuzz {exchange} ({count} malformed bodies)", user, $"dead-lettered {counted}", string.Join(", ", errorQueues), dead.All(d => d == count));
+            ReliabilityTable.Add($"attack fuzz: {exchange}", $"{count} malformed bodies (up to 4 MiB) as {user}", count, 0, 0, dead.Min(), count - dead.Min());
         }
 
         return summary;

@@ -109,7 +109,7 @@ public sealed class FaultPointScenarioTests : BrokerTest
             {
                 await worker.DisposeAsync();
                 restarts++;
-                worker = await WorkerProcess.StartAsync("Ingest", environment, logs);
+                worker = await WorkerProcess.StartAsync("Ingest", environment, logs, waitUntilReady: false); // it may die before it is ready
             }
 
             if (feed.IsCompleted && await CandleStore.CountAsync(series) == market.Count && await DepthAsync("ingest") == 0 && await DepthAsync("ingest_error") == 1)
