@@ -129,4 +129,42 @@ public sealed partial class DeploymentConfigurationTests
 
     static IEnumerable<string> AclPasswordUsers() =>
         PasswordPlaceholder().Matches(File.ReadAllText(Path.Combine(Files, "users.acl.template"))).Select(m => m.Groups["user"].Value).Distinct();
+
+    [Test]
+    public void The_broker_definitions_declare_every_work_queue_exactly_as_the_workers_do()
+    {
+        using var definitions = JsonDocument.Parse(File.ReadAllText(Path.Combine(Files, "definitions.template.json")));
+        var root = definitions.RootElement;
+        var queues = root.GetProperty("queues").EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.GetProperty("arguments"));
+        var bindings = root.GetProperty("bindings").EnumerateArray()
+            .Select(b => (b.GetProperty("source").GetString(), b.GetProperty("destination").GetString(), b.GetProperty("destination_type").GetString())).ToHashSet();
+        (string Queue, string Exchange)[] work =
+        [
+            ("ingest", "market.candles"), ("training", "training.requested"), ("registry", "training.completed"), ("registry-promote", "model.promote"),
+            ("registry-rollback", "model.rollback"), ("inference", "prediction.requested"), ("inference-stream", "data.ingested"),
+            ("monitor", "data.ingested"), ("monitor-predictions", "prediction.completed"),
+        ];
+        static Dictionary<string, string> Flat(JsonElement arguments) => arguments.EnumerateObject().ToDictionary(a => a.Name, a => a.Value.ToString());
+        foreach (var (queue, exchange) in work)
+        {
+            var expected = NeuralTrade.Events.Messaging.QueueTopology.WorkQueueArguments(queue, new NeuralTrade.Events.Messaging.MessagingOptions().DeliveryLimit)
+                .ToDictionary(a => a.Key, a => Convert.ToString(a.Value, System.Globalization.CultureInfo.InvariantCulture)!);
+            Assert.That(Flat(queues[queue]), Is.EquivalentTo(expected), $"{queue}: the arguments MassTransit declares");
+            Assert.That(Flat(queues[queue + "_error"]), Is.EquivalentTo(new Dictionary<string, string> { ["x-queue-type"] = "quorum" }), $"{queue}_error");
+            Assert.That(bindings, Does.Contain((exchange, queue, "exchange")).And.Contain((queue, queue, "queue")).And.Contain((queue + "_error", queue + "_error", "queue")),
+                $"{exchange} → exchange {queue} → queue {queue}, and its dead-letter queue");
+        }
+
+        Assert.That(queues.Keys, Has.Count.EqualTo(2 * work.Length), "no other queue");
+    }
+
+    [Test]
+    public void Compose_names_the_inference_replica_and_fsyncs_redis_on_every_write()
+    {
+        var inference = Map(Services(), "inference")!;
+        Assert.That(Scalar(Map(inference, "environment"), "NEURALTRADE_INSTANCE_ID"), Is.EqualTo("inference-1"));
+        var redis = (YamlSequenceNode)Map(Services(), "redis")!.Children[new YamlScalarNode("command")];
+        var words = redis.Children.Select(c => ((YamlScalarNode)c).Value).ToList();
+        Assert.That(words[words.IndexOf("--appendfsync") + 1], Is.EqualTo("always"));
+    }
 }

@@ -58,6 +58,32 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
     };
 
     [Test]
+    public async Task A_champion_that_cannot_be_loaded_at_start_does_not_stop_the_instance_and_loads_once_it_can()
+    {
+        var champion = await RegisterChampionAsync("run-1");
+        var file = new Uri(champion.Artifact.Uri).LocalPath;
+        File.Move(file, file + ".away"); // the artifact store is unreachable for now
+
+        await StartAsync(withChampion: false);
+        var loader = Get<ChampionLoader>();
+        var health = await Get<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(r => r.Name == "champions");
+        Assert.Multiple(() =>
+        {
+            Assert.That(loader.Waiting.Keys, Is.EquivalentTo(new[] { champion.ModelName }), "the series waits; the instance started");
+            Assert.That(health.Status, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded));
+            Assert.That(health.Entries["champions"].Description, Does.Contain(champion.ModelName));
+            Assert.That(Get<ModelCatalog>().Current(champion.ModelName), Is.Null);
+        });
+
+        File.Move(file + ".away", file);
+        for (var i = 0; i < 100 && Get<ModelCatalog>().Current(champion.ModelName) is null; i++)
+            await Task.Delay(100);
+        health = await Get<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(r => r.Name == "champions");
+        Assert.That(Get<ModelCatalog>().Current(champion.ModelName)?.Version, Is.EqualTo(champion.Version), "loaded by the background retry");
+        Assert.That((loader.Waiting.Count, health.Status), Is.EqualTo((0, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)));
+    }
+
+    [Test]
     public async Task Without_a_model_a_request_is_answered_with_no_model()
     {
         await StartAsync(withChampion: false);

@@ -73,4 +73,33 @@ public sealed class OutageRetryTests
         Assert.That(await harness.Published.Any<Fault<Ping>>(), Is.True);
         Assert.That(FlakyConsumer.Attempts, Is.EqualTo(4), "one attempt and three retries, no outage wait");
     }
+
+    [Test]
+    public void Outages_of_redis_and_mlflow_are_waited_out_and_refusals_are_not()
+    {
+        var marked = new NeuralTrade.Events.Tracking.MlflowException(System.Net.HttpStatusCode.ServiceUnavailable, "TEMPORARILY_UNAVAILABLE", "down");
+        marked.Data[OutageRetryFilter.OutageMark] = true;
+        Assert.Multiple(() =>
+        {
+            Assert.That(OutageRetryFilter.IsOutage(new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.SocketFailure, "gone")), Is.True);
+            Assert.That(OutageRetryFilter.IsOutage(new HttpRequestException("connection refused")), Is.True, "MLflow unreachable");
+            Assert.That(OutageRetryFilter.IsOutage(new Polly.Timeout.TimeoutRejectedException()), Is.True, "MLflow timing out");
+            Assert.That(OutageRetryFilter.IsOutage(marked), Is.True, "MLflow answering 503 (marked by the client)");
+            Assert.That(OutageRetryFilter.IsOutage(new NeuralTrade.Events.Tracking.MlflowException(System.Net.HttpStatusCode.NotFound, "RESOURCE_DOES_NOT_EXIST", "no such run")),
+                Is.False, "a refusal is not an outage");
+            Assert.That(OutageRetryFilter.IsOutage(new InvalidMessageException("bad")), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task The_mlflow_client_marks_server_errors_as_an_outage_and_client_errors_not()
+    {
+        await using var mlflow = await NeuralTrade.Events.Testing.FakeMlflowServer.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(mlflow.Uri.TrimEnd('/') + "/api/2.0/") };
+        var client = new NeuralTrade.Events.Tracking.MlflowClient(http);
+        var missing = Assert.ThrowsAsync<NeuralTrade.Events.Tracking.MlflowException>(() => client.GetRunAsync("nope"));
+        mlflow.Down = true;
+        var down = Assert.ThrowsAsync<NeuralTrade.Events.Tracking.MlflowException>(() => client.GetRunAsync("nope"));
+        Assert.That((OutageRetryFilter.IsOutage(missing!), OutageRetryFilter.IsOutage(down!)), Is.EqualTo((false, true)), "404 is a refusal, 503 an outage");
+    }
 }
