@@ -62,7 +62,11 @@ public static class BusRegistration
             var published = contributors.SelectMany(c => c.Publishes).Distinct().ToList();
             services.AddHostedService(sp => new PublishedExchanges(sp.GetRequiredService<IOptions<MessagingOptions>>().Value, published,
                 sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PublishedExchanges>>()));
+            services.AddHostedService(sp => new DeadLetterWatch(sp.GetRequiredService<IOptions<MessagingOptions>>().Value, sp.GetRequiredService<WorkQueues>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DeadLetterWatch>>()));
         }
+
+        services.TryAddSingleton<WorkQueues>();
 
         services.TryAddSingleton<IDeliveryAttempts, InMemoryDeliveryAttempts>();
         if (useTestHarness)

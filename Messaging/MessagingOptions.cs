@@ -67,5 +67,16 @@ public sealed class MessagingOptions
     [Range(2, 1_000)]
     public int DeliveryLimit { get; set; } = 20;
 
+    /// <summary>
+    /// Letters in a dead-letter queue at which the worker logs an error (and keeps reporting the depth as the gauge
+    /// <c>neuraltrade.dead_letters</c>): an alarm well before the broker's 1 GiB cap makes the queue refuse letters.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int DeadLetterAlarm { get; set; } = 1_000;
+
+    /// <summary>How often the dead-letter queues of this process's work queues are checked.</summary>
+    [Range(1, 3_600)]
+    public int DeadLetterCheckSeconds { get; set; } = 30;
+
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 }

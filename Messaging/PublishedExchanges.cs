@@ -22,19 +22,7 @@ internal sealed partial class PublishedExchanges(MessagingOptions options, IRead
         var names = published.Select(Exchanges.NameOf).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (names.Count == 0)
             return;
-        RabbitMqAddress.TryParse(options.RabbitMqUrl!, out var address, out _);
-        var factory = new ConnectionFactory
-        {
-            HostName = address!.Host, Port = address.Port, VirtualHost = address.VirtualHost, UserName = address.Username, Password = address.Password,
-            ClientProvidedName = "neuraltrade-topology", RequestedConnectionTimeout = TimeSpan.FromSeconds(10), AutomaticRecoveryEnabled = false,
-        };
-        if (address.UseTls)
-        {
-            factory.Ssl = new SslOption { Enabled = true, ServerName = address.Host };
-            if (options.TlsCaFile is { Length: > 0 } caFile)
-                factory.Ssl.CertificateValidationCallback = TlsTrust.ChainsTo(TlsTrust.LoadCa(caFile));
-        }
-
+        var factory = BrokerConnections.Factory(options, "neuraltrade-topology");
         var until = DateTimeOffset.UtcNow + Patience;
         for (var delay = TimeSpan.FromSeconds(1); ; delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 10)))
         {

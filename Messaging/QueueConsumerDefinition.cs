@@ -30,6 +30,7 @@ public abstract class QueueConsumerDefinition<TConsumer> : ConsumerDefinition<TC
     {
         ArgumentNullException.ThrowIfNull(context);
         QueueTopology.ConfigureWorkQueue(endpointConfigurator, _queue, _messaging, PerInstance);
+        context.GetService<WorkQueues>()?.Add(_queue);
         endpointConfigurator.UseNeuralTradeRetry(_messaging, _queue, context.GetService<IDeliveryAttempts>() ?? new InMemoryDeliveryAttempts());
     }
 }

@@ -112,6 +112,62 @@ public sealed class IngestBrokerTests : BrokerTest
     }
 
     [Test]
+    public async Task Dead_letters_above_the_alarm_are_logged_as_an_error_and_measured()
+    {
+        var logs = new CapturedLogs();
+        await StartIngestAsync(new Dictionary<string, string?> { ["Messaging:DeadLetterAlarm"] = "2", ["Messaging:DeadLetterCheckSeconds"] = "1" },
+            s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        long gauge = -1;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "neuraltrade.dead_letters")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "queue" && (string?)tag.Value == "ingest_error")
+                    gauge = value;
+        });
+        listener.Start();
+
+        await Amqp.PublishAsync(Exchanges.MarketCandles, "not json", messageId: "dl-1");
+        await Amqp.PublishAsync(Exchanges.MarketCandles, "{}", messageId: "dl-2");
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!logs.Errors.Any(e => e.Contains("Dead letters: ingest_error holds 2", StringComparison.Ordinal)) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(200);
+        listener.RecordObservableInstruments();
+
+        Assert.That(logs.Errors, Has.Some.Contains("Dead letters: ingest_error holds 2 messages (alarm at 2)"), "the alarm is an error in the log");
+        Assert.That(gauge, Is.EqualTo(2), "neuraltrade.dead_letters{queue=ingest_error}");
+    }
+
+    sealed class CapturedLogs : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
+
+        public IReadOnlyList<string> Errors => [.. _errors];
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Error;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+                _errors.Enqueue(formatter(state, exception));
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Test]
     public async Task Mixed_batch_is_split_into_data_ingested_and_data_rejected_with_reasons()
     {
         await StartIngestAsync();
