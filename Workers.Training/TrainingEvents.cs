@@ -10,9 +10,9 @@ namespace NeuralTrade.Events.Workers.Training;
 /// Event ids derive from the request (and the attempt, for training.started), so announcing again after a crash
 /// publishes the same event rather than a new one.
 /// </summary>
-public sealed class TrainingEvents(IBus bus)
+public class TrainingEvents(IBus bus)
 {
-    public Task PublishStartedAsync(TrainingRequested request, int attempt, TrackedRun run, string modelName,
+    public virtual Task PublishStartedAsync(TrainingRequested request, int attempt, TrackedRun run, string modelName,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

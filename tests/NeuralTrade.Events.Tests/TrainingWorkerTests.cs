@@ -35,10 +35,11 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
     [SetUp]
     public Task StartMlflow() => StartMlflowAsync();
 
-    async Task StartAsync(bool mlflow = true, Action<IServiceCollection>? services = null)
+    async Task StartAsync(bool mlflow = true, Action<IServiceCollection>? services = null, int retryDelaySeconds = 30)
     {
         Build(new Dictionary<string, string?>
         {
+            ["Training:RetryDelaySeconds"] = retryDelaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Tracking:MlflowUri"] = mlflow ? Mlflow.Uri : null,
             ["Tracking:TimeoutSeconds"] = "2",
             ["Tracking:Retries"] = "1",
@@ -56,6 +57,39 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
     };
 
     Task<T> Single<T>(Func<T, bool> match) where T : class => Harness.PublishedSingle(match);
+
+    /// <summary>A broker that refuses the first training.started, as a blip would.</summary>
+    sealed class BlippingEvents(IBus bus) : TrainingEvents(bus)
+    {
+        int _calls;
+
+        public override Task PublishStartedAsync(TrainingRequested request, int attempt, NeuralTrade.Events.Tracking.TrackedRun run, string modelName,
+            CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1
+                ? throw new InvalidOperationException("the broker closed the channel (blip)")
+                : base.PublishStartedAsync(request, attempt, run, modelName, cancellationToken);
+    }
+
+    [Test]
+    public async Task A_broker_blip_announcing_the_run_is_one_failed_attempt_and_the_job_completes_on_the_next()
+    {
+        await StartAsync(services: s => s.AddSingleton<TrainingEvents>(sp => new BlippingEvents(sp.GetRequiredService<IBus>())), retryDelaySeconds: 0);
+        var request = Request();
+
+        await Harness.Bus.Publish(request);
+
+        var completed = await Single<TrainingCompleted>(c => c.RequestId == request.RequestId);
+        var started = Harness.Published.Select<TrainingStarted>().Select(m => m.Context.Message).Where(m => m.RequestId == request.RequestId).ToList();
+        var runs = Mlflow.Runs.Values.Where(r => r.Tags.TryGetValue("neuraltrade.request_id", out var id) && id == request.RequestId.ToString())
+            .OrderBy(r => r.Tags["neuraltrade.attempt"]).Select(r => r.Status).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Get<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested, Is.False, "the host lives on");
+            Assert.That(started.Select(s => s.RunId), Is.EqualTo(new[] { completed.RunId }), "announced once, by the second attempt");
+            Assert.That(runs, Is.EqualTo(new[] { "FAILED", "FINISHED" }), "the first attempt's run ended FAILED in MLflow");
+            Assert.That(Harness.Published.Select<TrainingFailed>().Any(), Is.False);
+        });
+    }
 
     [Test]
     public async Task Request_is_trained_tracked_in_mlflow_and_announced_with_a_verified_artifact()
