@@ -32,6 +32,9 @@ public static class FaultPoints
         Thread.Sleep(Timeout.Infinite);
     }
 
+    /// <summary>False in a deployment (nothing armed, no test throwing): lets a caller skip work done only to reach a point.</summary>
+    public static bool Active => Armed.Count > 0 || ThrowingAt.Value is not null;
+
     /// <summary>Makes <see cref="Reach"/> throw at <paramref name="point"/> in this async flow until disposed.</summary>
     public static IDisposable ThrowAt(string point)
     {

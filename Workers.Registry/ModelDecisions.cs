@@ -89,7 +89,7 @@ public sealed partial class ModelDecisions(
         var version = await RegisterAsync(candidate, decision.CandidateMetrics, cancellationToken);
         FaultPoints.Reach(AfterRegister);
         var replaced = await registry.PromoteAsync(candidate.ModelName, version.Version, cancellationToken);
-        await registry.GetOrAddPlanAsync(GatePlanKey(candidate.RunId) + ":promoted", "1", cancellationToken);
+        await registry.GetOrAddPlanAsync(PromotedKey(candidate.RunId), "1", cancellationToken);
         FaultPoints.Reach(AfterPromote);
         await MoveAliasAsync(version, cancellationToken);
         FaultPoints.Reach(AfterAlias);
@@ -110,7 +110,7 @@ public sealed partial class ModelDecisions(
             // Finished only where the intent was recorded, the promotion never happened (a later rollback must not be
             // undone by a replay) and the champion is still the one it set out to replace.
             var replacing = await registry.GetPlanAsync(GatePlanKey(candidate.RunId), cancellationToken);
-            var promoted = await registry.GetPlanAsync(GatePlanKey(candidate.RunId) + ":promoted", cancellationToken);
+            var promoted = await registry.GetPlanAsync(PromotedKey(candidate.RunId), cancellationToken);
             var current = champion?.Version.ToString(CultureInfo.InvariantCulture) ?? "";
             if (replacing != current || promoted is not null)
             {
@@ -120,7 +120,7 @@ public sealed partial class ModelDecisions(
 
             LogFinishing(candidate.ModelName, known.Version);
             await registry.PromoteAsync(candidate.ModelName, known.Version, cancellationToken);
-            await registry.GetOrAddPlanAsync(GatePlanKey(candidate.RunId) + ":promoted", "1", cancellationToken);
+            await registry.GetOrAddPlanAsync(PromotedKey(candidate.RunId), "1", cancellationToken);
             FaultPoints.Reach(AfterPromote);
         }
         else
@@ -134,6 +134,9 @@ public sealed partial class ModelDecisions(
     }
 
     static string GatePlanKey(string runId) => $"gate:{runId}";
+
+    /// <summary>Set once the run's promotion happened: a later replay must not promote it again over a rollback.</summary>
+    static string PromotedKey(string runId) => $"gate:{runId}:promoted";
 
     /// <summary>Makes a registered version the champion without the gate; null when it already is. Keyed by the body's <c>eventId</c>.</summary>
     public Task<ModelDeployed?> PromoteAsync(PromoteModel command, CancellationToken cancellationToken) =>
