@@ -22,4 +22,10 @@ public sealed record ArtifactManifest
     public required IReadOnlyList<FeatureBaseline> FeatureBaseline { get; init; }
     public required PredictionBaseline PredictionBaseline { get; init; }
     public required TrainingInfo Training { get; init; }
+
+    /// <summary>Temperature scaling fitted on validation; null in artifacts from before calibration (temperature 1).</summary>
+    public CalibrationInfo? Calibration { get; init; }
+
+    /// <summary>The test metrics of every seed trained (the served model is the one with the best validation loss); null for one seed.</summary>
+    public SeedSpread? Seeds { get; init; }
 }

@@ -30,6 +30,12 @@ public sealed record Hyperparameters
     public int Patience { get; init; } = 5;
     public int Seed { get; init; } = 42;
 
+    /// <summary>
+    /// Models trained per run, with seeds Seed, Seed + 1, …: the one with the best validation loss is served, and the
+    /// spread of their test metrics is reported (one training's score is one draw of the seed's luck).
+    /// </summary>
+    public int Seeds { get; init; } = 3;
+
     // Data.
     public double TrainFraction { get; init; } = 0.7;
     public double ValidationFraction { get; init; } = 0.15;
@@ -93,6 +99,7 @@ public sealed record Hyperparameters
         if (WeightDecay is < 0 or > 1) yield return $"weightDecay {WeightDecay} must be 0 to 1";
         if (GradientClip <= 0) yield return $"gradientClip {GradientClip} must be positive";
         if (Patience < 1) yield return $"patience {Patience} must be at least 1";
+        if (Seeds is < 1 or > 16) yield return $"seeds {Seeds} must be 1 to 16";
         if (TrainFraction is <= 0 or >= 1 || ValidationFraction is <= 0 or >= 1 || TrainFraction + ValidationFraction >= 1)
             yield return $"trainFraction {TrainFraction} and validationFraction {ValidationFraction} must be positive and leave room for a test split";
         if (MinSamples < 30) yield return $"minSamples {MinSamples} must be at least 30";

@@ -9,5 +9,8 @@ public sealed class LoadedModel(ArtifactManifest manifest, SignalPredictor model
     public FeatureSpec FeatureSpec { get; } = FeatureSpec.Resolve(manifest.FeatureSpecId);
     public FeatureScaler Scaler { get; } = manifest.Scaler.ToScaler();
 
+    /// <summary>The calibration temperature every probability of this model is served with (1 for uncalibrated artifacts).</summary>
+    public double Temperature { get; } = manifest.Calibration?.Temperature ?? 1;
+
     public void Dispose() => Model.Dispose();
 }

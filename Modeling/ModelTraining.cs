@@ -26,17 +26,41 @@ public static class ModelTraining
         if (split.Train.Select(s => s.Label).Distinct().Count() < 2)
             throw new TrainingRequestException($"the training split of {series} holds a single class; widen the range or lower the threshold.");
 
-        using var trained = SignalTrainer.Train(data, split, hp, device, progress, cancellationToken);
+        LeakageGuards.VerifySplit(data, split);
+        LeakageGuards.VerifyCausalFeatures(candles, c => FeatureCalculator.Compute(c), data.Features);
+
+        // Several seeds of the same recipe: the one with the best validation loss is served (selection never looks at
+        // the test split), and the spread of the test metrics across seeds says how much of a score is the seed's luck.
+        using var trained = TrainSeeds(data, split, hp, device, progress, cancellationToken, out var seedMetrics);
         var interval = Intervals.LengthOf(series.Interval);
-        var testProbabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
-        var validationProbabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, SignalTrainer.EvaluationBatch(hp), device);
-        var test = Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), testProbabilities, split.Test.Select(s => s.NextReturn).ToList(),
-            hp.CostBps, interval);
-        var validation = Evaluation.Evaluate(split.Validation.Select(s => s.Label).ToList(), validationProbabilities,
-            split.Validation.Select(s => s.NextReturn).ToList(), hp.CostBps, interval);
-        var baseline = Evaluation.MajorityBaselineMacroF1(split.Train.Select(s => s.Label).ToList(), split.Test.Select(s => s.Label).ToList());
+        var batch = SignalTrainer.EvaluationBatch(hp);
+        var testRaw = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, batch, device);
+        var validationRaw = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, batch, device);
+
+        // Temperature scaling on the validation split; the artifact serves the calibrated probabilities.
+        var validationLabels = split.Validation.Select(s => s.Label).ToList();
+        var testLabels = split.Test.Select(s => s.Label).ToList();
+        var temperature = Calibration.FitTemperature(validationRaw, validationLabels);
+        var testProbabilities = testRaw.ToArray();
+        var validationProbabilities = validationRaw.ToArray();
+        Calibration.Apply(testProbabilities, temperature);
+        Calibration.Apply(validationProbabilities, temperature);
+        var calibration = new CalibrationInfo(temperature, Calibration.Measure(validationRaw, validationLabels),
+            Calibration.Measure(validationProbabilities, validationLabels), Calibration.Measure(testRaw, testLabels),
+            Calibration.Measure(testProbabilities, testLabels));
+
+        var test = Evaluation.Evaluate(testLabels, testProbabilities, split.Test.Select(s => s.NextReturn).ToList(), hp.CostBps, interval);
+        var validation = Evaluation.Evaluate(validationLabels, validationProbabilities, split.Validation.Select(s => s.NextReturn).ToList(), hp.CostBps,
+            interval);
+        var baseline = Evaluation.MajorityBaselineMacroF1(split.Train.Select(s => s.Label).ToList(), testLabels);
 
         var metrics = Metrics(test, validation, baseline, trained.BestEpoch);
+        var seeds = SeedSpread.Of(seedMetrics);
+        foreach (var (k, v) in seeds.ToMetrics())
+            metrics[k] = v;
+        metrics["calibration_temperature"] = temperature;
+        metrics["test_ece_before"] = calibration.TestBefore.Ece;
+        metrics["test_ece"] = calibration.TestAfter.Ece;
 
         var trainRows = (First: split.Train.Min(s => s.End) - data.Window + 1, Last: split.Train.Max(s => s.End));
         var dataset = new DatasetRange(candles[0].OpenTime, candles[^1].OpenTime, data.Samples.Count);
@@ -57,15 +81,63 @@ public static class ModelTraining
             ConfusionMatrix = test.ConfusionMatrix,
             FeatureBaseline = ModelArtifact.FeatureBaselines(data.Features, FeatureSpec.OhlcvV1, trainRows.First, trainRows.Last),
             PredictionBaseline = ModelArtifact.PredictionBaselineOf(validationProbabilities),
+            Calibration = calibration,
+            Seeds = hp.Seeds > 1 ? seeds : null,
             Training = new TrainingInfo(series.ToString(), dataset.From, dataset.To, split.Train.Count, split.Validation.Count, split.Test.Count,
-                split.Gap, hp.Seed, device.type.ToString(), trained.BestEpoch, trained.History.Count, stopwatch.Elapsed.TotalSeconds)
+                split.Gap, seeds.ServedSeed, device.type.ToString(), trained.BestEpoch, trained.History.Count, stopwatch.Elapsed.TotalSeconds)
             {
+                ValidationTo = candles[split.Validation[^1].End + hp.Horizon].OpenTime,
                 TestFrom = candles[split.Test[0].End].OpenTime,
                 TestTo = candles[split.Test[^1].End].OpenTime,
             },
         };
         var bytes = ModelArtifact.Write(manifest, trained.Model);
         return new TrainingOutcome(bytes, manifest, test, validation, baseline, trained.History, dataset, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Trains <see cref="Hyperparameters.Seeds"/> models with seeds Seed, Seed + 1, …; returns the one with the lowest
+    /// best validation loss (ties: the first) and, in <paramref name="seedMetrics"/>, every seed's uncalibrated test
+    /// macro-F1. Epoch progress is numbered across seeds (seed s's epochs follow seed s − 1's).
+    /// </summary>
+    static TrainedModel TrainSeeds(SignalDataset data, DataSplit split, Hyperparameters hp, Device device, Action<EpochProgress>? progress,
+        CancellationToken cancellationToken, out List<(int Seed, double ValidationLoss, double TestMacroF1)> seedMetrics)
+    {
+        seedMetrics = [];
+        TrainedModel? best = null;
+        var bestLoss = double.PositiveInfinity;
+        var epochsBefore = 0;
+        var testLabels = split.Test.Select(s => s.Label).ToArray();
+        try
+        {
+            for (var s = 0; s < hp.Seeds; s++)
+            {
+                var seedHp = hp with { Seed = hp.Seed + s };
+                var offset = epochsBefore;
+                var numbered = progress is null
+                    ? null
+                    : new Action<EpochProgress>(e => progress(e with { Epoch = e.Epoch + offset, MaxEpochs = hp.Epochs * hp.Seeds }));
+                var model = SignalTrainer.Train(data, split, seedHp, device, numbered, cancellationToken);
+                epochsBefore += model.History.Count;
+                var loss = model.History.Min(e => e.ValidationLoss);
+                var probabilities = Predictor.PredictProbabilities(model.Model, data, model.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
+                seedMetrics.Add((seedHp.Seed, loss, Evaluation.Classification(testLabels, SignalClasses.ArgMax(probabilities)).MacroF1));
+                if (best is null || loss < bestLoss)
+                {
+                    best?.Dispose();
+                    (best, bestLoss) = (model, loss);
+                }
+                else
+                    model.Dispose();
+            }
+
+            return best!;
+        }
+        catch
+        {
+            best?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Refuses what training cannot serve: invalid hyperparameters, too few candles.</summary>

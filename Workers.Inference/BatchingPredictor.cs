@@ -106,7 +106,7 @@ public sealed partial class BatchingPredictor : IHostedService
                 group[i].Window.CopyTo(windows, i * per);
             var manifest = served.Model.Manifest;
             var probabilities = Predictor.PredictProbabilities(served.Model.Model, windows, group.Count, manifest.WindowSize,
-                manifest.FeatureNames.Count, group.Count, CPU);
+                manifest.FeatureNames.Count, group.Count, CPU, served.Model.Temperature);
             InferenceTelemetry.BatchSize.Record(group.Count);
             for (var i = 0; i < group.Count; i++)
                 group[i].Result.SetResult(probabilities.AsSpan(i * 3, 3).ToArray());
