@@ -80,13 +80,15 @@ public sealed partial class ModelDecisions(
         RegistryTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("outcome", decision.Promote ? "promoted" : "rejected"));
         RegistryTelemetry.DecisionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
             new KeyValuePair<string, object?>("outcome", decision.Promote ? "promoted" : "rejected"));
+        // The figures the gate decided on go on the candidate's run, so the MLflow UI shows the same numbers as the event.
+        await RecordDecisionOnRunAsync(candidate, decision, cancellationToken);
         if (!decision.Promote)
             return Rejected(candidate, decision.Reason, decision.CandidateMetrics, decision.ChampionMetrics);
 
         // The intent first: which champion this promotion replaces. A redelivery reads it back to tell an unfinished
         // promotion (champion still that one) from one a later decision overtook.
         await registry.GetOrAddPlanAsync(GatePlanKey(candidate.RunId), champion?.Version.ToString(CultureInfo.InvariantCulture) ?? "", cancellationToken);
-        var version = await RegisterAsync(candidate, decision.CandidateMetrics, cancellationToken);
+        var version = await RegisterAsync(candidate, decision, cancellationToken);
         FaultPoints.Reach(AfterRegister);
         var replaced = await registry.PromoteAsync(candidate.ModelName, version.Version, cancellationToken);
         await registry.GetOrAddPlanAsync(PromotedKey(candidate.RunId), "1", cancellationToken);
@@ -196,10 +198,30 @@ public sealed partial class ModelDecisions(
         return Deployed(target, fromVersion, "rollback", command.CorrelationId, $"{commandKey}|rollback");
     }
 
-    async Task<RegisteredVersion> RegisterAsync(TrainingCompleted candidate, IReadOnlyDictionary<string, double> windowMetrics, CancellationToken cancellationToken)
+    /// <summary>Decision tags and <c>gate_</c> metrics on the candidate's MLflow run (nothing when the run is not in MLflow).</summary>
+    async Task RecordDecisionOnRunAsync(TrainingCompleted candidate, GateDecision decision, CancellationToken cancellationToken)
+    {
+        if (Mlflow is not { } mlflow || !candidate.Artifact.Uri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal))
+            return;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var metrics = decision.CandidateMetrics.Where(m => double.IsFinite(m.Value)).Select(m => new MlflowMetric("gate_" + m.Key, m.Value, now, 0))
+            .Concat(decision.ChampionMetrics.Where(m => double.IsFinite(m.Value) && m.Key is "macro_f1" or "accuracy" or "log_loss")
+                .Select(m => new MlflowMetric("gate_champion_" + m.Key, m.Value, now, 0)))
+            .ToList();
+        await mlflow.LogBatchAsync(candidate.RunId, metrics, new Dictionary<string, string>(), GateTags(decision), cancellationToken);
+    }
+
+    static Dictionary<string, string> GateTags(GateDecision decision) => new()
+    {
+        ["neuraltrade.gate.decision"] = decision.Promote ? "promoted" : "rejected",
+        ["neuraltrade.gate.reason"] = decision.Reason,
+        ["neuraltrade.gate.window"] = $"{decision.WindowFrom:O}/{decision.WindowTo:O}",
+    };
+
+    async Task<RegisteredVersion> RegisterAsync(TrainingCompleted candidate, GateDecision decision, CancellationToken cancellationToken)
     {
         var metrics = new Dictionary<string, double>(candidate.Metrics);
-        foreach (var (k, v) in windowMetrics)
+        foreach (var (k, v) in decision.CandidateMetrics)
             metrics["gate_" + k] = v;
         var version = new RegisteredVersion(candidate.ModelName, 0, candidate.RunId, candidate.Artifact, metrics, time.GetUtcNow(), RegisteredVersion.Local);
         if (Mlflow is { } mlflow && candidate.Artifact.Uri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal))
@@ -211,7 +233,8 @@ public sealed partial class ModelDecisions(
             // that version again instead of registering a second one.
             var existing = (await mlflow.FindModelVersionsByRunAsync(candidate.ModelName, candidate.RunId, cancellationToken)).FirstOrDefault();
             var number = existing?.Version ?? await mlflow.CreateModelVersionAsync(candidate.ModelName, source, candidate.RunId,
-                new Dictionary<string, string> { ["sha256"] = candidate.Artifact.Sha256, ["artifact"] = candidate.Artifact.Uri }, null, cancellationToken);
+                new Dictionary<string, string>(GateTags(decision)) { ["sha256"] = candidate.Artifact.Sha256, ["artifact"] = candidate.Artifact.Uri },
+                null, cancellationToken);
             version = version with { Version = number, Registry = RegisteredVersion.Mlflow };
             FaultPoints.Reach(AfterMlflowVersion);
         }

@@ -59,7 +59,8 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         Assert.That((deployed.ModelName, deployed.Version, deployed.PreviousVersion, deployed.Reason), Is.EqualTo((TrainedModels.ModelName, 1, (int?)null, "gate")));
         Assert.That(deployed.Artifact, Is.EqualTo(candidate.Artifact));
         Assert.That(deployed.CorrelationId, Is.EqualTo(candidate.CorrelationId));
-        Assert.That(deployed.Metrics["gate_macro_f1"], Is.GreaterThan(deployed.Metrics["gate_baseline_macro_f1"]), "it beat the majority class on the window");
+        Assert.That(deployed.Metrics["gate_macro_f1"], Is.GreaterThan(deployed.Metrics["gate_baseline_majority_macro_f1"]), "it beat the majority class on the window");
+        Assert.That(deployed.Metrics["gate_samples"], Is.GreaterThanOrEqualTo(100), "the window's labelled windows, all outside the training and validation data");
         var champion = await Registry.GetChampionAsync(TrainedModels.ModelName);
         Assert.That((champion!.Version, champion.RunId, champion.Registry), Is.EqualTo((1, "run-a", RegisteredVersion.Local)));
     }
@@ -89,7 +90,7 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         await Harness.Bus.Publish(TrainedModels.Completed(Scratch, "run-c"));
 
         var rejected = await Published<ModelRejected>(r => r.RunId == "run-c");
-        Assert.That(rejected.Reason, Does.Contain("does not beat the champion's").And.Contain("by 0.5"));
+        Assert.That(rejected.Reason, Does.Contain("does not beat the champion's").And.Contain("at least 0.5"));
         Assert.That(rejected.CandidateMetrics["macro_f1"], Is.EqualTo(rejected.ChampionMetrics["macro_f1"]).Within(1e-12),
             "the same weights scored on the same window score the same");
         Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.RunId, Is.EqualTo("run-a"));
@@ -105,7 +106,7 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         var rejected = await Published<ModelRejected>(r => r.RunId == "run-a");
 
         Assert.That(rejected.Reason, Does.StartWith("macro_f1").And.Contain("does not reach the floor 0.99"));
-        Assert.That(rejected.CandidateMetrics.Keys, Is.SupersetOf(new[] { "macro_f1", "accuracy", "backtest_sharpe", "baseline_macro_f1" }));
+        Assert.That(rejected.CandidateMetrics.Keys, Is.SupersetOf(new[] { "macro_f1", "accuracy", "backtest_sharpe", "samples" }));
         Assert.That(rejected.ChampionMetrics, Is.Empty);
         Assert.That(await Registry.GetChampionAsync(TrainedModels.ModelName), Is.Null);
     }
