@@ -27,13 +27,12 @@ public static class ModelTraining
             throw new TrainingRequestException($"the training split of {series} holds a single class; widen the range or lower the threshold.");
 
         using var trained = SignalTrainer.Train(data, split, hp, device, progress, cancellationToken);
-        var interval = Intervals.LengthOf(series.Interval);
         var testProbabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
         var validationProbabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, SignalTrainer.EvaluationBatch(hp), device);
-        var test = Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), testProbabilities, split.Test.Select(s => s.NextReturn).ToList(),
-            hp.CostBps, interval);
-        var validation = Evaluation.Evaluate(split.Validation.Select(s => s.Label).ToList(), validationProbabilities,
-            split.Validation.Select(s => s.NextReturn).ToList(), hp.CostBps, interval);
+        var backtest = BacktestOptions.From(hp);
+        var trainLabels = split.Train.Select(s => s.Label).ToList();
+        var test = Evaluation.Evaluate(candles, split.Test, testProbabilities, backtest, trainLabels);
+        var validation = Evaluation.Evaluate(candles, split.Validation, validationProbabilities, backtest, trainLabels);
         var baseline = Evaluation.MajorityBaselineMacroF1(split.Train.Select(s => s.Label).ToList(), split.Test.Select(s => s.Label).ToList());
 
         var metrics = Metrics(test, validation, baseline, trained.BestEpoch);
