@@ -32,7 +32,6 @@ public static class ModelTraining
         // Several seeds of the same recipe: the one with the best validation loss is served (selection never looks at
         // the test split), and the spread of the test metrics across seeds says how much of a score is the seed's luck.
         using var trained = TrainSeeds(data, split, hp, device, progress, cancellationToken, out var seedMetrics);
-        var interval = Intervals.LengthOf(series.Interval);
         var batch = SignalTrainer.EvaluationBatch(hp);
         var testRaw = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, batch, device);
         var validationRaw = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, batch, device);
@@ -49,9 +48,10 @@ public static class ModelTraining
             Calibration.Measure(validationProbabilities, validationLabels), Calibration.Measure(testRaw, testLabels),
             Calibration.Measure(testProbabilities, testLabels));
 
-        var test = Evaluation.Evaluate(testLabels, testProbabilities, split.Test.Select(s => s.NextReturn).ToList(), hp.CostBps, interval);
-        var validation = Evaluation.Evaluate(validationLabels, validationProbabilities, split.Validation.Select(s => s.NextReturn).ToList(), hp.CostBps,
-            interval);
+        var backtest = BacktestOptions.From(hp);
+        var trainLabels = split.Train.Select(s => s.Label).ToList();
+        var test = Evaluation.Evaluate(candles, split.Test, testProbabilities, backtest, trainLabels);
+        var validation = Evaluation.Evaluate(candles, split.Validation, validationProbabilities, backtest, trainLabels);
         var baseline = Evaluation.MajorityBaselineMacroF1(split.Train.Select(s => s.Label).ToList(), testLabels);
 
         var metrics = Metrics(test, validation, baseline, trained.BestEpoch);

@@ -32,7 +32,6 @@ public static class WindowEvaluation
         if (samples.Count == 0)
             throw new InvalidOperationException($"no labelled window ends between {from:O} and {to:O} in the {candles.Count} candles given");
         var probabilities = Predictor.PredictProbabilities(model.Model, data, model.Scaler, samples, 512, device ?? CPU, model.Temperature);
-        return Evaluation.Evaluate(samples.Select(s => s.Label).ToList(), probabilities, samples.Select(s => s.NextReturn).ToList(), costBps,
-            Intervals.LengthOf(candles[0].Interval));
+        return Evaluation.Evaluate(candles, samples, probabilities, new BacktestOptions { Horizon = labels.Horizon, CostBps = costBps });
     }
 }

@@ -62,9 +62,10 @@ public static class ChampionGate
         }
 
         var truth = scored.Samples.Select(s => s.Label).ToArray();
-        var interval = Intervals.LengthOf(candles[0].Interval);
-        var candidateMetrics = new Dictionary<string, double>(Evaluation.Evaluate(truth, scored.Probabilities,
-            scored.Samples.Select(s => s.NextReturn).ToList(), cost, interval).ToMetrics());
+        var backtest = new BacktestOptions { Horizon = labels.Horizon, CostBps = cost, Seed = options.Seed };
+        var historyLabels = scored.History.Select(s => s.Label).ToList();
+        var candidateMetrics = new Dictionary<string, double>(Evaluation.Evaluate(candles, scored.Samples, scored.Probabilities, backtest,
+            historyLabels.Count > 0 ? historyLabels : null).ToMetrics());
         var candidatePredicted = SignalClasses.ArgMax(scored.Probabilities);
         candidateMetrics[SamplesMetric] = truth.Length;
 
@@ -87,8 +88,7 @@ public static class ChampionGate
                     .CopyTo(championProbabilities.AsSpan(i * SignalClasses.Count));
             }
 
-            championMetrics = new Dictionary<string, double>(Evaluation.Evaluate(truth, championProbabilities,
-                scored.Samples.Select(s => s.NextReturn).ToList(), cost, interval).ToMetrics());
+            championMetrics = new Dictionary<string, double>(Evaluation.Evaluate(candles, scored.Samples, championProbabilities, backtest).ToMetrics());
         }
 
         var metric = options.Metric;
@@ -213,7 +213,7 @@ public static class ChampionGate
         ArgumentNullException.ThrowIfNull(candidate);
         var (from, to) = Window(candidate, champion);
         if (from > to)
-            (from, to) = (to, to);
+            from = to;
         var interval = Intervals.LengthOf(SeriesKey.Parse(candidate.Manifest.Training.Series).Interval);
         var before = Math.Max(WindowEvaluation.Margins(candidate, candidate.Manifest.Labels).Before,
             champion is null ? 0 : WindowEvaluation.Margins(champion, candidate.Manifest.Labels).Before) + ServingWindow.SmoothingHistory;

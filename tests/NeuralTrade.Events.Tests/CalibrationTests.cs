@@ -122,7 +122,7 @@ public sealed class SeededCalibratedTrainingTests
             Assert.That(calibration.ValidationAfter.LogLoss, Is.LessThanOrEqualTo(calibration.ValidationBefore.LogLoss + 1e-9),
                 "the temperature is fitted on validation: its log-loss cannot get worse");
             Assert.That(outcome.Manifest.Metrics["calibration_temperature"], Is.EqualTo(calibration.Temperature));
-            Assert.That(outcome.Manifest.Training.ValidationTo, Is.Not.Null.And.LessThan(outcome.Manifest.Training.TestFrom));
+            Assert.That(outcome.Manifest.Training.ValidationTo, Is.Not.Null.And.LessThan(outcome.Manifest.Training.TestFrom!.Value));
         });
 
         // Served probabilities are the calibrated ones: the artifact's model, read back, predicts them.

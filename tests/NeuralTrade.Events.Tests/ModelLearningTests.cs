@@ -57,8 +57,7 @@ public sealed class ModelLearningTests
 
         using var trained = SignalTrainer.Train(data, shuffled, hp, CPU);
         var probabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, 256, CPU);
-        return Evaluation.Evaluate(split.Test.Select(s => s.Label).ToList(), probabilities, split.Test.Select(s => s.NextReturn).ToList(), 0,
-            TimeSpan.FromMinutes(1)).MacroF1;
+        return Evaluation.Evaluate(_market, split.Test, probabilities, BacktestOptions.From(hp)).MacroF1;
     }
 
     static double Median(IEnumerable<double> values)

@@ -1,0 +1,97 @@
+using NeuralTrade.Events.Modeling;
+
+namespace NeuralTrade.Events.Tests;
+
+public sealed class BootstrapTests
+{
+    static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    static double Mean(double[] values) => values.Average();
+
+    [Test]
+    public void Interval_of_the_mean_of_iid_normal_data_covers_the_true_mean_about_95_percent_of_the_time()
+    {
+        const double trueMean = 0.3;
+        const int draws = 200, n = 200;
+        var random = new Random(17);
+        var covered = 0;
+        for (var d = 0; d < draws; d++)
+        {
+            var sample = Enumerable.Range(0, n).Select(_ => trueMean + Normal(random)).ToArray();
+            var interval = Bootstrap.Interval(sample, Mean, Bootstrap.DefaultBlockLength(n), resamples: 500, confidence: 0.95, seed: d);
+            if (interval.Contains(trueMean))
+                covered++;
+        }
+
+        // 95 % nominal; a binomial(200, 0.95) lies in [180, 197] with probability > 99 %, and percentile intervals run a little short.
+        Assert.That(covered, Is.InRange(178, 198), $"covered {covered} of {draws}");
+    }
+
+    [Test]
+    public void Interval_widens_for_dependent_data_when_blocks_are_long_enough()
+    {
+        // An AR(1) series with φ = 0.8: the mean's standard error is about 3× the iid one; one-observation blocks miss that.
+        var random = new Random(4);
+        var series = new double[2_000];
+        for (var t = 1; t < series.Length; t++)
+            series[t] = 0.8 * series[t - 1] + Normal(random);
+
+        var iid = Bootstrap.Interval(series, Mean, blockLength: 1, resamples: 400, seed: 1);
+        var blocked = Bootstrap.Interval(series, Mean, blockLength: 40, resamples: 400, seed: 1);
+
+        Assert.That(blocked.StandardError, Is.GreaterThan(2 * iid.StandardError));
+    }
+
+    [Test]
+    public void Paired_difference_of_identical_predictors_is_exactly_zero()
+    {
+        var random = new Random(2);
+        var labels = Enumerable.Range(0, 300).Select(_ => random.Next(3)).ToArray();
+        var predicted = Enumerable.Range(0, 300).Select(_ => random.Next(3)).ToArray();
+
+        var difference = Bootstrap.PairedDifference(labels, predicted, (int[])predicted.Clone(), Evaluation.MacroF1, 7, 1000, 0.95, 5);
+
+        Assert.That(difference, Is.EqualTo(new ConfidenceInterval(0, 0, 0, 0)));
+    }
+
+    [Test]
+    public void Paired_difference_of_a_strictly_better_predictor_has_a_positive_lower_bound()
+    {
+        var random = new Random(9);
+        var labels = Enumerable.Range(0, 300).Select(_ => random.Next(3)).ToArray();
+        // B is A with a further 25 % of its answers replaced at random: never right where A is wrong, often wrong where A is right.
+        var a = labels.Select(l => random.NextDouble() < 0.3 ? random.Next(3) : l).ToArray();
+        var b = a.Select(p => random.NextDouble() < 0.25 ? random.Next(3) : p).ToArray();
+
+        var difference = Bootstrap.PairedDifference(labels, a, b, Evaluation.MacroF1, 6, 1000, 0.95, 11);
+
+        Assert.That(difference.Estimate, Is.EqualTo(Evaluation.MacroF1(labels, a) - Evaluation.MacroF1(labels, b)).Within(1e-15));
+        Assert.That(difference.Lower, Is.GreaterThan(0));
+        Assert.That(difference.Upper, Is.GreaterThan(difference.Estimate));
+        Assert.That(difference.StandardError, Is.GreaterThan(0));
+        // Swapping the predictors mirrors the interval.
+        var swapped = Bootstrap.PairedDifference(labels, b, a, Evaluation.MacroF1, 6, 1000, 0.95, 11);
+        Assert.That(swapped.Upper, Is.EqualTo(-difference.Lower).Within(1e-12));
+    }
+
+    [Test]
+    public void Circular_block_resample_keeps_runs_of_consecutive_indices()
+    {
+        var indices = new int[50];
+        Bootstrap.ResampleIndices(new Random(1), 10, indices);
+
+        for (var block = 0; block < 5; block++)
+        {
+            for (var j = 1; j < 10; j++)
+                Assert.That(indices[block * 10 + j], Is.EqualTo((indices[block * 10 + j - 1] + 1) % 50));
+        }
+    }
+
+    [Test]
+    public void Default_block_length_is_the_horizon_or_the_cube_root()
+    {
+        Assert.That(Bootstrap.DefaultBlockLength(300, 5), Is.EqualTo(7));
+        Assert.That(Bootstrap.DefaultBlockLength(27, 1), Is.EqualTo(3));
+        Assert.That(Bootstrap.DefaultBlockLength(100, 10), Is.EqualTo(10));
+    }
+}
