@@ -27,12 +27,30 @@ public enum DriftSeverity
     [JsonStringEnumMemberName("high")] High,
 }
 
+/// <summary>What a drift statistic was measured against.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DriftReference>))]
+public enum DriftReference
+{
+    /// <summary>The baselines of the model in service: its training features, validation outputs and test metrics.</summary>
+    [JsonStringEnumMemberName("champion")] Champion,
+    /// <summary>
+    /// The series' own recent history (the candles just before the window measured), used while no model serves the
+    /// series or its baselines cannot be read. Only data drift is measured this way, and it never asks for retraining.
+    /// </summary>
+    [JsonStringEnumMemberName("history")] History,
+}
+
 /// <summary>A time window, both ends inclusive.</summary>
 /// <param name="From">Start, UTC.</param>
 /// <param name="To">End, UTC.</param>
 public sealed record TimeWindow(DateTimeOffset From, DateTimeOffset To);
 
-/// <summary>The monitor saw drift in a series.</summary>
+/// <summary>
+/// The monitor saw drift in a series. Measured against the champion (<see cref="Reference"/> <c>champion</c> or absent)
+/// the body is schema version 1 and names the <see cref="Model"/>; measured against the series' own history
+/// (<see cref="Reference"/> <c>history</c>) no model serves, <see cref="Model"/> is absent and the body is
+/// <see cref="HistorySchemaVersion"/>.
+/// </summary>
 [Exchange(Exchanges.DriftDetected)]
 [MessageUrn("neuraltrade:drift.detected")]
 public sealed record DriftDetected : IntegrationEvent
@@ -57,10 +75,20 @@ public sealed record DriftDetected : IntegrationEvent
     public required string Symbol { get; init; }
     /// <summary>Interval of the series.</summary>
     public required string Interval { get; init; }
-    /// <summary>Model in service.</summary>
-    public required ModelRef Model { get; init; }
+    /// <summary>Model in service, whose baselines the statistic was measured against; absent when <see cref="Reference"/> is <c>history</c>.</summary>
+    public ModelRef? Model { get; init; }
     /// <summary>Window measured.</summary>
     public required TimeWindow Window { get; init; }
+    /// <summary>What the window was compared with; absent means <c>champion</c> (bodies written before this member).</summary>
+    public DriftReference? Reference { get; init; }
+    /// <summary>The history the window was compared with, when <see cref="Reference"/> is <c>history</c>.</summary>
+    public TimeWindow? ReferenceWindow { get; init; }
     /// <summary>What the monitor did about it, e.g. <c>training.requested</c>.</summary>
     public string? Action { get; init; }
+
+    /// <summary>
+    /// <see cref="IntegrationEvent.SchemaVersion"/> of a body without <see cref="Model"/> (reference <c>history</c>): a
+    /// reader of version 1 may rely on <c>model</c>, so its absence is a new version.
+    /// </summary>
+    public const int HistorySchemaVersion = 2;
 }

@@ -18,8 +18,12 @@ namespace NeuralTrade.Events.Workers.Monitor;
 /// confidence against its validation split, <see cref="PredictionDrift"/>) and concept drift (realised macro-F1 and
 /// accuracy against its test figures, <see cref="ConceptDrift"/>), steps each statistic's hysteresis
 /// (<see cref="DriftAlerts"/>), publishes <c>drift.detected</c> and, for severe drift, at most one
-/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown (<see cref="RetrainPolicy"/>). Time is candle time
-/// (the newest open time), so a replay behaves as live data did. Windows and state live in <see cref="IMonitorStore"/>.
+/// <c>training.requested</c> (reason <c>drift</c>) per retrain cooldown (<see cref="RetrainPolicy"/>). While no champion
+/// serves the series (or its baselines cannot be read), the features window is compared with the series' own history
+/// instead (<see cref="HistoryDrift"/>, reference <c>history</c>): the same statistics, thresholds, hysteresis and
+/// cooldowns, reported only, since without a champion there is no recipe to retrain. Time is candle time (the newest open
+/// time), so a replay behaves as live data did; cooldowns are counted in the series' candles. Windows and state live in
+/// <see cref="IMonitorStore"/>.
 /// </summary>
 public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candleStore, ChampionBaselines champions, IOptions<MonitorOptions> options,
     ILogger<DriftMonitor> logger)
@@ -34,6 +38,7 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     readonly FeatureWindows _features = new(store, candleStore, options);
     readonly OutcomeLabeller _outcomes = new(store, options);
     readonly DataDrift _dataDrift = new(options);
+    readonly HistoryDrift _historyDrift = new(options);
     readonly PredictionDrift _predictionDrift = new(options);
     readonly ConceptDrift _conceptDrift = new(options);
     readonly DriftAlerts _alerts = new(options);
@@ -70,12 +75,11 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         var (model, problem) = await champions.CurrentAsync(series, cancellationToken);
         await UpdateWindowsAsync(series, ingested, model, cancellationToken);
         CheckReport report;
-        if (model is null)
-            report = CheckReport.Skipped(problem ?? ChampionBaselines.NoModel);
-        else
+        await using (await LockAsync(series, cancellationToken))
         {
-            await using var held = await LockAsync(series, cancellationToken);
-            report = await CheckAsync(series, model, ingested, publish, cancellationToken);
+            report = model is null
+                ? await CheckHistoryAsync(series, problem ?? ChampionBaselines.NoModel, ingested, publish, cancellationToken)
+                : await CheckAsync(series, model, ingested, publish, cancellationToken);
         }
 
         MonitorTelemetry.Checks.Add(1, new KeyValuePair<string, object?>("outcome", report.Outcome));
@@ -129,6 +133,43 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         return new CheckReport("checked", readings, events, retrain);
     }
 
+    /// <summary>
+    /// Without a champion: data drift of the features window against the series' history, reported (never a retrain).
+    /// The report keeps the reason there is no champion as its outcome.
+    /// </summary>
+    async Task<CheckReport> CheckHistoryAsync(SeriesKey series, string outcome, DataIngested ingested,
+        Func<IntegrationEvent, CancellationToken, Task> publish, CancellationToken cancellationToken)
+    {
+        var spec = FeatureSpec.OhlcvV1;
+        var rows = await _features.ReadAsync(series, spec, _historyDrift.Rows, cancellationToken);
+        var (readings, reference) = _historyDrift.Measure(spec, rows);
+        if (readings.Count == 0)
+            return CheckReport.Skipped(outcome);
+        var now = Later(WindowCodec.DecodeTime(rows[^1].Time), ingested.LastOpenTime);
+        var stateKey = MonitorKeys.HistoryState(series, spec.Id);
+        var step = _alerts.Step(series, null, readings, await store.ReadStateAsync(stateKey, cancellationToken), now, ingested.CorrelationId, reference);
+        foreach (var e in step.Events)
+        {
+            await publish(e, cancellationToken);
+            CountEvent(e);
+            if (e.Action == RecoveredAction)
+                LogRecovered(series.ToString(), e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold);
+            else
+                LogHistoryDrift(series.ToString(), e.Severity, e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold, outcome);
+        }
+
+        var changed = new Dictionary<string, string>(step.Changed)
+        {
+            [CheckedField] = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        };
+        await store.WriteStateAsync(stateKey, changed, cancellationToken);
+        return new CheckReport(outcome, readings, step.Events, null);
+    }
+
+    static void CountEvent(DriftDetected e) =>
+        MonitorTelemetry.Events.Add(1, new KeyValuePair<string, object?>("drift_type", e.DriftType.ToString().ToLowerInvariant()),
+            new KeyValuePair<string, object?>("metric", e.Metric), new KeyValuePair<string, object?>("severity", e.Severity.ToString().ToLowerInvariant()));
+
     /// <summary>Every family's readings, and the check's time: the newest feature row or candle, whichever is later.</summary>
     async Task<(List<DriftReading> Readings, DateTimeOffset Now)> MeasureAsync(SeriesKey series, MonitoredModel model, DataIngested ingested,
         CancellationToken cancellationToken)
@@ -149,8 +190,7 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
         foreach (var e in events)
         {
             await publish(e, cancellationToken);
-            MonitorTelemetry.Events.Add(1, new KeyValuePair<string, object?>("drift_type", e.DriftType.ToString().ToLowerInvariant()),
-                new KeyValuePair<string, object?>("metric", e.Metric), new KeyValuePair<string, object?>("severity", e.Severity.ToString().ToLowerInvariant()));
+            CountEvent(e);
             if (e.Action == RecoveredAction)
                 LogRecovered(series.ToString(), e.DriftType, e.Metric, e.Feature, e.Value, e.Threshold);
             else
@@ -177,6 +217,10 @@ public sealed partial class DriftMonitor(IMonitorStore store, ICandleStore candl
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: {Severity} {DriftType} drift, {Metric} {Feature} = {Value:G4} (threshold {Threshold:G4}) against {ModelName} v{Version}")]
     partial void LogDrift(string series, DriftSeverity severity, DriftType driftType, string metric, string? feature, double value, double threshold,
         string modelName, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Series}: {Severity} {DriftType} drift, {Metric} {Feature} = {Value:G4} (threshold {Threshold:G4}) against the series' own history (no champion: {Reason}); reported, no retraining")]
+    partial void LogHistoryDrift(string series, DriftSeverity severity, DriftType driftType, string metric, string? feature, double value, double threshold,
+        string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Series}: {DriftType} {Metric} {Feature} back within threshold ({Value:G4}, threshold {Threshold:G4})")]
     partial void LogRecovered(string series, DriftType driftType, string metric, string? feature, double value, double threshold);

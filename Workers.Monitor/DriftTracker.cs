@@ -6,17 +6,19 @@ namespace NeuralTrade.Events.Workers.Monitor;
 /// Hysteresis and cooldown for one (series, statistic). A level is entered when the statistic passes its threshold
 /// and left only when it is back past <c>threshold × (1 − hysteresis)</c>, so noise around a threshold is one episode.
 /// An episode is announced when it starts (warn: medium, alert: high); a later escalation to alert is announced at once,
-/// anything else at most once per cooldown: an onset held back by the cooldown is announced when the cooldown ends if
-/// the drift is still there. The end of an announced episode is noted once (severity low, action <c>recovered</c>).
+/// anything else at most once per cooldown (counted in candles, <see cref="CandleCooldown"/>): an onset held back by the
+/// cooldown is announced when the cooldown ends if the drift is still there. The end of an announced episode is noted
+/// once (severity low, action <c>recovered</c>). Nothing here depends on the interval but the cooldown's candle count, so
+/// a daily and a minute series with the same readings at the same candles decide the same.
 /// </summary>
 public static class DriftTracker
 {
-    public static DriftDecision Step(DriftState state, DriftReading reading, DateTimeOffset now, double hysteresis, TimeSpan cooldown)
+    public static DriftDecision Step(DriftState state, DriftReading reading, DateTimeOffset now, double hysteresis, CandleCooldown cooldown)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(reading);
         var level = NextLevel(state.Level, reading, 1 - hysteresis);
-        var cooled = state.LastEventAt is not { } last || now - last >= cooldown;
+        var cooled = cooldown.HasPassed(state.LastEventAt, now);
 
         if (level == 0)
         {

@@ -9,14 +9,15 @@ namespace NeuralTrade.Events.Workers.Monitor;
 /// <summary>
 /// The features window of each series and feature spec: the features of the candles each <c>data.ingested</c> announces,
 /// computed by the shared feature implementation with the same history the model is served with, and read back for
-/// data drift.
+/// data drift. Each keeps <see cref="MonitorOptions.FeatureWindow"/> + <see cref="MonitorOptions.ReferenceWindow"/> rows:
+/// the newest are the window measured, the ones before it the reference a check without a champion compares it with.
 /// </summary>
 internal sealed class FeatureWindows(IMonitorStore store, ICandleStore candleStore, IOptions<MonitorOptions> options)
 {
     MonitorOptions Settings => options.Value;
 
     /// <summary>
-    /// Appends the features of the ingested candles (at most a window's worth). The candles are read from
+    /// Appends the features of the ingested candles (at most a window and its reference's worth). The candles are read from
     /// <paramref name="historyFrom"/> when that is earlier than the features need, so that one read also serves the
     /// outcome labelling. Returns the candles read and their features, or null when the store holds none.
     /// </summary>
@@ -24,9 +25,9 @@ internal sealed class FeatureWindows(IMonitorStore store, ICandleStore candleSto
         DateTimeOffset? historyFrom, CancellationToken cancellationToken)
     {
         var interval = Intervals.LengthOf(series.Interval);
-        // Features of the new candles (at most a window's worth), with the history the model is served with: Wilder's
+        // Features of the new candles (at most what the store keeps), with the history the model is served with: Wilder's
         // RSI and ATR remember their start, so rows computed from a shorter history would differ from what the model saw.
-        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (Settings.FeatureWindow - 1));
+        var rowsFrom = Max(ingested.FirstOpenTime, ingested.LastOpenTime - interval * (Capacity - 1));
         var from = rowsFrom - interval * (spec.Warmup + ServingWindow.SmoothingHistory);
         if (historyFrom is { } needed)
             from = Min(from, needed);
@@ -43,13 +44,20 @@ internal sealed class FeatureWindows(IMonitorStore store, ICandleStore candleSto
         }
 
         if (rows.Count > 0)
-            await store.AppendAsync(MonitorKeys.FeaturesWindow(series, spec.Id), rows, Settings.FeatureWindow, cancellationToken);
+            await store.AppendAsync(MonitorKeys.FeaturesWindow(series, spec.Id), rows, Capacity, cancellationToken);
         return (candles, features);
     }
 
     /// <summary>The series' features window for <paramref name="spec"/>, oldest first.</summary>
     public Task<IReadOnlyList<WindowEntry>> ReadAsync(SeriesKey series, FeatureSpec spec, CancellationToken cancellationToken) =>
-        store.ReadAsync(MonitorKeys.FeaturesWindow(series, spec.Id), Settings.FeatureWindow, cancellationToken);
+        ReadAsync(series, spec, Settings.FeatureWindow, cancellationToken);
+
+    /// <summary>The newest <paramref name="count"/> rows the store keeps for <paramref name="spec"/> (the window and its reference at most), oldest first.</summary>
+    public Task<IReadOnlyList<WindowEntry>> ReadAsync(SeriesKey series, FeatureSpec spec, int count, CancellationToken cancellationToken) =>
+        store.ReadAsync(MonitorKeys.FeaturesWindow(series, spec.Id), Math.Min(count, Capacity), cancellationToken);
+
+    /// <summary>Rows kept per series and spec: the window and its reference.</summary>
+    int Capacity => Settings.FeatureWindow + Settings.ReferenceWindow;
 
     static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -11,6 +11,14 @@ public sealed class MonitorOptions
     [Range(50, 100_000)]
     public int FeatureWindow { get; set; } = 500;
 
+    /// <summary>
+    /// While no champion serves a series (or its baselines cannot be read), its features window is compared with the
+    /// series' own history instead: the <see cref="ReferenceWindow"/> candles just before it (kept with the features
+    /// window, so the store holds FeatureWindow + ReferenceWindow rows a series), once both are full.
+    /// </summary>
+    [Range(50, 100_000)]
+    public int ReferenceWindow { get; set; } = 1000;
+
     /// <summary>Fewest valid candles in the window before data drift is measured.</summary>
     [Range(20, 100_000)]
     public int MinFeatureWindow { get; set; } = 200;
@@ -60,25 +68,51 @@ public sealed class MonitorOptions
 
     /// <summary>
     /// A level is left only when the statistic is back by this fraction of the way to "no drift" past the threshold
-    /// (PSI below warn × (1 − h); p-value above warn^(1 − h); drop below warn × (1 − h)).
+    /// (PSI below warn × (1 − h); p-value above warn^(1 − h); drop below warn × (1 − h)). The band is in the statistic's
+    /// own units, so it means the same at every interval; how soon a left level may be announced again is the cooldown's
+    /// business (<see cref="CooldownCandles"/>), which is counted in candles, so no separate dwell time is needed.
     /// </summary>
     [Range(0.0, 0.9)]
     public double Hysteresis { get; set; } = 0.2;
 
-    /// <summary>Least time (candle time) between two events of one (series, statistic); escalating to an alert is never held back.</summary>
+    /// <summary>
+    /// Least candles between two events of one (series, statistic); escalating to an alert is never held back. Candles
+    /// are counted as candle time (newest open time) since the last event divided by the series' interval, rounded down:
+    /// 60 is an hour of 1m candles and 60 days of 1d candles. A gap in a series (a weekend, a halt) counts as the candles
+    /// it would have held.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int CooldownCandles { get; set; } = 60;
+
+    /// <summary>Optional floor in candle time added to <see cref="CooldownCandles"/> (both must have passed); unset by default.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
-    public TimeSpan Cooldown { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan? Cooldown { get; set; }
 
     /// <summary>Severity from which the monitor asks for retraining.</summary>
     public DriftSeverity RetrainSeverity { get; set; } = DriftSeverity.High;
 
-    /// <summary>Least time (candle time) between two retraining requests of one series.</summary>
+    /// <summary>
+    /// Least candles between two retraining requests of one series, counted as <see cref="CooldownCandles"/> are
+    /// (candle time since the last request divided by the interval): 360 is 6 hours of 1m candles, about a year of 1d.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int RetrainCooldownCandles { get; set; } = 360;
+
+    /// <summary>Optional floor in candle time added to <see cref="RetrainCooldownCandles"/> (both must have passed); unset by default.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
-    public TimeSpan RetrainCooldown { get; set; } = TimeSpan.FromHours(6);
+    public TimeSpan? RetrainCooldown { get; set; }
 
     /// <summary>
-    /// How far back a drift retrain reaches (candle time), e.g. <c>3.00:00:00</c>; unset trains on all stored candles.
-    /// The request carries the champion's hyperparameters either way.
+    /// How many candles a drift retrain reaches back: the request's <c>from</c> is (n − 1) intervals before the newest
+    /// candle, so a series without gaps trains on its newest n candles. Unset (and <see cref="RetrainLookback"/> unset)
+    /// trains on all stored candles. Set at most one of the two. The request carries the champion's hyperparameters either way.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int? RetrainLookbackCandles { get; set; }
+
+    /// <summary>
+    /// How far back a drift retrain reaches in candle time, e.g. <c>3.00:00:00</c>: <c>from</c> = newest open time − lookback.
+    /// The same at every interval in time, not in candles; prefer <see cref="RetrainLookbackCandles"/>.
     /// </summary>
     public TimeSpan? RetrainLookback { get; set; }
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace NeuralTrade.Events.Workers.Monitor;
 
-/// <summary>Checks what the attributes cannot: levels in the right order, windows that hold their minimum.</summary>
+/// <summary>Checks what the attributes cannot: levels in the right order, windows that hold their minimum, one retrain lookback.</summary>
 public sealed class MonitorOptionsConsistency : IValidateOptions<MonitorOptions>
 {
     public ValidateOptionsResult Validate(string? name, MonitorOptions options)
@@ -40,6 +40,8 @@ public sealed class MonitorOptionsConsistency : IValidateOptions<MonitorOptions>
             failures.Add($"Monitor:MinPredictionWindow ({options.MinPredictionWindow}) exceeds Monitor:PredictionWindow ({options.PredictionWindow})");
         if (options.MinOutcomes > options.OutcomeWindow)
             failures.Add($"Monitor:MinOutcomes ({options.MinOutcomes}) exceeds Monitor:OutcomeWindow ({options.OutcomeWindow})");
+        if (options is { RetrainLookbackCandles: not null, RetrainLookback: not null })
+            failures.Add("Monitor:RetrainLookbackCandles and Monitor:RetrainLookback are both set; set one");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

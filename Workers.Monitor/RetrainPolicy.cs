@@ -10,10 +10,11 @@ namespace NeuralTrade.Events.Workers.Monitor;
 
 /// <summary>
 /// When drift asks for retraining: a statistic whose level and announced level both reach
-/// <see cref="MonitorOptions.RetrainSeverity"/>, at most once per series per <see cref="MonitorOptions.RetrainCooldown"/>
-/// of candle time, and not at all unless <see cref="MonitorOptions.Retrain"/>. The <c>training.requested</c> (reason
-/// <c>drift</c>) reaches back <see cref="MonitorOptions.RetrainLookback"/> and repeats the champion's recipe; the series'
-/// retrain hash remembers it.
+/// <see cref="MonitorOptions.RetrainSeverity"/>, at most once per series per <see cref="MonitorOptions.RetrainCooldownCandles"/>
+/// (and <see cref="MonitorOptions.RetrainCooldown"/> of candle time, when set), and not at all unless
+/// <see cref="MonitorOptions.Retrain"/>. The <c>training.requested</c> (reason <c>drift</c>) reaches back
+/// <see cref="MonitorOptions.RetrainLookbackCandles"/> (or <see cref="MonitorOptions.RetrainLookback"/>) and repeats the
+/// champion's recipe; the series' retrain hash remembers it. Only a champion's drift asks: without one there is no recipe.
 /// </summary>
 internal sealed class RetrainPolicy(IMonitorStore store, IOptions<MonitorOptions> options)
 {
@@ -32,7 +33,8 @@ internal sealed class RetrainPolicy(IMonitorStore store, IOptions<MonitorOptions
         var last = retrainState.TryGetValue("last", out var text)
             ? WindowCodec.DecodeTime(long.Parse(text, CultureInfo.InvariantCulture))
             : (DateTimeOffset?)null;
-        if (last is { } previous && now - previous < Settings.RetrainCooldown)
+        var interval = Intervals.LengthOf(series.Interval);
+        if (!new CandleCooldown(Settings.RetrainCooldownCandles, interval, Settings.RetrainCooldown).HasPassed(last, now))
             return null;
 
         var requestId = DeterministicGuid.Create($"retrain|{series}|{now.ToUnixTimeSeconds()}");
@@ -44,7 +46,8 @@ internal sealed class RetrainPolicy(IMonitorStore store, IOptions<MonitorOptions
             Exchange = series.Exchange,
             Symbol = series.Symbol,
             Interval = series.Interval,
-            From = Settings.RetrainLookback is { } lookback ? now - lookback : null,
+            From = Settings.RetrainLookbackCandles is { } candles ? now - interval * (candles - 1)
+                : Settings.RetrainLookback is { } lookback ? now - lookback : null,
             Hyperparameters = RecipeOf(model),
             Reason = DriftMonitor.RetrainReason,
         };

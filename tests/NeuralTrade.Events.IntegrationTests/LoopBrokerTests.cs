@@ -77,7 +77,7 @@ public sealed class LoopBrokerTests : BrokerTest
         var shared = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Training:PollIntervalMs"] = "100" };
         await StartHostAsync(b => b.AddMonitorWorker(), new Dictionary<string, string?>(shared)
         {
-            ["Monitor:RetrainLookback"] = "06:00:00", ["Monitor:RetrainCooldown"] = "7.00:00:00",
+            ["Monitor:RetrainLookback"] = "06:00:00", ["Monitor:RetrainCooldownCandles"] = "10080",
         });
         await StartHostAsync(b => b.AddTrainingWorker(), shared);
         await StartHostAsync(b => b.AddRegistryWorker(), shared);

@@ -18,7 +18,7 @@ public sealed class MonitorBrokerTests : BrokerTest
         await DriftChampions.PromoteAsync(registry, ScratchDirectory, DriftMarket.Series, 1,
             DriftChampions.Manifest(ModelNames.For(DriftMarket.Series), DriftMarket.BaselineOf(market, 3_000)));
         await CandleStore.AppendAsync(DriftMarket.Series, market, null);
-        var settings = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Monitor:RetrainCooldown"] = "02:00:00" };
+        var settings = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Monitor:RetrainCooldownCandles"] = "120" };
         await StartHostAsync(b => b.AddMonitorWorker(), settings);
         await StartHostAsync(b => b.AddMonitorWorker(), settings);
         var drift = await Amqp.TapAsync(Exchanges.DriftDetected);
@@ -47,12 +47,12 @@ public sealed class MonitorBrokerTests : BrokerTest
         Assert.That(first.GetProperty("model").GetProperty("version").GetInt32(), Is.EqualTo(1));
         var requests = retrain.Received.Select(d => d.Json).ToList();
         Assert.That(requests.Select(r => r.GetProperty("reason").GetString()), Is.All.EqualTo("drift"));
-        Assert.That(requests, Has.Count.LessThanOrEqualTo(1 + 700 / 120), "at most one per 2-hour cooldown over the shifted candles");
+        Assert.That(requests, Has.Count.LessThanOrEqualTo(1 + 700 / 120), "at most one per 120-candle cooldown over the shifted candles");
         Assert.That(requests.Select(r => r.GetProperty("requestId").GetString()), Is.Unique);
 
         var windows = new RedisMonitorStore(Redis, new RedisKeys(KeyPrefix));
         var features = await windows.ReadAsync(MonitorKeys.FeaturesWindow(DriftMarket.Series, FeatureSpec.OhlcvV1.Id), 10_000);
-        Assert.That(features, Has.Count.EqualTo(500), "one shared window of the newest 500 candles");
+        Assert.That(features, Has.Count.EqualTo(1_500), "one shared window of the newest 500 candles and its 1,000-candle reference");
         Assert.That(features[^1].Time, Is.EqualTo(market[^1].OpenTime.ToUnixTimeSeconds()));
         var errors = await Management.FindQueueAsync(VirtualHost, "monitor_error");
         Assert.That(errors?.GetProperty("messages").GetInt32() ?? 0, Is.Zero);

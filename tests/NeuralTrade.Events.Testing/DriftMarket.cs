@@ -13,6 +13,8 @@ public enum MarketShift
     Mean,
     /// <summary>Variance shift: σ doubles.</summary>
     Variance,
+    /// <summary>Turbulence: σ triples (volatility × 3), nothing else changes.</summary>
+    Turbulence,
     /// <summary>
     /// Regime change: the calm random walk turns into a momentum market: returns follow an AR(1) with φ = 0.5 (moves
     /// continue instead of cancelling), one-candle σ rises by half, and trading volume doubles. No drift.
@@ -23,7 +25,7 @@ public enum MarketShift
 /// <summary>
 /// A stationary synthetic market (log returns N(0, σ = 0.15 %) drawn in six steps per candle for the high and low,
 /// log-normal volume growing with the move) that can change, at a given candle, in one known way: the data of the
-/// drift tests. Seeded and deterministic.
+/// drift tests. Seeded and deterministic; the candles are one interval of the series apart.
 /// </summary>
 public static class DriftMarket
 {
@@ -34,6 +36,7 @@ public static class DriftMarket
     public static List<Candle> Generate(int count, int seed, MarketShift shift = MarketShift.None, int shiftAt = int.MaxValue, SeriesKey? series = null)
     {
         var key = series ?? Series;
+        var step = Intervals.LengthOf(key.Interval);
         var random = new Random(seed);
         var candles = new List<Candle>(count);
         var price = 100.0;
@@ -46,6 +49,7 @@ public static class DriftMarket
             {
                 MarketShift.Mean => (0.3 * Sigma, Sigma, 0.0, 50.0),
                 MarketShift.Variance => (0.0, 2 * Sigma, 0.0, 50.0),
+                MarketShift.Turbulence => (0.0, 3 * Sigma, 0.0, 50.0),
                 MarketShift.Regime => (0.0, 1.5 * Sigma, 0.5, 100.0),
                 _ => (0.0, Sigma, 0.0, 50.0),
             };
@@ -61,7 +65,7 @@ public static class DriftMarket
 
             previous = Math.Log(close / open);
             var volume = volumeLevel * Math.Exp(0.4 * Normal(random)) * (1 + Math.Abs(previous) / Sigma);
-            candles.Add(new Candle(key.Exchange, key.Symbol, key.Interval, Start + TimeSpan.FromMinutes(i),
+            candles.Add(new Candle(key.Exchange, key.Symbol, key.Interval, Start + step * i,
                 Round(open), Round(high), Round(low), Round(close), Math.Round((decimal)volume, 4)));
             price = close;
         }

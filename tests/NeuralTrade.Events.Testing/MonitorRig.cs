@@ -84,5 +84,6 @@ public sealed class MonitorRig
     /// </summary>
     public Task<RegisteredVersion> PromoteBaselineAsync(IReadOnlyList<Candle> market, int trainCount, int version = 1,
         IReadOnlyDictionary<string, double>? metrics = null) =>
-        PromoteAsync(version, DriftChampions.Manifest(ModelNames.For(SeriesKey.Of(market[0])), DriftMarket.BaselineOf(market, trainCount), metrics: metrics));
+        PromoteAsync(version, DriftChampions.Manifest(ModelNames.For(SeriesKey.Of(market[0])), DriftMarket.BaselineOf(market, trainCount), metrics: metrics),
+            SeriesKey.Of(market[0]));
 }

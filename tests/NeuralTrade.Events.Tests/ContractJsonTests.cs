@@ -88,7 +88,7 @@ public sealed class ContractJsonTests
         {
             DriftType = DriftType.Data, Metric = "psi", Feature = "log_return", Value = 0.31, Baseline = 0, Threshold = 0.25,
             Severity = DriftSeverity.High, Exchange = "binance", Symbol = "BTC/USDT", Interval = "1m", Model = Model,
-            Window = new TimeWindow(new DateTimeOffset(2024, 1, 15, 8, 0, 0, TimeSpan.Zero), Candle.OpenTime),
+            Window = new TimeWindow(new DateTimeOffset(2024, 1, 15, 8, 0, 0, TimeSpan.Zero), Candle.OpenTime), Reference = DriftReference.Champion,
             Action = Exchanges.TrainingRequested,
         }));
     }

@@ -8,20 +8,23 @@ public sealed class DriftTrackerTests
 {
     static readonly DateTimeOffset T0 = new(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
     static readonly TimeWindow Window = new(T0, T0);
-    static readonly TimeSpan Cooldown = TimeSpan.FromHours(1);
+    static readonly CandleCooldown Cooldown = new(60, TimeSpan.FromMinutes(1));
 
     static DriftReading Psi(double value) => DriftReading.Growing(DriftType.Data, "psi", "rsi_14", value, new Thresholds(0.1, 0.25), Window);
 
     /// <summary>Steps the values one minute apart; returns what was published at each step (null for nothing).</summary>
     static List<string?> Run(params double[] values) => RunReadings(values.Select(Psi).ToArray());
 
-    static List<string?> RunReadings(params DriftReading[] readings)
+    static List<string?> RunReadings(params DriftReading[] readings) => RunReadings(Cooldown, readings);
+
+    /// <summary>Steps the readings one <paramref name="cooldown"/> interval apart.</summary>
+    static List<string?> RunReadings(CandleCooldown cooldown, params DriftReading[] readings)
     {
         var state = DriftState.None;
         var published = new List<string?>();
         for (var i = 0; i < readings.Length; i++)
         {
-            var decision = DriftTracker.Step(state, readings[i], T0.AddMinutes(i), 0.2, Cooldown);
+            var decision = DriftTracker.Step(state, readings[i], T0 + cooldown.Interval * i, 0.2, cooldown);
             state = DriftState.Parse(decision.State.Serialize());
             published.Add(decision.Publish is { } s ? (decision.Recovered ? "recovered" : s.ToString().ToLowerInvariant()) : null);
         }
@@ -97,6 +100,33 @@ public sealed class DriftTrackerTests
         Assert.That(RunReadings(noisy, noisy), Is.EqualTo(new string?[] { null, null }));
         Assert.That(RunReadings(significant, banded, noisy), Is.EqualTo(new[] { "high", null, "recovered" }));
         Assert.That(RunReadings(banded), Is.EqualTo(new string?[] { null }), "the band keeps a level but does not start one");
+    }
+
+    [Test]
+    public void The_cooldown_counts_candles_so_a_daily_and_a_minute_series_decide_the_same()
+    {
+        var values = new List<double> { 0.3, 0.01, 0.3 };
+        values.AddRange(Enumerable.Repeat(0.3, 40));
+        values.AddRange(Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? 0.3 : 0.01));
+        var readings = values.Select(Psi).ToArray();
+        var minutes = RunReadings(new CandleCooldown(20, TimeSpan.FromMinutes(1)), readings);
+        var days = RunReadings(new CandleCooldown(20, TimeSpan.FromDays(1)), readings);
+        Assert.That(days, Is.EqualTo(minutes));
+        Assert.That(days.Count(p => p is not null), Is.InRange(4, 12), "an event per 20 candles at most, recoveries aside");
+        Assert.That(days[21], Is.EqualTo("high"), "the onset held back at candle 2 is announced 20 candles after the recovery note at candle 1");
+    }
+
+    [Test]
+    public void A_cooldown_is_whole_candles_and_an_optional_floor_in_candle_time()
+    {
+        var daily = new CandleCooldown(3, TimeSpan.FromDays(1));
+        Assert.That(daily.HasPassed(null, T0), Is.True, "nothing to cool down from");
+        Assert.That(daily.HasPassed(T0, T0.AddDays(2).AddHours(23)), Is.False, "2.96 candles are 2");
+        Assert.That(daily.HasPassed(T0, T0.AddDays(3)), Is.True);
+        var floored = daily with { Floor = TimeSpan.FromDays(5) };
+        Assert.That(floored.HasPassed(T0, T0.AddDays(4)), Is.False, "both must have passed");
+        Assert.That(floored.HasPassed(T0, T0.AddDays(5)), Is.True);
+        Assert.That(CandleCooldown.CandlesBetween(T0, T0.AddHours(6), TimeSpan.FromMinutes(1)), Is.EqualTo(360));
     }
 
     [Test]

@@ -87,7 +87,7 @@ public sealed class MonitorDriftTests
     [Test]
     public async Task The_retrain_loop_asks_once_per_cooldown_while_drift_lasts()
     {
-        var options = new MonitorOptions { RetrainCooldown = TimeSpan.FromHours(3) };
+        var options = new MonitorOptions { RetrainCooldownCandles = 180 };
         var run = await RunAsync(MarketShift.Variance, 4, options);
         var requests = run.Reports.Select((r, i) => (r.Retrain, Candle: i - Warm)).Where(x => x.Retrain is not null).ToList();
 
@@ -95,7 +95,7 @@ public sealed class MonitorDriftTests
         Assert.That(requests.Select(r => r.Retrain!.Reason), Is.All.EqualTo("drift"));
         Assert.That(requests.Select(r => r.Retrain!.RequestId).Distinct().Count(), Is.EqualTo(requests.Count));
         var gaps = requests.Zip(requests.Skip(1), (a, b) => b.Candle - a.Candle).ToList();
-        Assert.That(gaps, Is.All.EqualTo(180), "one request per 3-hour cooldown while the alert lasts");
+        Assert.That(gaps, Is.All.EqualTo(180), "one request per 180-candle cooldown while the alert lasts");
         var expected = (Live - Warm - 1 - requests[0].Candle) / 180 + 1;
         Assert.That(requests, Has.Count.EqualTo(expected));
         TestContext.Out.WriteLine($"RETRAIN first request after {requests[0].Candle} candles, then every {gaps.FirstOrDefault()}: {requests.Count} in all");
@@ -123,8 +123,8 @@ public sealed class MonitorDriftTests
         var before = run.Rig.Drift.Where(e => run.CandleOf(e) <= promoteAt - Train - Warm).ToList();
         var after = run.Rig.Drift.Where(e => run.CandleOf(e) > promoteAt - Train - Warm).ToList();
         Assert.That(before.Where(e => e.Severity == DriftSeverity.High), Is.Not.Empty, "v1 saw the shift");
-        Assert.That(before.Select(e => e.Model.Version), Is.All.EqualTo(1));
-        Assert.That(after.Select(e => e.Model.Version), Is.All.EqualTo(2), "after model.deployed drift is measured against v2");
+        Assert.That(before.Select(e => e.Model!.Version), Is.All.EqualTo(1));
+        Assert.That(after.Select(e => e.Model!.Version), Is.All.EqualTo(2), "after model.deployed drift is measured against v2");
         Assert.That(after.Where(e => e.Severity == DriftSeverity.High), Is.Empty, "the new regime is v2's normal");
         Assert.That(run.Reports.Skip(promoteAt - Train + 1).Where(r => r.Retrain is not null), Is.Empty, "no retraining once v2 serves");
     }

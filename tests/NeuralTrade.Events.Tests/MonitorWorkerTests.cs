@@ -143,4 +143,36 @@ public sealed class MonitorWorkerTests : WorkerHarnessFixture
         Assert.That(options.PsiOf("rsi_14").Alert, Is.EqualTo(0.25), "others keep Evidently's default");
         Assert.That(options.KsPValueOf("volatility_20").Warn, Is.EqualTo(1e-3));
     }
+
+    [Test]
+    public void Cooldowns_default_to_candle_counts_with_no_floor_in_time()
+    {
+        var options = Build().Services.GetRequiredService<IOptions<MonitorOptions>>().Value;
+        Assert.That((options.CooldownCandles, options.RetrainCooldownCandles, options.ReferenceWindow), Is.EqualTo((60, 360, 1000)));
+        Assert.That((options.Cooldown, options.RetrainCooldown, options.RetrainLookbackCandles, options.RetrainLookback),
+            Is.EqualTo(((TimeSpan?)null, (TimeSpan?)null, (int?)null, (TimeSpan?)null)), "no floors in time; retrain on all stored candles");
+    }
+
+    [Test]
+    public void Candle_counts_and_floors_bind_from_configuration()
+    {
+        var options = Build(new Dictionary<string, string?>
+        {
+            ["Monitor:CooldownCandles"] = "5", ["Monitor:RetrainCooldownCandles"] = "20", ["Monitor:RetrainLookbackCandles"] = "750",
+            ["Monitor:RetrainCooldown"] = "30.00:00:00",
+        }).Services.GetRequiredService<IOptions<MonitorOptions>>().Value;
+        Assert.That((options.CooldownCandles, options.RetrainCooldownCandles, options.RetrainLookbackCandles, options.RetrainCooldown),
+            Is.EqualTo((5, 20, (int?)750, (TimeSpan?)TimeSpan.FromDays(30))));
+    }
+
+    [TestCase("Monitor:RetrainLookbackCandles", "750", "Monitor:RetrainLookback", "3.00:00:00", "set one")]
+    [TestCase("Monitor:CooldownCandles", "-1", "Monitor:ReferenceWindow", "1000", "CooldownCandles")]
+    [TestCase("Monitor:RetrainCooldownCandles", "10", "Monitor:ReferenceWindow", "10", "ReferenceWindow")]
+    public void A_bad_cooldown_or_lookback_stops_the_worker_with_a_message_naming_it(string key, string value, string other, string otherValue,
+        string named)
+    {
+        var host = Build(new Dictionary<string, string?> { [key] = value, [other] = otherValue });
+        var error = Assert.Throws<OptionsValidationException>(() => _ = host.Services.GetRequiredService<IOptions<MonitorOptions>>().Value);
+        Assert.That(error!.Message, Does.Contain(named));
+    }
 }
