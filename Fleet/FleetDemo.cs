@@ -177,8 +177,10 @@ internal static class FleetDemo
         console.Write(FleetView.Summary(report, observer));
         if (report.Deployed.Count == 0 && report.ModelsRejected.FirstOrDefault() is { } refused)
         {
-            console.MarkupLine($"[yellow]no champion:[/] the gate refused the model ({Markup.Escape(refused.Reason)}). A market without a learnable " +
-                "pattern should not get one; to serve it anyway lower the floor, e.g. [bold]Registry__Floors__macro_f1=0.25[/].");
+            console.MarkupLine($"[yellow]no champion:[/] the gate refused the model ({Markup.Escape(refused.Reason)}). This is the gate working: " +
+                "a model is served only when it beats every baseline (always hold, always buy, the majority class, persistence, a stratified " +
+                "random signal) with 95 % confidence on data it never trained or validated on, and a market without a learnable pattern gives " +
+                "it none. Drift is still watched against the series' own history (docs/modeling.md).");
         }
 
         return report;

@@ -180,7 +180,9 @@ internal sealed class FleetObserver(TimeProvider time) : IConsumeObserver, IPubl
             case TrainingCompleted completed:
                 lock (_gate)
                     _trainingCompleted.Add(completed);
-                Log("blue", "training.completed", $"run {completed.RunId}: macro-F1 {Metric(completed.Metrics, "macro_f1")} in {completed.DurationSeconds:0.0} s");
+                Log("blue", "training.completed", $"run {completed.RunId}: test macro-F1 {Metric(completed.Metrics, "macro_f1")}" +
+                    (completed.Metrics.TryGetValue("seed_macro_f1_sd", out var sd) ? $" (seeds {Metric(completed.Metrics, "seed_macro_f1_mean")} ± {sd:0.000})" : "") +
+                    $" in {completed.DurationSeconds:0.0} s");
                 break;
             case TrainingFailed failed:
                 lock (_gate)

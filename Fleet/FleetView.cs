@@ -2,6 +2,7 @@ using System.Globalization;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Workers.Monitor;
+using NeuralTrade.Events.Workers.Registry;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -48,17 +49,24 @@ internal static class FleetView
     internal static Table ModelsTable(FleetObserver observer)
     {
         var models = new Table().Border(TableBorder.Simple).Title("models (model.deployed / model.rejected)")
-            .AddColumns("version", "decision", "macro-F1", "accuracy", "run");
+            .AddColumns("version", "decision", "gate macro-F1", "lower bound", "run");
+        // The figures the gate decided on (on its held-out window), the same ones the run and the model version carry in MLflow.
         foreach (var d in observer.Deployed)
         {
-            models.AddRow($"v{d.Version}", $"[green]deployed[/] ({Markup.Escape(d.Reason ?? "gate")})", Metric(d.Metrics, "macro_f1"), Metric(d.Metrics, "accuracy"),
-                Markup.Escape(Short(d.RunId)));
+            models.AddRow($"v{d.Version}", $"[green]deployed[/] ({Markup.Escape(d.Reason ?? "gate")})",
+                Metric(d.Metrics, d.Metrics.ContainsKey("gate_macro_f1") ? "gate_macro_f1" : "macro_f1"), LowerBound(d.Metrics, "gate_"), Markup.Escape(Short(d.RunId)));
         }
 
         foreach (var r in observer.ModelsRejected)
-            models.AddRow("—", "[yellow]rejected[/]", Metric(r.CandidateMetrics, "macro_f1"), Metric(r.CandidateMetrics, "accuracy"), Markup.Escape(Short(r.RunId)));
+            models.AddRow("—", "[yellow]rejected[/]", Metric(r.CandidateMetrics, "macro_f1"), LowerBound(r.CandidateMetrics, ""), Markup.Escape(Short(r.RunId)));
         return models;
     }
+
+    /// <summary>The gate's weakest lower bound: against the champion where there was one, else against the baselines.</summary>
+    static string LowerBound(IReadOnlyDictionary<string, double> metrics, string prefix) =>
+        metrics.TryGetValue(prefix + ChampionGate.ChampionLowerMetric, out var champion) ? $"{champion:+0.000;-0.000} vs champion"
+        : metrics.TryGetValue(prefix + ChampionGate.BaselineLowerMetric, out var baseline) ? $"{baseline:+0.000;-0.000} vs baselines"
+        : "—";
 
     internal static IRenderable Summary(FleetReport report, FleetObserver observer)
     {

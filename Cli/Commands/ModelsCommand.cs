@@ -33,7 +33,7 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
         }
 
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("model", "version", "", "run", "macro-F1", "accuracy", "registered", "registry");
+            .AddColumns("model", "version", "", "run", "gate macro-F1", "gate accuracy", "registered", "registry");
         foreach (var name in names)
         {
             var champion = (await store.GetChampionAsync(name, ct))?.Version;
@@ -43,13 +43,17 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
             foreach (var v in versions.OrderByDescending(v => v.Version))
             {
                 table.AddRow(Markup.Escape(name), $"v{v.Version}", v.Version == champion ? "[green]champion[/]" : "", Markup.Escape(v.RunId),
-                    Metric(v.Metrics, "macro_f1"), Metric(v.Metrics, "accuracy"), v.RegisteredAt.ToString("u", CultureInfo.InvariantCulture), v.Registry);
+                    GateMetric(v.Metrics, "macro_f1"), GateMetric(v.Metrics, "accuracy"), v.RegisteredAt.ToString("u", CultureInfo.InvariantCulture), v.Registry);
             }
         }
 
         cli.Console.Write(table);
         return ExitCodes.Ok;
     }
+
+    /// <summary>The figure the gate decided on (<c>gate_</c>), or the run's own for a version registered without the gate.</summary>
+    static string GateMetric(IReadOnlyDictionary<string, double> metrics, string name) =>
+        Metric(metrics, metrics.ContainsKey("gate_" + name) ? "gate_" + name : name);
 
     static string Metric(IReadOnlyDictionary<string, double> metrics, string name) =>
         metrics.TryGetValue(name, out var v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "";
