@@ -94,4 +94,18 @@ public sealed class BootstrapTests
         Assert.That(Bootstrap.DefaultBlockLength(27, 1), Is.EqualTo(3));
         Assert.That(Bootstrap.DefaultBlockLength(100, 10), Is.EqualTo(10));
     }
+
+    [Test]
+    [Explicit("a timing measurement, not a check: the gate's budget of 500 simulations × 1000 resamples × 300 samples")]
+    public void Paired_difference_is_fast_enough_for_gate_simulations()
+    {
+        var random = new Random(1);
+        var labels = Enumerable.Range(0, 300).Select(_ => random.Next(3)).ToArray();
+        var a = labels.Select(l => random.NextDouble() < 0.4 ? random.Next(3) : l).ToArray();
+        var b = labels.Select(l => random.NextDouble() < 0.5 ? random.Next(3) : l).ToArray();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var s = 0; s < 500; s++)
+            Bootstrap.PairedDifference(labels, a, b, Evaluation.MacroF1, 7, 1000, 0.95, s);
+        TestContext.Out.WriteLine($"500 × 1000 resamples of 300 samples: {watch.Elapsed.TotalSeconds:F2} s");
+    }
 }
