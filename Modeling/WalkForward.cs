@@ -94,7 +94,7 @@ public sealed record WalkForwardReport(IReadOnlyList<WalkForwardFold> Folds, Wal
 
         var a = Aggregate;
         s.AppendLine(c, $"pooled: {a.Samples} samples, accuracy {a.Accuracy:F3}, macro-F1 {Interval(a.MacroF1, "F3")}, Sharpe {Interval(a.Backtest.SharpeInterval, "F2")}, " +
-            $"total return {Interval(a.Backtest.TotalReturnInterval, "P2")}, annualised {a.Backtest.AnnualisedReturn:P2}, max drawdown {a.Backtest.MaxDrawdown:P2}, " +
+            $"total return {Interval(a.Backtest.TotalReturnInterval, "P2")}, annualised {Annualised(a.Backtest.AnnualisedReturn)}, max drawdown {a.Backtest.MaxDrawdown:P2}, " +
             $"exposure {a.Backtest.Exposure:P1}, {a.Backtest.Trades} trades");
         s.AppendLine(c, $"{"baseline",-20}{"macro-F1",10}{"Sharpe",10}{"model − baseline macro-F1 [CI]",36}{"significant",13}");
         foreach (var b in a.Baselines)
@@ -102,6 +102,11 @@ public sealed record WalkForwardReport(IReadOnlyList<WalkForwardFold> Folds, Wal
         s.AppendLine(c, $"verdict: {a.Verdict}");
         return s.ToString();
     }
+
+    /// <summary>An annualised return as a percentage, or as a growth factor where a short fast series compounds beyond reason.</summary>
+    static string Annualised(double r) => Math.Abs(r) < 100
+        ? r.ToString("P2", CultureInfo.InvariantCulture)
+        : "×" + (1 + r).ToString("G3", CultureInfo.InvariantCulture);
 
     static string Range(SampleRange r) => r.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{r.Start}-{r.End - 1}");
 

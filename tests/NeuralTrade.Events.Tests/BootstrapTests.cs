@@ -69,6 +69,11 @@ public sealed class BootstrapTests
         Assert.That(difference.Lower, Is.GreaterThan(0));
         Assert.That(difference.Upper, Is.GreaterThan(difference.Estimate));
         Assert.That(difference.StandardError, Is.GreaterThan(0));
+        // The counting fast path for macro-F1 gives what any other metric delegate would get.
+        var general = Bootstrap.PairedDifference(labels, a, b, (l, p) => Evaluation.MacroF1(l, p), 6, 1000, 0.95, 11);
+        Assert.That(general.Lower, Is.EqualTo(difference.Lower).Within(1e-12));
+        Assert.That(general.Upper, Is.EqualTo(difference.Upper).Within(1e-12));
+        Assert.That(general.StandardError, Is.EqualTo(difference.StandardError).Within(1e-12));
         // Swapping the predictors mirrors the interval.
         var swapped = Bootstrap.PairedDifference(labels, b, a, Evaluation.MacroF1, 6, 1000, 0.95, 11);
         Assert.That(swapped.Upper, Is.EqualTo(-difference.Lower).Within(1e-12));
