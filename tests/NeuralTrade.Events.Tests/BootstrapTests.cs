@@ -69,6 +69,11 @@ public sealed class BootstrapTests
         Assert.That(difference.Lower, Is.GreaterThan(0));
         Assert.That(difference.Upper, Is.GreaterThan(difference.Estimate));
         Assert.That(difference.StandardError, Is.GreaterThan(0));
+        // The counting fast path for macro-F1 gives what any other metric delegate would get.
+        var general = Bootstrap.PairedDifference(labels, a, b, (l, p) => Evaluation.MacroF1(l, p), 6, 1000, 0.95, 11);
+        Assert.That(general.Lower, Is.EqualTo(difference.Lower).Within(1e-12));
+        Assert.That(general.Upper, Is.EqualTo(difference.Upper).Within(1e-12));
+        Assert.That(general.StandardError, Is.EqualTo(difference.StandardError).Within(1e-12));
         // Swapping the predictors mirrors the interval.
         var swapped = Bootstrap.PairedDifference(labels, b, a, Evaluation.MacroF1, 6, 1000, 0.95, 11);
         Assert.That(swapped.Upper, Is.EqualTo(-difference.Lower).Within(1e-12));
@@ -93,5 +98,19 @@ public sealed class BootstrapTests
         Assert.That(Bootstrap.DefaultBlockLength(300, 5), Is.EqualTo(7));
         Assert.That(Bootstrap.DefaultBlockLength(27, 1), Is.EqualTo(3));
         Assert.That(Bootstrap.DefaultBlockLength(100, 10), Is.EqualTo(10));
+    }
+
+    [Test]
+    [Explicit("a timing measurement, not a check: the gate's budget of 500 simulations × 1000 resamples × 300 samples")]
+    public void Paired_difference_is_fast_enough_for_gate_simulations()
+    {
+        var random = new Random(1);
+        var labels = Enumerable.Range(0, 300).Select(_ => random.Next(3)).ToArray();
+        var a = labels.Select(l => random.NextDouble() < 0.4 ? random.Next(3) : l).ToArray();
+        var b = labels.Select(l => random.NextDouble() < 0.5 ? random.Next(3) : l).ToArray();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var s = 0; s < 500; s++)
+            Bootstrap.PairedDifference(labels, a, b, Evaluation.MacroF1, 7, 1000, 0.95, s);
+        TestContext.Out.WriteLine($"500 × 1000 resamples of 300 samples: {watch.Elapsed.TotalSeconds:F2} s");
     }
 }
