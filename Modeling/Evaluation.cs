@@ -49,6 +49,8 @@ public static class Evaluation
         var baselines = Baselines.Evaluate(candles, samples, trainLabels, options);
         return new EvaluationReport(accuracy, f1.Average(), precision, recall, f1, confusion, logLoss / n, backtest, n)
         {
+            Labels = labels,
+            Predicted = predicted,
             Baselines = baselines,
         };
     }

@@ -12,6 +12,12 @@ public sealed record EvaluationReport(
     BacktestReport Backtest,
     int Samples)
 {
+    /// <summary>The samples' labels, in order: with <see cref="Predicted"/>, what a paired bootstrap of two models needs.</summary>
+    public int[] Labels { get; init; } = [];
+
+    /// <summary>The predicted class (argmax) of each sample, in order.</summary>
+    public int[] Predicted { get; init; } = [];
+
     /// <summary>The <see cref="Modeling.Baselines"/> scored and backtested on the same samples.</summary>
     public IReadOnlyList<BaselineResult> Baselines { get; init; } = [];
 

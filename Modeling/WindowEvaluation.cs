@@ -1,5 +1,4 @@
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.MarketData;
 using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Modeling;

@@ -40,6 +40,8 @@ public sealed class EvaluationTests
         Assert.That(report.Recall, Is.EqualTo(new[] { 0.5, 1.0, 0.5 }).Within(1e-12));
         Assert.That(report.MacroF1, Is.EqualTo((0.5 + 0.8 + 2.0 / 3) / 3).Within(1e-12));
         Assert.That(report.ConfusionMatrix[2][0], Is.EqualTo(1));
+        Assert.That(report.Labels, Is.EqualTo(labels));
+        Assert.That(report.Predicted, Is.EqualTo(new[] { 0, 1, 1, 1, 2, 0 }));
         var expectedLogLoss = -(4 * Math.Log(0.8) + 2 * Math.Log(0.2)) / 6;
         Assert.That(report.LogLoss, Is.EqualTo(expectedLogLoss).Within(1e-6));
         Assert.That(report.Baselines.Select(b => b.Name),

@@ -1,5 +1,6 @@
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Reporting;
 using NeuralTrade.Events.Testing;
 using static TorchSharp.torch;
 
@@ -103,6 +104,14 @@ public sealed class WalkForwardTests
         Assert.That(table, Does.Contain("verdict: " + a.Verdict));
         Assert.That(table.Split('\n').Count(line => line.Length > 0 && char.IsDigit(line[0])), Is.EqualTo(3), "one row per fold");
         Assert.That(messages, Has.Some.StartWith("fold 3/3: epoch"));
+
+        // The report's own plots.
+        PlotsTests.AssertPng(Plots.FoldMetrics(report, 800, 600), 800, 600);
+        PlotsTests.AssertPng(Plots.EquityCurves(report, 800, 400), 800, 400);
+        PlotsTests.AssertPng(Plots.LearningCurves(report, 640, 480), 640, 480);
+        PlotsTests.AssertPng(Plots.Reliability(report.Folds.SelectMany(f => f.Probabilities).ToArray(), report.Folds.SelectMany(f => f.Labels).ToArray(),
+            width: 500, height: 500), 500, 500);
+        PlotsTests.AssertPng(Plots.ConfusionMatrix(report.Folds[^1].Test.ConfusionMatrix, 500, 450), 500, 450);
     }
 
     [Test]
