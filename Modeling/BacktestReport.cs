@@ -10,7 +10,7 @@ namespace NeuralTrade.Events.Modeling;
 /// <param name="HitRate">Share of trades whose net return (costs included) is positive; 0 without trades.</param>
 /// <param name="MaxDrawdown">Largest fall of the equity curve from a running peak, as a fraction of the peak.</param>
 /// <param name="Trades">Positions opened (a signal that was acted on).</param>
-/// <param name="AnnualisedReturn">Geometric: (1 + TotalReturn)^(PeriodsPerYear / Bars) − 1.</param>
+/// <param name="AnnualisedReturn">Geometric: (1 + TotalReturn)^(PeriodsPerYear / Bars) − 1, capped at <see cref="double.MaxValue"/>.</param>
 /// <param name="Exposure">Share of bars spent holding a position.</param>
 /// <param name="PeriodsPerYear">Bars per year of the data: candles observed over the years between the first and last (365-day years).</param>
 /// <param name="Bars">Bars marked: the bar after each signal and every bar of each trade (open to next open).</param>

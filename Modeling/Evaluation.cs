@@ -278,7 +278,8 @@ public static class Evaluation
         var totalInterval = Bootstrap.Interval(returns, TotalReturn, blockLength, options.Resamples, options.Confidence, options.Seed);
         var sharpeInterval = Bootstrap.Interval(returns, r => Sharpe(r, periodsPerYear), blockLength, options.Resamples, options.Confidence,
             options.Seed + 1);
-        var annualised = bars.Count == 0 ? 0 : equity <= 0 ? -1 : Math.Pow(equity, periodsPerYear / bars.Count) - 1;
+        // Compounding a short run of fast bars over a year can overflow; metrics travel as JSON, which has no infinity.
+        var annualised = bars.Count == 0 ? 0 : equity <= 0 ? -1 : Math.Min(Math.Pow(equity, periodsPerYear / bars.Count) - 1, double.MaxValue);
         return new BacktestReport(equity - 1, sharpe, tradeStarts.Count == 0 ? 0 : (double)wins / tradeStarts.Count, maxDrawdown, tradeStarts.Count,
             annualised, bars.Count == 0 ? 0 : (double)held / bars.Count, periodsPerYear, bars.Count, totalInterval, sharpeInterval, blockLength,
             returns, equityCurve, barEnds);

@@ -162,6 +162,19 @@ public sealed class EvaluationTests
     }
 
     [Test]
+    public void Backtest_annualised_return_stays_finite_for_a_short_fast_run()
+    {
+        // +50 % in 30 one-minute bars compounds past double's range over a year; metrics must stay serialisable.
+        var open = Enumerable.Range(0, 40).Select(t => 100 * Math.Pow(1.5, Math.Min(t, 31) / 30.0)).ToList();
+
+        var report = Evaluation.Backtest(Candles(open), Enumerable.Range(0, 30).ToArray(), Enumerable.Repeat(SignalClasses.Buy, 30).ToArray(),
+            Frictionless(5));
+
+        Assert.That(report.TotalReturn, Is.GreaterThan(0.4));
+        Assert.That(double.IsFinite(report.AnnualisedReturn), Is.True);
+    }
+
+    [Test]
     public void Backtest_intervals_bracket_the_estimates_and_are_reproducible()
     {
         var random = new Random(8);
