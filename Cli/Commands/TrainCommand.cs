@@ -29,7 +29,7 @@ internal sealed class TrainCommand(NeuralTradeCli cli)
         return train;
     }
 
-    static Option<string[]> SetOption()
+    internal static Option<string[]> SetOption()
     {
         var set = new Option<string[]>("--set")
         {
@@ -115,7 +115,7 @@ internal sealed class TrainCommand(NeuralTradeCli cli)
         cli.Console.MarkupLine($"training.completed run {Markup.Escape(runId)} in {completed.DurationSeconds:0.0} s on {completed.Dataset.Samples:N0} samples: " +
             Markup.Escape(string.Join(", ", completed.Metrics.OrderBy(m => m.Key).Select(m => $"{m.Key} {m.Value:0.###}"))));
 
-    static JsonElement ParseValue(string text)
+    internal static JsonElement ParseValue(string text)
     {
         try
         {
