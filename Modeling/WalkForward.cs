@@ -46,9 +46,15 @@ public sealed record WalkForwardFold(
 
 /// <summary>The model against one baseline on the pooled test samples.</summary>
 /// <param name="MacroF1Difference">Model macro-F1 minus the baseline's, with its paired block-bootstrap interval.</param>
-public sealed record BaselineComparison(string Name, double MacroF1, BacktestReport Backtest, ConfidenceInterval MacroF1Difference)
+/// <param name="SharpeDifference">Model Sharpe minus the baseline's (net of costs), with its paired block-bootstrap interval.</param>
+public sealed record BaselineComparison(string Name, double MacroF1, BacktestReport Backtest, ConfidenceInterval MacroF1Difference,
+    ConfidenceInterval SharpeDifference)
 {
+    /// <summary>The model classifies better than the baseline beyond luck.</summary>
     public bool Significant => MacroF1Difference.Lower > 0;
+
+    /// <summary>The model's trades earn more per unit of risk than the baseline's beyond luck.</summary>
+    public bool TradingSignificant => SharpeDifference.Lower > 0;
 }
 
 /// <summary>All folds' test samples pooled.</summary>
@@ -61,7 +67,11 @@ public sealed record WalkForwardAggregate(
     int BlockLength,
     string Verdict)
 {
+    /// <summary>A classification edge: macro-F1 above every baseline's beyond luck.</summary>
     public bool SignificantEdge => Baselines.Count > 0 && Baselines.All(b => b.Significant);
+
+    /// <summary>A trading edge: Sharpe above every baseline's beyond luck (net of costs and slippage, next-open execution).</summary>
+    public bool TradingEdge => Baselines.Count > 0 && Baselines.All(b => b.TradingSignificant);
 }
 
 public sealed record WalkForwardReport(IReadOnlyList<WalkForwardFold> Folds, WalkForwardAggregate Aggregate, int Purge, int Embargo)
@@ -96,9 +106,12 @@ public sealed record WalkForwardReport(IReadOnlyList<WalkForwardFold> Folds, Wal
         s.AppendLine(c, $"pooled: {a.Samples} samples, accuracy {a.Accuracy:F3}, macro-F1 {Interval(a.MacroF1, "F3")}, Sharpe {Interval(a.Backtest.SharpeInterval, "F2")}, " +
             $"total return {Interval(a.Backtest.TotalReturnInterval, "P2")}, annualised {Annualised(a.Backtest.AnnualisedReturn)}, max drawdown {a.Backtest.MaxDrawdown:P2}, " +
             $"exposure {a.Backtest.Exposure:P1}, {a.Backtest.Trades} trades");
-        s.AppendLine(c, $"{"baseline",-20}{"macro-F1",10}{"Sharpe",10}{"model − baseline macro-F1 [CI]",36}{"significant",13}");
+        s.AppendLine(c, $"{"baseline",-20}{"macro-F1",10}{"Sharpe",10}{"model − baseline macro-F1 [CI]",36}{"significant",13}{"model − baseline Sharpe [CI]",32}{"significant",13}");
         foreach (var b in a.Baselines)
-            s.AppendLine(c, $"{b.Name,-20}{b.MacroF1,10:F3}{b.Backtest.Sharpe,10:F2}{Interval(b.MacroF1Difference, "+0.000;-0.000"),36}{(b.Significant ? "yes" : "no"),13}");
+        {
+            s.AppendLine(c, $"{b.Name,-20}{b.MacroF1,10:F3}{b.Backtest.Sharpe,10:F2}{Interval(b.MacroF1Difference, "+0.000;-0.000"),36}{(b.Significant ? "yes" : "no"),13}" +
+                $"{Interval(b.SharpeDifference, "+0.00;-0.00"),32}{(b.TradingSignificant ? "yes" : "no"),13}");
+        }
         s.AppendLine(c, $"verdict: {a.Verdict}");
         return s.ToString();
     }
@@ -203,6 +216,7 @@ public static class WalkForward
     {
         var samples = data.Samples;
         var split = new DataSplit(Slice(samples, layout.Train), Slice(samples, layout.Validation), Slice(samples, layout.Test), hp.Horizon);
+        LeakageGuards.VerifySplit(data, split);
         var trainLabels = split.Train.Select(s => s.Label).ToList();
         if (trainLabels.Distinct().Count() < 2)
             throw new TrainingRequestException($"fold {layout.Fold + 1}'s training part holds a single class; widen the range or lower the threshold.");
@@ -242,14 +256,21 @@ public static class WalkForward
             var baseline = Baselines.Score(name, signals, candles, ends, labels, backtest);
             var difference = Bootstrap.PairedDifference(labels, predicted, signals, Evaluation.MacroF1, blockLength, backtest.Resamples,
                 backtest.Confidence, backtest.Seed);
-            comparisons.Add(new BaselineComparison(name, baseline.MacroF1, baseline.Backtest, difference));
+            var sharpe = Bootstrap.PairedSharpeDifference(pooled, baseline.Backtest, blockLength, backtest.Resamples, backtest.Confidence, backtest.Seed);
+            comparisons.Add(new BaselineComparison(name, baseline.MacroF1, baseline.Backtest, difference, sharpe));
         }
 
         var losing = comparisons.Where(c => !c.Significant).ToList();
-        var verdict = comparisons.Count == 0 ? "no significant edge: no baselines to compare with"
-            : losing.Count == 0 ? "significant edge over every baseline"
-            : "no significant edge: " + string.Join("; ", losing.Select(c => string.Create(CultureInfo.InvariantCulture,
+        var notEarning = comparisons.Where(c => !c.TradingSignificant).ToList();
+        var classification = comparisons.Count == 0 ? "no significant edge: no baselines to compare with"
+            : losing.Count == 0 ? "significant classification edge over every baseline"
+            : "no significant classification edge: " + string.Join("; ", losing.Select(c => string.Create(CultureInfo.InvariantCulture,
                 $"macro-F1 − {c.Name} {c.MacroF1Difference.Estimate:+0.000;-0.000} [{c.MacroF1Difference.Lower:+0.000;-0.000}, {c.MacroF1Difference.Upper:+0.000;-0.000}]")));
+        var trading = comparisons.Count == 0 ? ""
+            : notEarning.Count == 0 ? "; significant trading edge over every baseline (Sharpe, net of costs)"
+            : "; no significant trading edge: " + string.Join("; ", notEarning.Select(c => string.Create(CultureInfo.InvariantCulture,
+                $"Sharpe − {c.Name} {c.SharpeDifference.Estimate:+0.00;-0.00} [{c.SharpeDifference.Lower:+0.00;-0.00}, {c.SharpeDifference.Upper:+0.00;-0.00}]")));
+        var verdict = classification + trading;
         return new WalkForwardAggregate(labels.Length, accuracy, macroF1, pooled, comparisons, blockLength, verdict);
     }
 

@@ -19,7 +19,8 @@ public static class WalkForwardRecorder
     /// <summary>Metric prefix of the pooled figures on the parent run.</summary>
     public const string Prefix = "walk_forward_";
 
-    public const string VerdictTag = "neuraltrade.walk_forward.verdict", SignificantTag = "neuraltrade.walk_forward.significant";
+    public const string VerdictTag = "neuraltrade.walk_forward.verdict", SignificantTag = "neuraltrade.walk_forward.significant",
+        TradingSignificantTag = "neuraltrade.walk_forward.trading_significant";
 
     /// <summary>Logs <paramref name="report"/> on <paramref name="parent"/> and opens, fills and ends one child run per fold.</summary>
     public static async Task RecordAsync(RunTracker tracker, string experiment, TrackedRun parent, WalkForwardReport report,
@@ -65,6 +66,7 @@ public static class WalkForwardRecorder
         {
             [VerdictTag] = report.Aggregate.Verdict,
             [SignificantTag] = report.Aggregate.SignificantEdge ? "true" : "false",
+            [TradingSignificantTag] = report.Aggregate.TradingEdge ? "true" : "false",
         }, cancellationToken);
         foreach (var (name, bytes) in Artifacts(report))
             await parent.LogArtifactAsync($"walk_forward/{name}", bytes, cancellationToken);
@@ -89,11 +91,14 @@ public static class WalkForwardRecorder
             [Prefix + "total_return"] = a.Backtest.TotalReturn,
             [Prefix + "max_drawdown"] = a.Backtest.MaxDrawdown,
             [Prefix + "significant"] = a.SignificantEdge ? 1 : 0,
+            [Prefix + "trading_significant"] = a.TradingEdge ? 1 : 0,
         };
         foreach (var b in a.Baselines)
         {
             metrics[$"{Prefix}delta_{b.Name}_macro_f1"] = b.MacroF1Difference.Estimate;
             metrics[$"{Prefix}delta_{b.Name}_macro_f1_lower"] = b.MacroF1Difference.Lower;
+            metrics[$"{Prefix}delta_{b.Name}_sharpe"] = b.SharpeDifference.Estimate;
+            metrics[$"{Prefix}delta_{b.Name}_sharpe_lower"] = b.SharpeDifference.Lower;
         }
 
         return metrics;
@@ -128,16 +133,18 @@ public static class WalkForwardRecorder
             report.Folds.Select(f => new WalkForwardFoldSummary(f.Layout.Fold + 1, f.Layout.Train.Count, f.Layout.Validation.Count, f.Layout.Test.Count,
                 f.TestFrom, f.TestTo, f.MacroF1Interval, f.Test.ToMetrics())).ToList(),
             report.Purge, report.Embargo, a.BlockLength, a.Samples, a.MacroF1, a.Backtest.SharpeInterval, a.Backtest.TotalReturnInterval,
-            a.Baselines.Select(b => new WalkForwardBaselineSummary(b.Name, b.MacroF1, b.Backtest.Sharpe, b.MacroF1Difference, b.Significant)).ToList(),
-            a.SignificantEdge, a.Verdict);
+            a.Baselines.Select(b => new WalkForwardBaselineSummary(b.Name, b.MacroF1, b.Backtest.Sharpe, b.MacroF1Difference, b.Significant,
+                b.SharpeDifference, b.TradingSignificant)).ToList(),
+            a.SignificantEdge, a.TradingEdge, a.Verdict);
     }
 }
 
 public sealed record WalkForwardSummary(IReadOnlyList<WalkForwardFoldSummary> Folds, int Purge, int Embargo, int BlockLength, int Samples,
     ConfidenceInterval MacroF1, ConfidenceInterval Sharpe, ConfidenceInterval TotalReturn, IReadOnlyList<WalkForwardBaselineSummary> Baselines,
-    bool SignificantEdge, string Verdict);
+    bool SignificantEdge, bool TradingEdge, string Verdict);
 
 public sealed record WalkForwardFoldSummary(int Fold, int TrainSamples, int ValidationSamples, int TestSamples, DateTimeOffset TestFrom,
     DateTimeOffset TestTo, ConfidenceInterval MacroF1, IReadOnlyDictionary<string, double> Test);
 
-public sealed record WalkForwardBaselineSummary(string Name, double MacroF1, double Sharpe, ConfidenceInterval ModelMinusBaseline, bool Significant);
+public sealed record WalkForwardBaselineSummary(string Name, double MacroF1, double Sharpe, ConfidenceInterval ModelMinusBaseline, bool Significant,
+    ConfidenceInterval SharpeModelMinusBaseline, bool TradingSignificant);

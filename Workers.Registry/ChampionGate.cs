@@ -16,6 +16,8 @@ namespace NeuralTrade.Events.Workers.Registry;
 /// <item>the candidate beats every baseline (always-hold, always-buy, the history's majority class, persistence, a
 /// stratified random signal): the lower bound of the paired block-bootstrap interval of the metric difference is above
 /// zero (<see cref="RegistryOptions.Confidence"/>, 95 % by default);</item>
+/// <item>its trades earn more than every baseline's: the paired block-bootstrap interval of the Sharpe difference (next-open
+/// execution, held for the label horizon, costs and slippage) lies above zero (<see cref="RegistryOptions.RequireTradingEdge"/>);</item>
 /// <item>it beats the champion the same way, with the interval widened by the candidate's seed spread (an improvement
 /// smaller than reseeding the same recipe moves the score is not an improvement), and by at least
 /// <see cref="RegistryOptions.Margin"/> in point estimate.</item>
@@ -27,7 +29,7 @@ public static class ChampionGate
 {
     /// <summary>Metric names of the gate's own figures (prefixed <c>gate_</c> where a version stores them).</summary>
     public const string SamplesMetric = "samples", ChampionDeltaMetric = "delta_vs_champion", ChampionLowerMetric = "lower_vs_champion",
-        BaselineLowerMetric = "lower_vs_best_baseline";
+        BaselineLowerMetric = "lower_vs_best_baseline", SharpeLowerMetric = "sharpe_lower_vs_best_baseline";
 
     public static GateDecision Decide(LoadedModel candidate, LoadedModel? champion, IReadOnlyList<Candle> candles, RegistryOptions options)
     {
@@ -64,8 +66,8 @@ public static class ChampionGate
         var truth = scored.Samples.Select(s => s.Label).ToArray();
         var backtest = new BacktestOptions { Horizon = labels.Horizon, CostBps = cost, Seed = options.Seed };
         var historyLabels = scored.History.Select(s => s.Label).ToList();
-        var candidateMetrics = new Dictionary<string, double>(Evaluation.Evaluate(candles, scored.Samples, scored.Probabilities, backtest,
-            historyLabels.Count > 0 ? historyLabels : null).ToMetrics());
+        var candidateReport = Evaluation.Evaluate(candles, scored.Samples, scored.Probabilities, backtest, historyLabels.Count > 0 ? historyLabels : null);
+        var candidateMetrics = new Dictionary<string, double>(candidateReport.ToMetrics());
         var candidatePredicted = SignalClasses.ArgMax(scored.Probabilities);
         candidateMetrics[SamplesMetric] = truth.Length;
 
@@ -120,6 +122,27 @@ public static class ChampionGate
                         ? $"{metric} {value:0.####} does not beat the {name} baseline's {baselineValue:0.####} significantly: difference {delta:+0.####;-0.####}, " +
                           $"{options.Confidence:P0} interval lower bound {lower:+0.####;-0.####} (must be above 0)"
                         : $"{metric} {value:0.####} does not beat the {name} baseline's {baselineValue:0.####}",
+                    candidateMetrics, championMetrics, from, to);
+            }
+        }
+
+        // Trading: the signals traded (next-open entry, held for the horizon, costs and slippage) must earn more per unit of
+        // risk than each baseline's trades, beyond luck. A classifier that separates the classes but loses money is not served.
+        var worstSharpeLower = double.PositiveInfinity;
+        foreach (var baseline in candidateReport.Baselines)
+        {
+            var sharpe = options.Confidence > 0
+                ? Bootstrap.PairedSharpeDifference(candidateReport.Backtest, baseline.Backtest, blockLength, options.Resamples, options.Confidence, options.Seed)
+                : ConfidenceInterval.Degenerate(candidateReport.Backtest.Sharpe - baseline.Backtest.Sharpe);
+            worstSharpeLower = Math.Min(worstSharpeLower, sharpe.Lower);
+            candidateMetrics[SharpeLowerMetric] = worstSharpeLower;
+            var earns = options.Confidence > 0 ? sharpe.Lower > 0 : sharpe.Estimate > 0;
+            if (!earns && options.RequireTradingEdge)
+            {
+                return new GateDecision(false,
+                    $"its trades (next-open entry, held {labels.Horizon} candles, {cost} bp cost and {backtest.SlippageBps} bp slippage a side) do not earn " +
+                    $"more than the {baseline.Name} baseline's: Sharpe {candidateReport.Backtest.Sharpe:0.##} against {baseline.Backtest.Sharpe:0.##}, " +
+                    $"difference {sharpe.Estimate:+0.##;-0.##}" + (options.Confidence > 0 ? $", {options.Confidence:P0} lower bound {sharpe.Lower:+0.##;-0.##} (must be above 0)" : ""),
                     candidateMetrics, championMetrics, from, to);
             }
         }

@@ -52,6 +52,12 @@ public sealed class RegistryOptions
     /// <summary>The candidate must beat every baseline on the window (always-hold, always-buy, majority class, persistence, stratified random).</summary>
     public bool RequireBeatBaseline { get; set; } = true;
 
+    /// <summary>
+    /// The candidate's trades must earn more per unit of risk (Sharpe, net of costs and slippage, next-open execution)
+    /// than every baseline's, beyond luck: a model that classifies well but loses money to buy-and-hold is not served.
+    /// </summary>
+    public bool RequireTradingEdge { get; set; } = true;
+
     /// <summary>How long a decision may hold its model's lock before another instance may take it.</summary>
     [Range(10, 3600)]
     public int DecisionLeaseSeconds { get; set; } = 300;

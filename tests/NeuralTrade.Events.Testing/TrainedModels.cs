@@ -47,6 +47,7 @@ public static class TrainedModels
         ["Registry:Floors:macro_f1"] = "0",
         ["Registry:Confidence"] = "0",
         ["Registry:RequireBeatBaseline"] = "false",
+        ["Registry:RequireTradingEdge"] = "false",
     };
 
     static readonly Lazy<List<Candle>> LazyMarket = new(() => PlantedMarket.Generate(3_000, seed: 11));

@@ -113,4 +113,29 @@ public sealed class BootstrapTests
             Bootstrap.PairedDifference(labels, a, b, Evaluation.MacroF1, 7, 1000, 0.95, s);
         TestContext.Out.WriteLine($"500 × 1000 resamples of 300 samples: {watch.Elapsed.TotalSeconds:F2} s");
     }
+    [Test]
+    public void Paired_Sharpe_difference_is_zero_for_the_same_trades_and_positive_for_trades_that_earn_more_beyond_luck()
+    {
+        // A drifting market with noise: always long earns a positive Sharpe; always flat earns 0.
+        var random = new Random(9);
+        var open = new double[2_001];
+        open[0] = 100;
+        for (var i = 1; i < open.Length; i++)
+            open[i] = open[i - 1] * Math.Exp(0.002 + 0.004 * Normal(random));
+        var candles = EvaluationTests.Candles(open, TimeSpan.FromDays(1));
+        var ends = Enumerable.Range(0, 1_900).ToArray();
+        var options = new BacktestOptions { Horizon = 5, CostBps = 0, SlippageBps = 0 };
+        var longs = Evaluation.Backtest(candles, ends, Baselines.BuyAndHoldSignals(ends.Length), options);
+        var flat = Evaluation.Backtest(candles, ends, Baselines.AlwaysHoldSignals(ends.Length), options);
+
+        var same = Bootstrap.PairedSharpeDifference(longs, longs, 20, 500, 0.95, 1);
+        Assert.That((same.Estimate, same.Lower, same.Upper), Is.EqualTo((0.0, 0.0, 0.0)));
+        var better = Bootstrap.PairedSharpeDifference(longs, flat, 20, 500, 0.95, 1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(better.Estimate, Is.EqualTo(longs.Sharpe - flat.Sharpe).Within(1e-9), "the estimate is the two backtests' own Sharpe difference");
+            Assert.That(better.Lower, Is.GreaterThan(0), "0.5 daily Sharpe units of drift over 1,900 days is no luck");
+            Assert.That(Bootstrap.PairedSharpeDifference(flat, longs, 20, 500, 0.95, 1).Upper, Is.LessThan(0), "and the other way round it is below 0");
+        });
+    }
 }

@@ -136,7 +136,7 @@ public sealed class ChampionGateTests
         return new LoadedModel(manifest, loaded.Model, loaded.Sha256);
     }
 
-    static readonly RegistryOptions Mechanics = new() { Floors = [], RequireBeatBaseline = false, Confidence = 0 };
+    static readonly RegistryOptions Mechanics = new() { Floors = [], RequireBeatBaseline = false, RequireTradingEdge = false, Confidence = 0 };
 
     [Test]
     public void A_first_models_gate_figures_are_its_runs_test_figures()
@@ -199,7 +199,7 @@ public sealed class ChampionGateTests
     {
         using var candidate = Load();
         using var champion = Load();
-        var decision = ChampionGate.Decide(candidate, champion, CandlesFor(candidate, champion), new RegistryOptions { Floors = [], RequireBeatBaseline = false });
+        var decision = ChampionGate.Decide(candidate, champion, CandlesFor(candidate, champion), new RegistryOptions { Floors = [], RequireBeatBaseline = false, RequireTradingEdge = false });
         Assert.That(decision.Promote, Is.False);
         Assert.That(decision.Reason, Does.Contain("does not beat the champion's").And.Contain("significantly"));
         Assert.That(decision.CandidateMetrics[ChampionGate.ChampionDeltaMetric], Is.Zero);

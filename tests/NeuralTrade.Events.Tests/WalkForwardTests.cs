@@ -97,7 +97,12 @@ public sealed class WalkForwardTests
         Assert.That(a.Baselines, Has.Count.EqualTo(4));
         foreach (var b in a.Baselines)
             Assert.That(b.MacroF1Difference.Lower, Is.LessThanOrEqualTo(b.MacroF1Difference.Estimate).And.LessThanOrEqualTo(b.MacroF1Difference.Upper));
-        Assert.That(a.Verdict, a.SignificantEdge ? Is.EqualTo("significant edge over every baseline") : Does.StartWith("no significant edge: "));
+        Assert.That(a.Verdict, a.SignificantEdge ? Does.StartWith("significant classification edge over every baseline")
+            : Does.StartWith("no significant classification edge: "));
+        Assert.That(a.Verdict, a.TradingEdge ? Does.EndWith("significant trading edge over every baseline (Sharpe, net of costs)")
+            : Does.Contain("; no significant trading edge: "));
+        foreach (var b in a.Baselines)
+            Assert.That(b.SharpeDifference.Lower, Is.LessThanOrEqualTo(b.SharpeDifference.Upper));
 
         var table = report.ToTable();
         TestContext.Out.WriteLine(table);
