@@ -54,7 +54,8 @@ public sealed class RegistryOptions
 
     /// <summary>
     /// The candidate's trades must earn more per unit of risk (Sharpe, net of costs and slippage, next-open execution)
-    /// than every baseline's, beyond luck: a model that classifies well but loses money to buy-and-hold is not served.
+    /// than buy-and-hold and than staying out (Sharpe 0), beyond luck: a model that classifies well but trades worse than
+    /// holding the market is not served.
     /// </summary>
     public bool RequireTradingEdge { get; set; } = true;
 
