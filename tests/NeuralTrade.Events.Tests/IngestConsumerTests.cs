@@ -178,7 +178,7 @@ public sealed class IngestConsumerTests : WorkerHarnessFixture
         int _failures;
         public int Failures => _failures;
 
-        public override async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+        public override async Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
             CancellationToken cancellationToken = default)
         {
             var result = await Inner.AppendAsync(series, candles, receipt, cancellationToken);
