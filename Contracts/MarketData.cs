@@ -53,7 +53,22 @@ public sealed record DataIngested : IntegrationEvent
     public required DateTimeOffset FirstOpenTime { get; init; }
     /// <summary>openTime of the last candle in <see cref="Candles"/>.</summary>
     public required DateTimeOffset LastOpenTime { get; init; }
+    /// <summary>
+    /// Holes these candles leave where they extend the series (a step longer than one interval from the newest candle
+    /// stored before them, or between two of them), ascending; at most the first <see cref="MaxGaps"/>. Absent when
+    /// there is none. Late candles that land before the newest stored one fill holes and are not compared.
+    /// </summary>
+    public IReadOnlyList<CandleGap>? Gaps { get; init; }
+
+    /// <summary>The most <see cref="Gaps"/> one message lists.</summary>
+    public const int MaxGaps = 100;
 }
+
+/// <summary>Candles missing from a series between two stored candles.</summary>
+/// <param name="After">openTime of the last candle before the hole.</param>
+/// <param name="Before">openTime of the first candle after it.</param>
+/// <param name="Missing">How many candles are missing: (before − after) / interval − 1, at least 1.</param>
+public sealed record CandleGap(DateTimeOffset After, DateTimeOffset Before, long Missing);
 
 /// <summary>Candles Ingest refused, exactly as received, with one reason per problem.</summary>
 [Exchange(Exchanges.DataRejected)]

@@ -40,6 +40,11 @@ public sealed record Hyperparameters
     public double TrainFraction { get; init; } = 0.7;
     public double ValidationFraction { get; init; } = 0.15;
     public int MinSamples { get; init; } = 500;
+    /// <summary>
+    /// Missing candles tolerated between two consecutive candles of a sample's window (with its feature warm-up) or label
+    /// horizon, in training and in serving alike (<see cref="CandleGaps"/>). An artifact without it means 3.
+    /// </summary>
+    public int MaxGapCandles { get; init; } = CandleGaps.DefaultMaxGapCandles;
 
     // Backtest.
     public double CostBps { get; init; } = 5;
@@ -103,6 +108,7 @@ public sealed record Hyperparameters
         if (TrainFraction is <= 0 or >= 1 || ValidationFraction is <= 0 or >= 1 || TrainFraction + ValidationFraction >= 1)
             yield return $"trainFraction {TrainFraction} and validationFraction {ValidationFraction} must be positive and leave room for a test split";
         if (MinSamples < 30) yield return $"minSamples {MinSamples} must be at least 30";
+        if (MaxGapCandles is < 0 or > 100_000) yield return $"maxGapCandles {MaxGapCandles} must be 0 to 100000";
         if (CostBps is < 0 or > 1000) yield return $"costBps {CostBps} must be 0 to 1000";
     }
 }

@@ -9,9 +9,10 @@ public interface ICandleStore
     /// <summary>
     /// Stores the candles of one series (sorted by openTime) that are not stored yet and says, per candle,
     /// what happened. With a <paramref name="receipt"/>, a second call with the same receipt changes
-    /// nothing and returns the first call's answer, so a redelivered message is reported as it was.
+    /// nothing and returns the first call's answer, so a redelivered message is reported as it was. The answer also
+    /// names the newest openTime stored before the append, read atomically with it (Ingest finds gaps from it).
     /// </summary>
-    Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+    Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
         CancellationToken cancellationToken = default);
 
     Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default);

@@ -9,9 +9,11 @@ public sealed class InMemoryCandleStore : ICandleStore
     readonly Lock _gate = new();
     // Encoded values (compared on append, as the Redis store does) with the candle decoded once from them.
     readonly Dictionary<SeriesKey, SortedDictionary<long, (string Values, Candle Candle)>> _series = [];
-    readonly Dictionary<string, AppendStatus[]> _receipts = new(StringComparer.Ordinal);
+    // The newest key per series: SortedDictionary finds its last entry only by walking all of them.
+    readonly Dictionary<SeriesKey, long> _newest = [];
+    readonly Dictionary<string, AppendResult> _receipts = new(StringComparer.Ordinal);
 
-    public Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+    public Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(candles);
@@ -19,10 +21,11 @@ public sealed class InMemoryCandleStore : ICandleStore
         {
             var receiptKey = receipt is null ? null : $"{series}|{receipt}";
             if (receiptKey is not null && _receipts.TryGetValue(receiptKey, out var recorded))
-                return Task.FromResult<IReadOnlyList<AppendStatus>>(recorded);
+                return Task.FromResult(recorded);
 
             if (!_series.TryGetValue(series, out var stored))
                 _series[series] = stored = [];
+            DateTimeOffset? previousLast = _newest.TryGetValue(series, out var newest) ? DateTimeOffset.FromUnixTimeMilliseconds(newest) : null;
 
             var result = new AppendStatus[candles.Count];
             for (var i = 0; i < candles.Count; i++)
@@ -33,6 +36,8 @@ public sealed class InMemoryCandleStore : ICandleStore
                 {
                     stored[key] = (values, CandleValues.Decode(series, key, values));
                     result[i] = AppendStatus.Added;
+                    if (!_newest.TryGetValue(series, out var last) || key > last)
+                        _newest[series] = key;
                 }
                 else
                 {
@@ -40,9 +45,10 @@ public sealed class InMemoryCandleStore : ICandleStore
                 }
             }
 
+            var answer = new AppendResult(result, previousLast);
             if (receiptKey is not null)
-                _receipts[receiptKey] = result;
-            return Task.FromResult<IReadOnlyList<AppendStatus>>(result);
+                _receipts[receiptKey] = answer;
+            return Task.FromResult(answer);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using StackExchange.Redis;
@@ -16,12 +17,15 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
 
     // KEYS: values hash, times zset, receipt, series index.
     // ARGV: receipt ttl (s, 0 = no receipt), series name, then (time, values) pairs.
-    // Returns one letter per candle: A added, D duplicate, C conflict.
+    // Returns one letter per candle (A added, D duplicate, C conflict), '|', and the newest time stored before the
+    // append ('' for an empty series), so Ingest sees which candles extend the series without another read.
     const string AppendScript = """
         if ARGV[1] ~= '0' then
           local recorded = redis.call('GET', KEYS[3])
           if recorded then return recorded end
         end
+        local newest = redis.call('ZRANGE', KEYS[2], -1, -1)
+        local previous = newest[1] or ''
         local out = {}
         for i = 3, #ARGV, 2 do
           local t, v = ARGV[i], ARGV[i + 1]
@@ -36,7 +40,7 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
             out[#out + 1] = 'C'
           end
         end
-        local result = table.concat(out)
+        local result = table.concat(out) .. '|' .. previous
         redis.call('SADD', KEYS[4], ARGV[2])
         if ARGV[1] ~= '0' then redis.call('SET', KEYS[3], result, 'EX', ARGV[1]) end
         return result
@@ -48,12 +52,12 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
     RedisKey Times(SeriesKey s) => keys.For("candles", $"{{{s}}}", "times");
     RedisKey Index => keys.For("candles", "series");
 
-    public async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+    public async Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(candles);
         if (candles.Count == 0)
-            return [];
+            return new AppendResult([], null);
 
         var args = new RedisValue[2 + candles.Count * 2];
         args[0] = receipt is null ? 0 : (long)ReceiptLifetime.TotalSeconds;
@@ -67,16 +71,23 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         var receiptKey = keys.For("ingest-receipt", $"{{{series}}}", receipt ?? "none");
         var result = (string?)await Db.ScriptEvaluateAsync(AppendScript, [Values(series), Times(series), receiptKey, Index], args)
             .WaitAsync(cancellationToken);
-        if (result is null || result.Length != candles.Count)
+        // A receipt recorded before the answer carried the previous newest time has no '|': it replays without one.
+        var bar = result?.IndexOf('|') ?? -1;
+        var letters = bar < 0 ? result : result![..bar];
+        if (letters is null || letters.Length != candles.Count)
             throw new InvalidOperationException(
                 $"Append to {series} returned '{result}' for {candles.Count} candles; receipt {receipt} may belong to another batch.");
 
-        return result.Select(c => c switch
+        var statuses = letters.Select(c => c switch
         {
             'A' => AppendStatus.Added,
             'D' => AppendStatus.Duplicate,
             _ => AppendStatus.Conflict,
         }).ToArray();
+        DateTimeOffset? previous = bar < 0 || bar == result!.Length - 1
+            ? null
+            : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(result.AsSpan(bar + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+        return new AppendResult(statuses, previous);
     }
 
     public async Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default)

@@ -66,7 +66,16 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
             }, null);
         }
 
-        var window = ServingWindow.Latest(model, candles);
+        float[] window;
+        try
+        {
+            window = ServingWindow.Latest(model, candles);
+        }
+        catch (NotEnoughDataException e) // a gap inside the window beyond the model's tolerance
+        {
+            return Fail("not_enough_data", $"{series}: {e.Message}");
+        }
+
         var probabilities = await predictor.PredictAsync(lease, window);
         var prediction = Answer(series, requestId, correlationId, candles, model, modelRef, probabilities, watch.Elapsed);
         if (fromStore)

@@ -21,4 +21,12 @@ public sealed class IngestOptions
     /// </summary>
     [Range(1, 256)]
     public int ConcurrentMessageLimit { get; set; } = 32;
+
+    /// <summary>
+    /// A gap with more missing candles than this is logged as a warning (every gap is counted and announced). The default, 3,
+    /// is the models' default tolerance (maxGapCandles): a daily equity series' weekends and long weekends stay quiet.
+    /// 0 warns on every gap.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int GapWarningCandles { get; set; } = 3;
 }

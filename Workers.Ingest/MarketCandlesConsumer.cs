@@ -126,7 +126,8 @@ public sealed partial class MarketCandlesConsumer(
         foreach (var series in batch.Valid.GroupBy(v => SeriesKey.Of(v.Candle)).OrderBy(g => g.Key.ToString(), StringComparer.Ordinal))
         {
             var ordered = series.OrderBy(v => v.Candle.OpenTime).ThenBy(v => v.Index).ToList();
-            var statuses = await store.AppendAsync(series.Key, ordered.Select(v => v.Candle).ToList(), messageKey, cancellationToken);
+            var appended = await store.AppendAsync(series.Key, ordered.Select(v => v.Candle).ToList(), messageKey, cancellationToken);
+            var statuses = appended.Statuses;
             FaultPoints.Reach(AfterStore);
 
             var added = new List<Candle>();
@@ -149,6 +150,7 @@ public sealed partial class MarketCandlesConsumer(
             if (added.Count == 0)
                 continue;
             accepted += added.Count;
+            var gaps = FindGaps(series.Key, added, appended.PreviousLastOpenTime);
             await context.Publish(new DataIngested
             {
                 EventId = DeterministicGuid.Create($"{messageKey}|data.ingested|{series.Key}"),
@@ -159,10 +161,53 @@ public sealed partial class MarketCandlesConsumer(
                 Candles = added,
                 FirstOpenTime = added[0].OpenTime,
                 LastOpenTime = added[^1].OpenTime,
+                Gaps = gaps,
             }, cancellationToken);
         }
 
         return (accepted, duplicates);
+    }
+
+    /// <summary>
+    /// The holes the new candles (ascending) leave where they extend the series: each step longer than one interval from
+    /// the newest candle stored before the append, or between two new candles after it. A candle at or before that
+    /// newest one came late and fills a hole (reported when the hole appeared); it is not compared. Null when there is none.
+    /// </summary>
+    IReadOnlyList<CandleGap>? FindGaps(SeriesKey series, List<Candle> added, DateTimeOffset? previousLast)
+    {
+        var interval = Intervals.LengthOf(series.Interval);
+        var warnAbove = options.Value.GapWarningCandles;
+        List<CandleGap>? gaps = null;
+        var count = 0;
+        long missingTotal = 0;
+        CandleGap? largest = null;
+        var last = previousLast;
+        foreach (var candle in added)
+        {
+            if (candle.OpenTime <= previousLast)
+                continue;
+            if (last is { } before && (candle.OpenTime - before).Ticks / interval.Ticks - 1 is var missing and > 0)
+            {
+                var gap = new CandleGap(before, candle.OpenTime, missing);
+                count++;
+                missingTotal += missing;
+                if (largest is null || missing > largest.Missing)
+                    largest = gap;
+                if (count <= DataIngested.MaxGaps)
+                    (gaps ??= []).Add(gap);
+            }
+
+            last = candle.OpenTime;
+        }
+
+        if (count == 0)
+            return null;
+        var tag = new KeyValuePair<string, object?>("interval", series.Interval);
+        IngestTelemetry.Gaps.Add(count, tag);
+        IngestTelemetry.MissingCandles.Add(missingTotal, tag);
+        if (largest!.Missing > warnAbove)
+            LogGaps(series.ToString(), count, missingTotal, largest.Missing, largest.After, largest.Before, warnAbove);
+        return gaps;
     }
 
     /// <summary>One <c>data.rejected</c> with every reason, in candle order, and the rejected candles as received.</summary>
@@ -205,6 +250,10 @@ public sealed partial class MarketCandlesConsumer(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageKey}: {Received} candles, {Accepted} new, {Duplicates} duplicate")]
     partial void LogProcessed(string messageKey, int received, int accepted, int duplicates);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Series} has {Gaps} new gap(s), {MissingCandles} candles missing; the largest, " +
+        "{Largest} candles between {After:O} and {Before:O}, is above Ingest:GapWarningCandles ({WarnAbove})")]
+    partial void LogGaps(string series, int gaps, long missingCandles, long largest, DateTimeOffset after, DateTimeOffset before, int warnAbove);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Rejected} of {Received} candles of message {MessageKey}: {FirstReasons}")]
     partial void LogRejected(int rejected, int received, string messageKey, string firstReasons);

@@ -313,7 +313,7 @@ public sealed class IngestBrokerTests : BrokerTest
 
         sealed class Store(ICandleStore inner, HangOnceAfterAppendStore owner) : DelegatingCandleStore(inner)
         {
-            public override async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+            public override async Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
                 CancellationToken cancellationToken = default)
             {
                 var result = await Inner.AppendAsync(series, candles, receipt, cancellationToken);

@@ -16,7 +16,7 @@ public abstract class CandleStoreContract
         var candles = TestCandles.Series(10);
         var shuffled = candles.OrderByDescending(c => c.OpenTime).ToList();
 
-        var statuses = await Store.AppendAsync(Series, shuffled, receipt: null);
+        var statuses = (await Store.AppendAsync(Series, shuffled, receipt: null)).Statuses;
 
         Assert.That(statuses, Is.All.EqualTo(AppendStatus.Added));
         Assert.That(await Store.GetRangeAsync(Series), Is.EqualTo(candles));
@@ -32,7 +32,7 @@ public abstract class CandleStoreContract
         // Equal values written with other trailing zeros are the same candle.
         var again = candles.Select(c => c with { Close = c.Close * 1.000m }).ToList();
 
-        var statuses = await Store.AppendAsync(Series, again, null);
+        var statuses = (await Store.AppendAsync(Series, again, null)).Statuses;
 
         Assert.That(statuses, Is.All.EqualTo(AppendStatus.Duplicate));
         Assert.That(await Store.CountAsync(Series), Is.EqualTo(5));
@@ -44,7 +44,7 @@ public abstract class CandleStoreContract
         var original = TestCandles.One();
         await Store.AppendAsync(Series, [original], null);
 
-        var statuses = await Store.AppendAsync(Series, [original with { Close = original.Close + 1 }], null);
+        var statuses = (await Store.AppendAsync(Series, [original with { Close = original.Close + 1 }], null)).Statuses;
 
         Assert.That(statuses, Is.EqualTo(new[] { AppendStatus.Conflict }));
         Assert.That(await Store.GetAsync(Series, original.OpenTime), Is.EqualTo(original));
@@ -59,9 +59,25 @@ public abstract class CandleStoreContract
         var second = await Store.AppendAsync(Series, candles, "message-1");
         var other = await Store.AppendAsync(Series, candles, "message-2");
 
-        Assert.That(first, Is.All.EqualTo(AppendStatus.Added));
-        Assert.That(second, Is.EqualTo(first), "the same receipt must report what the first append did");
-        Assert.That(other, Is.All.EqualTo(AppendStatus.Duplicate));
+        Assert.That(first.Statuses, Is.All.EqualTo(AppendStatus.Added));
+        Assert.That(second.Statuses, Is.EqualTo(first.Statuses), "the same receipt must report what the first append did");
+        Assert.That(second.PreviousLastOpenTime, Is.EqualTo(first.PreviousLastOpenTime).And.Null, "and what the series held before it");
+        Assert.That(other.Statuses, Is.All.EqualTo(AppendStatus.Duplicate));
+        Assert.That(other.PreviousLastOpenTime, Is.EqualTo(candles[^1].OpenTime));
+    }
+
+    [Test]
+    public async Task Append_names_the_newest_openTime_held_before_it()
+    {
+        var candles = TestCandles.Series(20);
+
+        var first = await Store.AppendAsync(Series, candles[5..10], null);
+        var later = await Store.AppendAsync(Series, candles[15..], null);
+        var backfill = await Store.AppendAsync(Series, candles[..5], null);
+
+        Assert.That(first.PreviousLastOpenTime, Is.Null, "the series was empty");
+        Assert.That(later.PreviousLastOpenTime, Is.EqualTo(candles[9].OpenTime));
+        Assert.That(backfill.PreviousLastOpenTime, Is.EqualTo(candles[^1].OpenTime), "the newest, not the one before the appended candles");
     }
 
     [Test]
@@ -85,8 +101,8 @@ public abstract class CandleStoreContract
 
         var results = await Task.WhenAll(batches.Select((b, i) => Task.Run(() => Store.AppendAsync(Series, b, $"m{i}"))));
 
-        Assert.That(results.Sum(r => r.Count(s => s == AppendStatus.Added)), Is.EqualTo(candles.Take(400).Count()));
-        Assert.That(results.SelectMany(r => r).Count(s => s == AppendStatus.Conflict), Is.Zero);
+        Assert.That(results.Sum(r => r.Statuses.Count(s => s == AppendStatus.Added)), Is.EqualTo(candles.Take(400).Count()));
+        Assert.That(results.SelectMany(r => r.Statuses).Count(s => s == AppendStatus.Conflict), Is.Zero);
         Assert.That(await Store.CountAsync(Series), Is.EqualTo(400));
     }
 

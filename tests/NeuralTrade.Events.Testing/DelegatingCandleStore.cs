@@ -9,7 +9,7 @@ public abstract class DelegatingCandleStore(ICandleStore inner) : ICandleStore
 {
     protected ICandleStore Inner => inner;
 
-    public virtual Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+    public virtual Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
         CancellationToken cancellationToken = default) => inner.AppendAsync(series, candles, receipt, cancellationToken);
 
     public Task<Candle?> GetAsync(SeriesKey series, DateTimeOffset openTime, CancellationToken cancellationToken = default) =>

@@ -37,6 +37,7 @@ public sealed class ContractJsonTests
         {
             Exchange = "binance", Symbol = "BTC/USDT", Interval = "1m", Candles = [Candle],
             FirstOpenTime = Candle.OpenTime, LastOpenTime = Candle.OpenTime,
+            Gaps = [new CandleGap(Candle.OpenTime.AddMinutes(-4), Candle.OpenTime, 3)],
         }));
         yield return Case(Id(new DataRejected
         {

@@ -58,7 +58,89 @@ public sealed class IngestConsumerTests : WorkerHarnessFixture
         Assert.That(ingested.CorrelationId, Is.EqualTo(message.CorrelationId));
         Assert.That((ingested.Exchange, ingested.Symbol, ingested.Interval), Is.EqualTo(("binance", "BTC/USDT", "1m")));
         Assert.That(Published<DataRejected>(), Is.Empty);
+        Assert.That(ingested.Gaps, Is.Null, "a contiguous batch into an empty series has no gap");
         Assert.That(await _store.GetRangeAsync(new SeriesKey("binance", "BTC/USDT", "1m")), Is.EqualTo(candles));
+    }
+
+    [Test]
+    public async Task Gaps_inside_a_batch_are_announced_with_their_ends_and_missing_count()
+    {
+        await StartAsync();
+        var candles = TestCandles.Series(20);
+        var sent = candles.Where((_, i) => i != 5 && i is < 10 or > 12).ToList();
+        await PublishAndWait(new MarketCandles { Candles = sent });
+
+        var ingested = Published<DataIngested>().Single();
+        Assert.That(ingested.Candles, Is.EqualTo(sent));
+        Assert.That(ingested.Gaps, Is.EqualTo(new[]
+        {
+            new CandleGap(candles[4].OpenTime, candles[6].OpenTime, 1),
+            new CandleGap(candles[9].OpenTime, candles[13].OpenTime, 3),
+        }));
+    }
+
+    [Test]
+    public async Task Gap_after_the_previously_stored_candle_is_found_across_batches_and_counted()
+    {
+        await StartAsync();
+        using var gaps = new CounterListener(IngestTelemetry.Name, "neuraltrade.ingest.gaps", ("interval", "15m"));
+        using var missing = new CounterListener(IngestTelemetry.Name, "neuraltrade.ingest.gap_candles", ("interval", "15m"));
+        var candles = TestCandles.Series(30, interval: "15m");
+        await PublishAndWait(new MarketCandles { Candles = candles[..10] });
+        await PublishAndWait(new MarketCandles { Candles = candles[17..] });
+
+        var announced = Published<DataIngested>();
+        Assert.That(announced, Has.Count.EqualTo(2));
+        Assert.That(announced[0].Gaps, Is.Null);
+        Assert.That(announced[1].Gaps, Is.EqualTo(new[] { new CandleGap(candles[9].OpenTime, candles[17].OpenTime, 7) }),
+            "the first new candle is compared with the newest stored one");
+        Assert.That((gaps.Total, missing.Total), Is.EqualTo((1, 7)));
+    }
+
+    [Test]
+    public async Task Late_candles_that_fill_a_gap_are_not_a_gap()
+    {
+        await StartAsync();
+        var candles = TestCandles.Series(30);
+        await PublishAndWait(new MarketCandles { Candles = [.. candles[..10], .. candles[20..]] });
+        // Part of the hole, with a hole of its own: late data is not compared; the hole was announced when it appeared.
+        await PublishAndWait(new MarketCandles { Candles = [candles[11], candles[12], candles[15]] });
+        // A late candle and new ones in one batch: only the new ones extend the series.
+        await PublishAndWait(new MarketCandles { Candles = [candles[10], .. TestCandles.Series(33)[30..]] });
+
+        var announced = Published<DataIngested>();
+        Assert.That(announced.Select(e => e.Candles.Count), Is.EqualTo(new[] { 20, 3, 4 }));
+        Assert.That(announced[0].Gaps, Is.EqualTo(new[] { new CandleGap(candles[9].OpenTime, candles[20].OpenTime, 10) }));
+        Assert.That(announced[1].Gaps, Is.Null);
+        Assert.That(announced[2].Gaps, Is.Null);
+    }
+
+    [Test]
+    public async Task One_message_lists_at_most_100_gaps_and_counts_them_all()
+    {
+        await StartAsync();
+        using var gaps = new CounterListener(IngestTelemetry.Name, "neuraltrade.ingest.gaps", ("interval", "3m"));
+        var everyOther = TestCandles.Series(240, interval: "3m").Where((_, i) => i % 2 == 0).ToList();
+        await PublishAndWait(new MarketCandles { Candles = everyOther });
+
+        var listed = Published<DataIngested>().Single().Gaps;
+        Assert.That(listed, Has.Count.EqualTo(DataIngested.MaxGaps));
+        Assert.That(listed, Has.All.Property(nameof(CandleGap.Missing)).EqualTo(1));
+        Assert.That(listed![0].After, Is.EqualTo(everyOther[0].OpenTime), "the first ones, in time order");
+        Assert.That(gaps.Total, Is.EqualTo(everyOther.Count - 1));
+    }
+
+    [Test]
+    public async Task Redelivered_message_announces_the_same_gaps()
+    {
+        await StartAsync(failOnceAfterAppend: true);
+        var candles = TestCandles.Series(20);
+        await Harness.Bus.Publish(new MarketCandles { Candles = [.. candles[..5], .. candles[8..]] });
+        await Harness.InactivityTask;
+
+        Assert.That(_failingStore!.Failures, Is.EqualTo(1), "the fault was injected");
+        Assert.That(Published<DataIngested>().Single().Gaps, Is.EqualTo(new[] { new CandleGap(candles[4].OpenTime, candles[8].OpenTime, 3) }),
+            "the retry reports the series as the first attempt found it, not as it left it");
     }
 
     [Test]
@@ -178,7 +260,7 @@ public sealed class IngestConsumerTests : WorkerHarnessFixture
         int _failures;
         public int Failures => _failures;
 
-        public override async Task<IReadOnlyList<AppendStatus>> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
+        public override async Task<AppendResult> AppendAsync(SeriesKey series, IReadOnlyList<Candle> candles, string? receipt,
             CancellationToken cancellationToken = default)
         {
             var result = await Inner.AppendAsync(series, candles, receipt, cancellationToken);
