@@ -21,7 +21,7 @@ public static class ModelTraining
 
         var stopwatch = Stopwatch.StartNew();
         device ??= TorchDevices.Best();
-        var data = SignalDataset.Build(candles, hp.WindowSize, hp.Labels);
+        var data = SignalDataset.Build(candles, hp.WindowSize, hp.Labels, null, hp.MaxGapCandles);
         var split = data.Split(hp.TrainFraction, hp.ValidationFraction);
         if (split.Train.Select(s => s.Label).Distinct().Count() < 2)
             throw new TrainingRequestException($"the training split of {series} holds a single class; widen the range or lower the threshold.");

@@ -193,7 +193,7 @@ public static class WalkForward
         var backtest = options.Backtest ?? BacktestOptions.From(hp);
         var purge = hp.Horizon;
         var embargo = options.Embargo ?? hp.Horizon;
-        var data = SignalDataset.Build(candles, hp.WindowSize, hp.Labels);
+        var data = SignalDataset.Build(candles, hp.WindowSize, hp.Labels, null, hp.MaxGapCandles);
         var layouts = Layout(data.Samples.Count, options.Folds, purge, embargo, hp.ValidationFraction / (hp.TrainFraction + hp.ValidationFraction),
             options.MinTrainSamples);
         progress?.Invoke($"walk-forward over {data.Samples.Count} samples: {layouts.Count} folds of {layouts[0].Test.Count} test samples, " +

@@ -26,7 +26,7 @@ public static class WindowEvaluation
         ArgumentNullException.ThrowIfNull(labels);
         if (candles.Count == 0)
             throw new InvalidOperationException("no candles to evaluate on");
-        var data = SignalDataset.Build(candles, model.Manifest.WindowSize, labels, model.FeatureSpec);
+        var data = SignalDataset.Build(candles, model.Manifest.WindowSize, labels, model.FeatureSpec, CandleGaps.MaxGapCandlesOf(model.Manifest.Hyperparameters));
         var samples = data.Samples.Where(s => candles[s.End].OpenTime >= from && candles[s.End].OpenTime <= to).ToList();
         if (samples.Count == 0)
             throw new InvalidOperationException($"no labelled window ends between {from:O} and {to:O} in the {candles.Count} candles given");

@@ -50,7 +50,9 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
 
         if (candles.Count < ServingWindow.CandlesNeeded(model))
             return Fail("not_enough_data",
-                $"{candles.Count} candles of {series} available; {modelName} v{lease.Served.Version} needs {ServingWindow.CandlesNeeded(model)}");
+                $"{candles.Count} candles of {series} {(given is { Count: > 0 } ? "given" : "available")}; {modelName} v{lease.Served.Version} needs " +
+                $"{ServingWindow.CandlesNeeded(model)} ({ServingWindow.IndicatorHistory} of indicator history + feature warm-up + window {model.Manifest.WindowSize}, " +
+                $"so that its features match training's within {ServingWindow.ParityTolerance} σ)");
 
         var asOf = candles[^1].OpenTime;
         var modelRef = new ModelRef(modelName, lease.Served.Version);

@@ -61,7 +61,7 @@ internal sealed class OutcomeLabeller(IMonitorStore store, IOptions<MonitorOptio
         {
             // A prediction whose candle or horizon is missing from the store (a gap) cannot be scored; it is skipped.
             if (!index.TryGetValue(p.Time, out var t)
-                || SignalDataset.RealisedLabel(candles, features, model.Manifest.Labels, t) is not { } actual)
+                || SignalDataset.RealisedLabel(candles, features, model.Manifest.Labels, t, CandleGaps.MaxGapCandlesOf(model.Manifest.Hyperparameters)) is not { } actual)
                 continue;
             labelled.Add(new WindowEntry(p.Time, WindowCodec.EncodeOutcome(WindowCodec.DecodePrediction(p.Value).Signal, actual)));
         }

@@ -251,7 +251,7 @@ public static class ChampionGate
     static (IReadOnlyList<Sample> Samples, float[] Probabilities, IReadOnlyList<Sample> History) Score(LoadedModel model, IReadOnlyList<Candle> candles,
         LabelSpec labels, DateTimeOffset from, DateTimeOffset to)
     {
-        var data = SignalDataset.Build(candles, model.Manifest.WindowSize, labels, model.FeatureSpec);
+        var data = SignalDataset.Build(candles, model.Manifest.WindowSize, labels, model.FeatureSpec, CandleGaps.MaxGapCandlesOf(model.Manifest.Hyperparameters));
         var samples = data.Samples.Where(s => candles[s.End].OpenTime >= from && candles[s.End].OpenTime <= to).ToList();
         // History labels must be known before the window starts: their horizon ends before from.
         var history = data.Samples.Where(s => s.End + labels.Horizon < candles.Count && candles[s.End + labels.Horizon].OpenTime < from).ToList();

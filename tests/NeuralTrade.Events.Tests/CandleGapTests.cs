@@ -104,7 +104,8 @@ public sealed class CandleGapTests
     public void Serving_refuses_a_window_across_a_big_gap_and_accepts_one_after_it()
     {
         using var model = Model(hyperparameters: new Dictionary<string, string>());
-        var needed = ServingWindow.CandlesNeeded(model);
+        // Gaps are checked over the window and its warm-up, as training checks a sample.
+        var needed = FeatureSpec.OhlcvV1.Warmup + Window;
         var candles = WithHole();
 
         var across = Assert.Throws<NotEnoughDataException>(() => ServingWindow.Latest(model, candles.Take(300 + needed - 1).ToList()));
