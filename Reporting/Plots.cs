@@ -223,7 +223,8 @@ public static class Plots
         }
 
         plot.Axes.SetLimits(0, 1, 0, 1);
-        plot.ShowLegend(Alignment.UpperLeft);
+        // Below the plot: inside, it would hide the points of an under-confident model (high accuracy at low confidence).
+        plot.ShowLegend(Edge.Bottom);
         return Png(plot, width, height);
     }
 

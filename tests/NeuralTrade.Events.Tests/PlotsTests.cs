@@ -138,7 +138,7 @@ public sealed class PlotsTests
         // A table with empty bins (no mean, no accuracy) draws the bins it has.
         var sparse = new CalibrationReport(0.1, 1.0, [.. before.Table.Select((b, i) => i % 2 == 0 ? b with { Count = 0, MeanConfidence = null, Accuracy = null } : b)]);
         AssertPng(Plots.Reliability([("sparse", sparse)], 400, 400), 400, 400);
-        AssertPng(Plots.Reliability(probabilities, labels, 600, 500), 600, 500);
+        AssertPng(Plots.Reliability(probabilities, labels, 500, 450), 500, 450);
         Assert.That(() => Plots.Reliability([]), Throws.ArgumentException);
         Assert.That(() => Plots.Reliability(probabilities, labels[1..]), Throws.ArgumentException);
     }
