@@ -81,6 +81,44 @@ public sealed class TrainingReportTests
         Assert.That(note.Length, Is.LessThan(8000), "an MLflow run tag value holds at most 8000 characters");
     }
 
+    [Test]
+    public void Work_whose_token_is_cancelled_before_its_thread_starts_ends_cancelled_rather_than_waiting()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var ran = false;
+
+        var run = TrainingThread.RunAsync<string, int>(_ =>
+        {
+            ran = true;
+            return 1;
+        }, _ => Task.CompletedTask, cancelled.Token);
+
+        Assert.That(() => run.Wait(TimeSpan.FromSeconds(10)), Throws.InstanceOf<AggregateException>()
+            .With.InnerException.InstanceOf<OperationCanceledException>());
+        Assert.That(ran, Is.False);
+    }
+
+    [Test]
+    public async Task Work_reports_its_progress_in_order_and_returns_its_result()
+    {
+        var seen = new List<string>();
+
+        var result = await TrainingThread.RunAsync<string, int>(progress =>
+        {
+            progress("fold 1");
+            progress("fold 2");
+            return 42;
+        }, line =>
+        {
+            seen.Add(line);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.That(result, Is.EqualTo(42));
+        Assert.That(seen, Is.EqualTo(new[] { "fold 1", "fold 2" }));
+    }
+
     sealed class ListLogger : ILogger
     {
         public List<string> Warnings { get; } = [];
