@@ -49,6 +49,15 @@ public sealed record Hyperparameters
     // Backtest.
     public double CostBps { get; init; } = 5;
 
+    // Evaluation.
+
+    /// <summary>
+    /// Folds of a rolling-origin walk-forward the Training worker runs after training (each fold a model of the same
+    /// recipe, one seed, trained on the past and tested on the next block), recorded as child runs of the training run;
+    /// 0 (the default) runs none. Otherwise 2 to 20.
+    /// </summary>
+    public int WalkForwardFolds { get; init; }
+
     public LabelSpec Labels => new(Horizon, FixedThreshold, VolatilityScale);
 
     static readonly Dictionary<string, PropertyInfo> Properties = typeof(Hyperparameters)
@@ -110,5 +119,7 @@ public sealed record Hyperparameters
         if (MinSamples < 30) yield return $"minSamples {MinSamples} must be at least 30";
         if (MaxGapCandles is < 0 or > 100_000) yield return $"maxGapCandles {MaxGapCandles} must be 0 to 100000";
         if (CostBps is < 0 or > 1000) yield return $"costBps {CostBps} must be 0 to 1000";
+        if (WalkForwardFolds != 0 && WalkForwardFolds is < 2 or > 20)
+            yield return $"walkForwardFolds {WalkForwardFolds} must be 0 (no walk-forward) or 2 to 20";
     }
 }

@@ -25,9 +25,6 @@ public sealed record EquitySeries(string Name, DateTimeOffset[] Times, double[] 
     }
 }
 
-/// <summary>One bin of a reliability diagram.</summary>
-public readonly record struct ReliabilityBin(double From, double To, int Count, double MeanConfidence, double Accuracy);
-
 /// <summary>
 /// PNG plots of evaluations: per-fold metrics with intervals, equity curves, learning curves, a confusion matrix and a
 /// reliability diagram. Each returns the PNG's bytes at the size asked for. Text uses <see cref="PlotFonts"/>.
@@ -191,80 +188,63 @@ public static class Plots
     }
 
     /// <summary>
-    /// Bins of predicted confidence (the probability of the predicted class) over [1/3, 1] in <paramref name="bins"/> equal
-    /// widths, with the mean confidence and the share predicted correctly in each; empty bins are left out.
+    /// Reliability diagram of one or more reliability tables (<see cref="Calibration.Measure"/>), say before and after
+    /// calibration: per non-empty bin, the observed accuracy against the mean confidence, each table a series named with
+    /// its ECE, the diagonal being perfect calibration; bars show the share of samples in each bin of the last table.
     /// </summary>
-    public static IReadOnlyList<ReliabilityBin> ReliabilityBins(IReadOnlyList<double> confidence, IReadOnlyList<bool> correct, int bins = 10)
-    {
-        ArgumentNullException.ThrowIfNull(confidence);
-        ArgumentNullException.ThrowIfNull(correct);
-        if (confidence.Count != correct.Count)
-            throw new ArgumentException($"{confidence.Count} confidences for {correct.Count} outcomes", nameof(correct));
-        if (bins < 1)
-            throw new ArgumentOutOfRangeException(nameof(bins), bins, "at least one bin");
-        const double low = 1.0 / 3;
-        var width = (1 - low) / bins;
-        var count = new int[bins];
-        var sum = new double[bins];
-        var hits = new int[bins];
-        for (var i = 0; i < confidence.Count; i++)
-        {
-            var b = Math.Clamp((int)((confidence[i] - low) / width), 0, bins - 1);
-            count[b]++;
-            sum[b] += confidence[i];
-            if (correct[i])
-                hits[b]++;
-        }
-
-        return [.. Enumerable.Range(0, bins).Where(b => count[b] > 0)
-            .Select(b => new ReliabilityBin(low + b * width, low + (b + 1) * width, count[b], sum[b] / count[b], (double)hits[b] / count[b]))];
-    }
-
-    /// <summary>Reliability diagram: observed accuracy against mean confidence per bin, the diagonal being perfect calibration.</summary>
-    public static byte[] Reliability(IReadOnlyList<double> confidence, IReadOnlyList<bool> correct, int bins = 10, int width = 600, int height = 550,
+    public static byte[] Reliability(IReadOnlyList<(string Name, CalibrationReport Report)> series, int width = 600, int height = 550,
         string title = "Reliability")
     {
-        var table = ReliabilityBins(confidence, correct, bins);
-        var plot = NewPlot(title, "predicted confidence", "observed accuracy");
-        plot.Add.Line(0, 0, 1, 1).LinePattern = LinePattern.Dashed;
-        var points = plot.Add.Scatter(table.Select(b => b.MeanConfidence).ToArray(), table.Select(b => b.Accuracy).ToArray(), Palette[0]);
-        points.LegendText = "model";
-        points.MarkerSize = 8;
-        var counts = plot.Add.Bars(table.Select(b => (b.From + b.To) / 2).ToArray(),
-            table.Select(b => (double)b.Count / Math.Max(1, confidence.Count)).ToArray());
-        counts.LegendText = "share of samples";
-        counts.Color = Palette[1].WithAlpha(0.35);
-        foreach (var bar in counts.Bars)
-            bar.Size = (1 - 1.0 / 3) / bins * 0.9;
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0)
+            throw new ArgumentException("at least one reliability table", nameof(series));
+        var plot = NewPlot(title, "predicted confidence (top class)", "observed accuracy");
+        var diagonal = plot.Add.Line(0, 0, 1, 1);
+        diagonal.LinePattern = LinePattern.Dashed;
+        diagonal.LineColor = Colors.Gray;
+        diagonal.LegendText = "perfect calibration";
+        var last = series[^1].Report;
+        var total = Math.Max(1, last.Table.Sum(b => b.Count));
+        var shares = plot.Add.Bars(last.Table.Select(b => new Bar
+        {
+            Position = (b.From + b.To) / 2, Value = (double)b.Count / total, Size = (b.To - b.From) * 0.9,
+        }).ToList());
+        shares.LegendText = "share of samples" + (series.Count > 1 ? $" ({series[^1].Name})" : string.Empty);
+        shares.Color = Colors.Gray.WithAlpha(0.3);
+        for (var i = 0; i < series.Count; i++)
+        {
+            var (name, report) = series[i];
+            var filled = report.Table.Where(b => b is { Count: > 0, MeanConfidence: not null, Accuracy: not null }).ToList();
+            var points = plot.Add.Scatter(filled.Select(b => b.MeanConfidence!.Value).ToArray(), filled.Select(b => b.Accuracy!.Value).ToArray(),
+                Palette[i % Palette.Length]);
+            points.LegendText = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} (ECE {report.Ece:F3})");
+            points.MarkerSize = 8;
+            points.LineWidth = 1.5f;
+        }
+
         plot.Axes.SetLimits(0, 1, 0, 1);
-        plot.ShowLegend(Alignment.UpperLeft);
+        // Below the plot: inside, it would hide the points of an under-confident model (high accuracy at low confidence).
+        plot.ShowLegend(Edge.Bottom);
         return Png(plot, width, height);
     }
 
-    /// <summary>A reliability diagram of class probabilities (n × 3, row-major) against labels.</summary>
-    public static byte[] Reliability(IReadOnlyList<float> probabilities, IReadOnlyList<int> labels, int bins = 10, int width = 600, int height = 550)
+    /// <summary>One set of probabilities before and after calibration, on one reliability diagram.</summary>
+    public static byte[] Reliability(CalibrationReport before, CalibrationReport after, int width = 600, int height = 550, string title = "Reliability")
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        return Reliability([("before calibration", before), ("after calibration", after)], width, height, title);
+    }
+
+    /// <summary>A reliability diagram of class probabilities (n × 3, row-major) against labels, binned by <see cref="Calibration.Measure"/>.</summary>
+    public static byte[] Reliability(IReadOnlyList<float> probabilities, IReadOnlyList<int> labels, int width = 600, int height = 550,
+        string title = "Reliability")
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(labels);
-        var k = SignalClasses.Count;
-        if (probabilities.Count != labels.Count * k)
+        if (probabilities.Count != labels.Count * SignalClasses.Count)
             throw new ArgumentException($"{probabilities.Count} probabilities for {labels.Count} labels", nameof(probabilities));
-        var confidence = new double[labels.Count];
-        var correct = new bool[labels.Count];
-        for (var i = 0; i < labels.Count; i++)
-        {
-            var best = 0;
-            for (var c = 1; c < k; c++)
-            {
-                if (probabilities[i * k + c] > probabilities[i * k + best])
-                    best = c;
-            }
-
-            confidence[i] = probabilities[i * k + best];
-            correct[i] = best == labels[i];
-        }
-
-        return Reliability(confidence, correct, bins, width, height);
+        return Reliability([("model", Calibration.Measure([.. probabilities], labels))], width, height, title);
     }
 
     static Plot NewPlot(string title, string x, string y)

@@ -70,7 +70,10 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
         return OverBudget(series, request, hp, count);
     }
 
-    /// <summary>The size and compute budget, checked on the count alone, before any candle is read.</summary>
+    /// <summary>
+    /// The size and compute budget, checked on the count alone, before any candle is read. A walk-forward
+    /// (<see cref="Hyperparameters.WalkForwardFolds"/>) must fit the candles, and its folds' training counts too.
+    /// </summary>
     string? OverBudget(SeriesKey series, TrainingRequested request, Hyperparameters hp, long count)
     {
         var limits = options.Value;
@@ -78,11 +81,37 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
             return $"{series} holds {count:N0} candles{Range(request)}; a request trains on at most {limits.MaxCandles:N0} " +
                 "(Training:MaxCandles): narrow it with from/to.";
         var flops = TrainingBudget.EstimatedFlops(hp, count);
+        var walkForward = "";
+        if (hp.WalkForwardFolds > 0)
+        {
+            IReadOnlyList<FoldLayout> folds;
+            try
+            {
+                folds = WalkForwardFolds(hp, count);
+            }
+            catch (NotEnoughDataException e)
+            {
+                return $"walkForwardFolds {hp.WalkForwardFolds}: {e.Message}";
+            }
+
+            // Each fold trains one model on its history (train and validation): about as many candles as samples before its test block.
+            flops += folds.Sum(f => TrainingBudget.EstimatedFlops(hp, f.Validation.End));
+            walkForward = $", and a walk-forward of {hp.WalkForwardFolds} folds";
+        }
+
         if (flops > limits.MaxTrainingFlops)
             return $"the request would cost about {flops:E1} floating-point operations ({count:N0} candles, {hp.Epochs} epochs, window " +
-                $"{hp.WindowSize}, hidden {hp.HiddenSize} × {hp.NumLayers} layers); this trainer's budget is {limits.MaxTrainingFlops:E1} " +
+                $"{hp.WindowSize}, hidden {hp.HiddenSize} × {hp.NumLayers} layers{walkForward}); this trainer's budget is {limits.MaxTrainingFlops:E1} " +
                 "(Training:MaxTrainingFlops).";
         return null;
+    }
+
+    /// <summary>The walk-forward's folds on <paramref name="candles"/> candles, laid out as <see cref="WalkForward.Run"/> will.</summary>
+    static IReadOnlyList<FoldLayout> WalkForwardFolds(Hyperparameters hp, long candles)
+    {
+        var samples = candles - SignalDataset.CandlesNeeded(0, hp.WindowSize, hp.Labels);
+        return WalkForward.Layout((int)Math.Clamp(samples, 0, int.MaxValue), hp.WalkForwardFolds, hp.Horizon, hp.Horizon,
+            hp.ValidationFraction / (hp.TrainFraction + hp.ValidationFraction), new WalkForwardOptions().MinTrainSamples);
     }
 
     /// <summary>The candles the request would train on, counted by the store without reading them (the run reads them once).</summary>

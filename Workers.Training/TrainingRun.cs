@@ -2,15 +2,19 @@ using System.Diagnostics;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Reporting;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
+using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Workers.Training;
 
 /// <summary>
 /// One attempt at a job: opens the run (MLflow, else local) and announces training.started, loads the requested
-/// candles, trains on a dedicated thread while each epoch is reported, records the artifact and the final metrics in
-/// the run, and hands the resulting training.completed over to be stored and announced. A failure (the hand-over
+/// candles, trains on a dedicated thread while each epoch is reported, records the artifact, the final metrics, the
+/// calibration and the plots in the run, runs and records a walk-forward when the recipe asks for one
+/// (<see cref="Hyperparameters.WalkForwardFolds"/>: the run is the parent of a child run per fold, and the pooled
+/// figures join the metrics), and hands the resulting training.completed over to be stored and announced. A failure (the hand-over
 /// included) ends the run as failed and is returned for the job loop to retry or fail the job; a cancellation ends
 /// the run as failed and propagates.
 /// </summary>
@@ -56,7 +60,19 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
             var outcome = await TrainingThread.RunAsync(
                 progress => ModelTraining.Run(modelName, series, candles, hp, device, progress, cancellationToken), epochs.ReportAsync,
                 cancellationToken);
-            var (artifact, metrics) = await run.FinishTrainingRunAsync(modelName, outcome, cancellationToken);
+            var (artifact, metrics) = await run.LogTrainingResultAsync(modelName, outcome, cancellationToken);
+            await run.LogTrainingReportAsync(outcome, logger, cancellationToken);
+            WalkForwardReport? walkForward = null;
+            if (hp.WalkForwardFolds > 0)
+            {
+                walkForward = await WalkForwardAsync(request.RequestId, candles, hp, device, cancellationToken);
+                await WalkForwardRecorder.RecordAsync(tracker, modelName, run, walkForward,
+                    TrainingTracking.RunTags(request, job.Attempts, series, hp, device), cancellationToken);
+                foreach (var (key, value) in TrainingTracking.Finite(WalkForwardRecorder.Metrics(walkForward)))
+                    metrics[key] = value;
+            }
+
+            await run.FinishTrainingRunAsync(TrainingTracking.Note(request, series, hp, outcome, walkForward), cancellationToken);
             await handOver(TrainingEvents.Completed(request, run, modelName, artifact, metrics, outcome.Dataset, stopwatch.Elapsed));
             return null;
         }
@@ -71,6 +87,37 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
             return new FailedRun(run.RunId, e);
         }
     }
+
+    /// <summary>
+    /// The rolling-origin walk-forward of the request's recipe on the same candles, on its own thread as training is
+    /// (its folds train models); its progress lines go to the log. Too few samples for the folds asked for is the
+    /// request's problem, not one another attempt could solve.
+    /// </summary>
+    async Task<WalkForwardReport> WalkForwardAsync(Guid requestId, IReadOnlyList<Candle> candles, Hyperparameters hp, Device device,
+        CancellationToken cancellationToken)
+    {
+        LogWalkForwardStarting(requestId, hp.WalkForwardFolds);
+        try
+        {
+            return await TrainingThread.RunAsync<string, WalkForwardReport>(
+                progress => WalkForward.Run(candles, hp, new WalkForwardOptions { Folds = hp.WalkForwardFolds }, device, progress, cancellationToken),
+                line =>
+                {
+                    LogWalkForward(requestId, line);
+                    return Task.CompletedTask;
+                }, cancellationToken);
+        }
+        catch (NotEnoughDataException e)
+        {
+            throw new TrainingRequestException($"walkForwardFolds {hp.WalkForwardFolds}: {e.Message}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: model trained; walk-forward over {Folds} folds")]
+    partial void LogWalkForwardStarting(Guid requestId, int folds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: {Progress}")]
+    partial void LogWalkForward(Guid requestId, string progress);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training {RequestId}: model {ModelName}, run {RunId} ({Store}), device {Device}")]
     partial void LogStarted(Guid requestId, string modelName, string runId, string store, string device);

@@ -4,9 +4,9 @@ using NeuralTrade.Events.Modeling;
 namespace NeuralTrade.Events.Workers.Training;
 
 /// <summary>
-/// Runs training synchronously on a dedicated thread and hands each epoch's progress to asynchronous code. TorchSharp's
-/// dispose scopes belong to a thread, so the training itself never awaits: its epochs cross to the caller through a
-/// channel, and the caller awaits whatever it does with them.
+/// Runs torch work (training, a walk-forward) synchronously on a dedicated thread and hands its progress to
+/// asynchronous code. TorchSharp's dispose scopes belong to a thread, so the work itself never awaits: its progress
+/// crosses to the caller through a channel, and the caller awaits whatever it does with it.
 /// </summary>
 internal static class TrainingThread
 {
@@ -14,25 +14,36 @@ internal static class TrainingThread
     /// Starts <paramref name="train"/> on its own thread, passes every epoch it reports to <paramref name="onEpoch"/>
     /// in order, and returns what it produced once both are done.
     /// </summary>
-    public static async Task<TrainingOutcome> RunAsync(Func<Action<EpochProgress>, TrainingOutcome> train, Func<EpochProgress, Task> onEpoch,
+    public static Task<TrainingOutcome> RunAsync(Func<Action<EpochProgress>, TrainingOutcome> train, Func<EpochProgress, Task> onEpoch,
+        CancellationToken cancellationToken) =>
+        RunAsync<EpochProgress, TrainingOutcome>(train, onEpoch, cancellationToken);
+
+    /// <summary>
+    /// Starts <paramref name="work"/> on its own thread, passes everything it reports to <paramref name="onProgress"/>
+    /// in order, and returns what it produced once both are done.
+    /// </summary>
+    public static async Task<TResult> RunAsync<TProgress, TResult>(Func<Action<TProgress>, TResult> work, Func<TProgress, Task> onProgress,
         CancellationToken cancellationToken)
     {
-        var progress = Channel.CreateUnbounded<EpochProgress>();
-        var training = Task.Factory.StartNew(() =>
+        var progress = Channel.CreateUnbounded<TProgress>();
+        // Started whatever the token says: the work honours it itself, and a task cancelled before it ran would never
+        // complete the channel, leaving the loop below waiting for ever.
+        var running = Task.Factory.StartNew(() =>
         {
             try
             {
-                return train(p => progress.Writer.TryWrite(p));
+                cancellationToken.ThrowIfCancellationRequested();
+                return work(p => progress.Writer.TryWrite(p));
             }
             finally
             {
                 progress.Writer.TryComplete();
             }
-        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        await foreach (var epoch in progress.Reader.ReadAllAsync(CancellationToken.None))
-            await onEpoch(epoch);
+        await foreach (var item in progress.Reader.ReadAllAsync(CancellationToken.None))
+            await onProgress(item);
 
-        return await training;
+        return await running;
     }
 }

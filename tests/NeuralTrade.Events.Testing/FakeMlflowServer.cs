@@ -62,6 +62,9 @@ public sealed class FakeMlflowServer : IAsyncDisposable
     /// <summary>Answers the next <paramref name="count"/> requests with 503, then serves normally.</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref _failNext, count);
 
+    /// <summary>A run tag's longest value (mlflow/utils/validation.py, MLflow 3.x; 5000 in older versions).</summary>
+    public const int MaxRunTagValueLength = 8000;
+
     public string Uri { get; private set; } = "";
 
     FakeMlflowServer(WebApplication app) => _app = app;
@@ -199,6 +202,14 @@ public sealed class FakeMlflowServer : IAsyncDisposable
                 }
 
                 foreach (var t in tags)
+                {
+                    var value = t!["value"]!.GetValue<string>();
+                    if (value.Length > MaxRunTagValueLength)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE",
+                            $"Tag value for '{t["key"]!.GetValue<string>()}' exceeds {MaxRunTagValueLength} characters.");
+                }
+
+                foreach (var t in tags)
                     run.Tags[t!["key"]!.GetValue<string>()] = t["value"]!.GetValue<string>();
                 foreach (var m in metrics)
                 {
@@ -228,7 +239,10 @@ public sealed class FakeMlflowServer : IAsyncDisposable
             var body = await Body(c);
             if (!Runs.TryGetValue(body?["run_id"]?.GetValue<string>() ?? "", out var run))
                 return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
-            run.Tags[body!["key"]!.GetValue<string>()] = body["value"]!.GetValue<string>();
+            var value = body!["value"]!.GetValue<string>();
+            if (value.Length > MaxRunTagValueLength)
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Tag value exceeds {MaxRunTagValueLength} characters.");
+            run.Tags[body["key"]!.GetValue<string>()] = value;
             return Results.Json(new { });
         });
         api.MapPost("/mlflow/registered-models/create", async (HttpContext c) =>

@@ -114,20 +114,8 @@ public sealed class PlotsTests
     }
 
     [Test]
-    public void Reliability_bins_and_plot()
+    public void Reliability_plot_draws_the_calibration_tables_before_and_after()
     {
-        double[] confidence = [0.34, 0.40, 0.55, 0.58, 0.90, 0.95, 1.0];
-        bool[] correct = [false, true, true, false, true, true, true];
-
-        var bins = Plots.ReliabilityBins(confidence, correct, bins: 2);
-
-        // Bins of width 1/3 from 1/3: [1/3, 2/3) and [2/3, 1], 1.0 in the last.
-        Assert.That(bins, Has.Count.EqualTo(2));
-        Assert.That((bins[0].Count, bins[1].Count), Is.EqualTo((4, 3)));
-        Assert.That(bins[0].Accuracy, Is.EqualTo(0.5));
-        Assert.That(bins[0].MeanConfidence, Is.EqualTo((0.34 + 0.40 + 0.55 + 0.58) / 4).Within(1e-12));
-        Assert.That(bins[1].Accuracy, Is.EqualTo(1.0));
-
         var random = new Random(2);
         var labels = Enumerable.Range(0, 300).Select(_ => random.Next(3)).ToArray();
         var probabilities = labels.SelectMany(l =>
@@ -139,6 +127,19 @@ public sealed class PlotsTests
             p[(predicted + 1) % 3] = p[(predicted + 2) % 3] = (1 - confident) / 2;
             return p;
         }).ToArray();
-        AssertPng(Plots.Reliability(probabilities, labels, 10, 600, 500), 600, 500);
+        var before = Calibration.Measure(probabilities, labels);
+        var sharpened = probabilities.ToArray();
+        Calibration.Apply(sharpened, 0.5);
+        var after = Calibration.Measure(sharpened, labels);
+
+        var bitmap = AssertPng(Plots.Reliability(before, after, 600, 500, "Reliability (test)"), 600, 500);
+        Assert.That(Colours(bitmap, 0, 0, 600, 500), Is.GreaterThan(10), "two series, the diagonal and the bars");
+
+        // A table with empty bins (no mean, no accuracy) draws the bins it has.
+        var sparse = new CalibrationReport(0.1, 1.0, [.. before.Table.Select((b, i) => i % 2 == 0 ? b with { Count = 0, MeanConfidence = null, Accuracy = null } : b)]);
+        AssertPng(Plots.Reliability([("sparse", sparse)], 400, 400), 400, 400);
+        AssertPng(Plots.Reliability(probabilities, labels, 500, 450), 500, 450);
+        Assert.That(() => Plots.Reliability([]), Throws.ArgumentException);
+        Assert.That(() => Plots.Reliability(probabilities, labels[1..]), Throws.ArgumentException);
     }
 }

@@ -114,8 +114,9 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(run.Params["hiddenSize"], Is.EqualTo("8"));
         Assert.That(run.Tags["feature_spec"], Is.EqualTo("ohlcv-v1"));
         Assert.That(run.Tags["device"], Is.EqualTo("CPU"));
-        Assert.That(run.Metrics["train_loss"].Select(m => m.Step), Is.EqualTo(new long[] { 1, 2, 3 }));
-        var bytes = Mlflow.Artifacts.Single().Value;
+        // Three seeds (the default) of three epochs, numbered across seeds.
+        Assert.That(run.Metrics["train_loss"].Select(m => m.Step), Is.EqualTo(Enumerable.Range(1, 9).Select(e => (long)e)));
+        var bytes = Mlflow.Artifacts.Single(a => a.Key.StartsWith($"1/{completed.RunId}/artifacts/model/", StringComparison.Ordinal)).Value;
         Assert.That(ModelArtifact.Sha256(bytes), Is.EqualTo(completed.Artifact.Sha256));
         Assert.That(bytes.LongLength, Is.EqualTo(completed.Artifact.SizeBytes));
         using var model = ModelArtifact.Read(bytes, completed.Artifact.Sha256);
@@ -123,7 +124,101 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
 
         var job = await FinishedJobAsync(Get<ITrainingJobStore>(), request.RequestId);
         Assert.That(job!.Status, Is.EqualTo(JobStatus.Completed));
-        Assert.That(JsonNode.Parse(job.ProgressJson!)!["epoch"]!.GetValue<int>(), Is.EqualTo(3), "progress is visible in the job");
+        Assert.That(JsonNode.Parse(job.ProgressJson!)!["epoch"]!.GetValue<int>(), Is.EqualTo(9), "progress is visible in the job");
+    }
+
+    [Test]
+    public async Task A_run_logs_its_calibration_plots_and_description_with_mlflow_system_tags()
+    {
+        await StartAsync();
+        var request = Request(new Dictionary<string, JsonElement>(Tiny) { ["seeds"] = J("2"), ["epochs"] = J("2") });
+        await Harness.Bus.Publish(request);
+
+        var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
+
+        var run = Mlflow.Runs[completed.RunId];
+        var artifacts = RunArtifacts(completed.RunId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Status, Is.EqualTo("FINISHED"));
+            Assert.That(artifacts.Keys, Is.SupersetOf(new[]
+            {
+                "calibration.json", "plots/learning_curves.png", "plots/confusion_matrix.png", "plots/reliability.png", "plots/equity_curves.png",
+            }));
+            Assert.That(artifacts.Keys.Where(k => k.StartsWith("walk_forward/", StringComparison.Ordinal)), Is.Empty, "no walk-forward unless asked");
+            Assert.That(Mlflow.Runs.Values.Where(r => r.Tags.ContainsKey("mlflow.parentRunId")), Is.Empty);
+            Assert.That(run.Tags["mlflow.user"], Is.EqualTo(Environment.UserName));
+            Assert.That(run.Tags["mlflow.source.name"], Is.EqualTo("NeuralTrade.Events.Workers.Training"));
+            Assert.That(run.Tags["mlflow.source.type"], Is.EqualTo("JOB"));
+            Assert.That(run.Tags, Does.ContainKey("mlflow.source.git.commit"));
+            Assert.That(run.Params["walkForwardFolds"], Is.EqualTo("0"));
+        });
+        foreach (var png in artifacts.Where(a => a.Key.StartsWith("plots/", StringComparison.Ordinal)))
+            Assert.That(png.Value.Take(8), Is.EqualTo(PngSignature), png.Key);
+
+        // The manifest's calibration, as it is in the artifact.
+        var calibration = JsonSerializer.Deserialize<CalibrationInfo>(artifacts["calibration.json"], ContractJson.Options)!;
+        using var model = ModelArtifact.Read(artifacts[$"model/{completed.ModelName}{ModelArtifact.FileExtension}"], completed.Artifact.Sha256);
+        Assert.That(calibration.Temperature, Is.EqualTo(model.Manifest.Calibration!.Temperature));
+        Assert.That(calibration.TestBefore.Table, Has.Count.EqualTo(Calibration.Bins));
+        Assert.That(calibration.TestAfter.Table, Has.Count.EqualTo(Calibration.Bins));
+        Assert.That(System.Text.Encoding.UTF8.GetString(artifacts["calibration.json"]), Does.Contain("\n  \""), "indented");
+
+        var seeds = model.Manifest.Seeds!;
+        var note = run.Tags["mlflow.note.content"];
+        Assert.That(note, Does.Contain("sim:PLANT/USD:1m").And.Contain("test").And.Contain("LSTM 1 × 8").And.Contain("windows of 16 bars"));
+        Assert.That(note, Does.Contain($"served seed {seeds.ServedSeed}").And.Contain("Seeds: 2").And.Contain("sd ").And.Contain("temperature "));
+        Assert.That(note, Does.Not.Contain("Walk-forward"));
+    }
+
+    [Test]
+    public async Task Walk_forward_folds_are_child_runs_of_the_training_run_and_its_figures_join_the_metrics()
+    {
+        await StartAsync();
+        var request = Request(new Dictionary<string, JsonElement>(Tiny) { ["seeds"] = J("1"), ["epochs"] = J("2"), ["walkForwardFolds"] = J("2") });
+        await Harness.Bus.Publish(request);
+
+        var completed = await Single<TrainingCompleted>(e => e.RequestId == request.RequestId);
+
+        var parent = Mlflow.Runs[completed.RunId];
+        var children = Mlflow.Runs.Values.Where(r => r.Tags.TryGetValue("mlflow.parentRunId", out var id) && id == parent.RunId)
+            .OrderBy(r => r.Tags["neuraltrade.walk_forward.fold"]).ToList();
+        string[] pooled = ["walk_forward_folds", "walk_forward_samples", "walk_forward_macro_f1", "walk_forward_macro_f1_lower", "walk_forward_sharpe"];
+        var artifacts = RunArtifacts(parent.RunId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(parent.Status, Is.EqualTo("FINISHED"));
+            Assert.That(parent.Params["walkForwardFolds"], Is.EqualTo("2"));
+            Assert.That(children.Select(c => (c.RunName, c.Status, c.Tags["neuraltrade.walk_forward.fold"])),
+                Is.EqualTo(new[] { ("fold-1", "FINISHED", "1"), ("fold-2", "FINISHED", "2") }));
+            Assert.That(children.Select(c => c.ExperimentId), Is.All.EqualTo(parent.ExperimentId));
+            Assert.That(children.Select(c => c.Tags["neuraltrade.request_id"]), Is.All.EqualTo(request.RequestId.ToString()));
+            Assert.That(children.Select(c => c.Tags["mlflow.source.type"]), Is.All.EqualTo("JOB"));
+            Assert.That(children.Select(c => c.Metrics.ContainsKey("test_macro_f1")), Is.All.True);
+            Assert.That(parent.Metrics.Keys, Is.SupersetOf(pooled));
+            Assert.That(completed.Metrics.Keys, Is.SupersetOf(pooled), "the Registry's version carries the walk-forward");
+            Assert.That(completed.Metrics.Keys, Is.SupersetOf(new[] { "macro_f1", "test_ece" }), "beside the run's own");
+            Assert.That(completed.Metrics["walk_forward_folds"], Is.EqualTo(2));
+            Assert.That(parent.Tags, Does.ContainKey("neuraltrade.walk_forward.verdict"));
+            Assert.That(parent.Tags["mlflow.note.content"], Does.Contain("Walk-forward: 2 folds"));
+            Assert.That(artifacts.Keys, Is.SupersetOf(new[]
+            {
+                "walk_forward/table.txt", "walk_forward/summary.json", "walk_forward/fold_metrics.png", "walk_forward/equity_curves.png",
+                "walk_forward/learning_curves.png", "calibration.json", "plots/reliability.png",
+            }));
+        });
+        foreach (var png in artifacts.Where(a => a.Key.StartsWith("walk_forward/", StringComparison.Ordinal) && a.Key.EndsWith(".png", StringComparison.Ordinal)))
+            Assert.That(png.Value.Take(8), Is.EqualTo(PngSignature), png.Key);
+        Assert.That(System.Text.Encoding.UTF8.GetString(artifacts["walk_forward/table.txt"]), Does.StartWith("Walk-forward: 2 folds"));
+    }
+
+    static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>A run's artifacts uploaded to MLflow, by their path under the run's <c>artifacts/</c>.</summary>
+    Dictionary<string, byte[]> RunArtifacts(string runId)
+    {
+        var prefix = $"{Mlflow.Runs[runId].ExperimentId}/{runId}/artifacts/";
+        return Mlflow.Artifacts.Where(a => a.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(a => a.Key[prefix.Length..], a => a.Value);
     }
 
     [Test]
@@ -151,6 +246,9 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
     [TestCase("PLANT/USD", "{\"windowSize\":\"wide\",\"layers\":3}", "invalid hyperparameters")]
     [TestCase("PLANT/USD", "{\"minSamples\":5000}", "training needs at least")]
     [TestCase("plant/usd", null, "invalid series")]
+    [TestCase("PLANT/USD", "{\"walkForwardFolds\":1}", "walkForwardFolds 1 must be 0 (no walk-forward) or 2 to 20")]
+    [TestCase("PLANT/USD", "{\"walkForwardFolds\":21}", "walkForwardFolds 21 must be 0 (no walk-forward) or 2 to 20")]
+    [TestCase("PLANT/USD", "{\"walkForwardFolds\":20}", "walkForwardFolds 20: ")]
     [TestCase("PLANT/USD", "{\"hiddenSize\":1024,\"numLayers\":8,\"windowSize\":512,\"epochs\":1000,\"minSamples\":100}",
         "this trainer's budget is 5.0E+015 (Training:MaxTrainingFlops)")]
     public async Task Bad_request_fails_fast_with_the_reason(string symbol, string? hp, string reason)
