@@ -54,7 +54,7 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
             var bus = host.Services.GetRequiredService<IBus>();
             var registry = host.Services.GetRequiredService<IModelRegistryStore>();
             await InferenceLoad.Deploy(bus, registry, versions[0]);
-            await using var load = await InferenceLoad.ConnectAsync(broker.Url, bus, registry, Templates(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + 64));
+            await using var load = await InferenceLoad.ConnectAsync(broker.Url, bus, registry, Templates(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + ServingWindow.IndicatorHistory + 64));
             await load.MeasureAsync(requests, inFlight, "warm-up");
             await load.MeasureAsync(requests, inFlight, "warm-up (transport)", echo: true);
 

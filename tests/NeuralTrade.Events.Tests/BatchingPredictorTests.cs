@@ -32,7 +32,7 @@ public sealed class BatchingPredictorTests
         // 48 different windows: the newest `wanted` candles as of 48 different closes.
         _windows = [.. Enumerable.Range(0, 48).Select(i => ServingWindow.Latest(_model, market.Skip(market.Count - wanted - 7 * i).Take(wanted).ToList()))];
         var manifest = _model.Manifest;
-        _alone = [.. _windows.Select(w => Predictor.PredictProbabilities(_model.Model, w, 1, manifest.WindowSize, manifest.FeatureNames.Count, 1, CPU))];
+        _alone = [.. _windows.Select(w => Predictor.PredictProbabilities(_model.Model, w, 1, manifest.WindowSize, manifest.FeatureNames.Count, 1, CPU, _model.Temperature))];
     }
 
     [OneTimeTearDown]

@@ -127,7 +127,7 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
     public async Task Candles_in_the_request_are_used_and_invalid_ones_are_refused_with_reasons()
     {
         await StartAsync();
-        var window = TrainedModels.Market.Take(200).ToList();
+        var window = TrainedModels.Market.Take(300).ToList(); // indicator history + warm-up + window: 253 for the fixture model
         var request = Request(window);
         await Harness.Bus.Publish(request);
         var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == request.RequestId);
@@ -299,7 +299,7 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
         var catalog = Get<ModelCatalog>();
         var v1 = catalog.Current(TrainedModels.ModelName)!;
         var v2 = await RegisterChampionAsync("run-2");
-        var requests = Enumerable.Range(0, 300).Select(_ => Request(TrainedModels.Market.Skip(1_000).Take(200).ToList())).ToList();
+        var requests = Enumerable.Range(0, 300).Select(_ => Request(TrainedModels.Market.Skip(1_000).Take(300).ToList())).ToList();
 
         var sending = Task.WhenAll(requests.Select(r => Harness.Bus.Publish(r)));
         await Harness.Bus.Publish(new ModelDeployed
