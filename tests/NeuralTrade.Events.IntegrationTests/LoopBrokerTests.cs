@@ -72,7 +72,9 @@ public sealed class LoopBrokerTests : BrokerTest
         await CandleStore.AppendAsync(series, market, null);
         var modelName = ModelNames.For(series);
         var registry = new RedisModelRegistryStore(Redis, new RedisKeys(KeyPrefix));
-        await DriftChampions.PromoteAsync(registry, ScratchDirectory, series, 1, DriftChampions.Manifest(modelName, DriftMarket.BaselineOf(calm, 3_000)));
+        // Labelled as its recipe (the Tiny one) labels: a drift retrain repeats that recipe, and the gate refuses a candidate of another target.
+        await DriftChampions.PromoteAsync(registry, ScratchDirectory, series, 1,
+            DriftChampions.Manifest(modelName, DriftMarket.BaselineOf(calm, 3_000), labels: TrainedModels.Tiny.Labels));
 
         var shared = new Dictionary<string, string?> { ["Tracking:LocalDirectory"] = ScratchDirectory, ["Training:PollIntervalMs"] = "100" };
         await StartHostAsync(b => b.AddMonitorWorker(), new Dictionary<string, string?>(shared)

@@ -26,7 +26,7 @@ public sealed class TrainingBrokerTests : BrokerTest
     {
         eventId, occurredAt = "2024-01-15T10:31:00Z", correlationId = requestId, schemaVersion = 1,
         requestId, exchange = "sim", symbol, interval = "1m", reason = "manual",
-        hyperparameters = new { windowSize = 16, hiddenSize = 8, numLayers = 1, epochs = 2, minSamples = 100, batchSize = 64 },
+        hyperparameters = new { windowSize = 16, hiddenSize = 8, numLayers = 1, epochs = 2, minSamples = 100, batchSize = 64, seeds = 1 },
     });
 
     [Test]
