@@ -102,12 +102,7 @@ public static class Calibration
         for (var i = 0; i < n; i++)
         {
             var row = probabilities.Slice(i * k, k);
-            var argmax = 0;
-            for (var c = 1; c < k; c++)
-            {
-                if (row[c] > row[argmax])
-                    argmax = c;
-            }
+            var argmax = SignalClasses.Predicted(row);
 
             var bin = Math.Clamp((int)((row[argmax] - low) / (1 - low) * Bins), 0, Bins - 1);
             counts[bin]++;

@@ -30,12 +30,7 @@ public static class Evaluation
         for (var i = 0; i < n; i++)
         {
             var row = probabilities.Slice(i * k, k);
-            var argmax = 0;
-            for (var c = 1; c < k; c++)
-            {
-                if (row[c] > row[argmax])
-                    argmax = c;
-            }
+            var argmax = SignalClasses.Predicted(row);
 
             predicted[i] = argmax;
             labels[i] = samples[i].Label;

@@ -171,12 +171,7 @@ public static class ModelArtifact
         for (var i = 0; i < n; i++)
         {
             var row = probabilities.Slice(i * k, k);
-            var argmax = 0;
-            for (var c = 1; c < k; c++)
-            {
-                if (row[c] > row[argmax])
-                    argmax = c;
-            }
+            var argmax = SignalClasses.Predicted(row);
 
             shares[argmax] += 1.0 / n;
             confidence[i] = row[argmax];

@@ -11,18 +11,20 @@ public static class SignalClasses
     {
         var result = new int[probabilities.Length / Count];
         for (var i = 0; i < result.Length; i++)
-        {
-            var row = probabilities.Slice(i * Count, Count);
-            var best = 0;
-            for (var c = 1; c < Count; c++)
-            {
-                if (row[c] > row[best])
-                    best = c;
-            }
+            result[i] = Predicted(probabilities.Slice(i * Count, Count));
+        return result;
+    }
 
-            result[i] = best;
+    /// <summary>The most probable class of one row of class probabilities (ties: the lower index).</summary>
+    public static int Predicted(ReadOnlySpan<float> row)
+    {
+        var best = 0;
+        for (var c = 1; c < row.Length; c++)
+        {
+            if (row[c] > row[best])
+                best = c;
         }
 
-        return result;
+        return best;
     }
 }

@@ -230,7 +230,7 @@ public static class WalkForward
         var foldOptions = backtest with { Seed = backtest.Seed + layout.Fold };
         var report = Evaluation.Evaluate(candles, split.Test, probabilities, foldOptions, trainLabels);
         var labels = split.Test.Select(s => s.Label).ToArray();
-        var predicted = ArgMax(probabilities, labels.Length);
+        var predicted = SignalClasses.ArgMax(probabilities);
         var f1 = Bootstrap.Metric(labels, predicted, Evaluation.MacroF1, backtest.BlockLength ?? Bootstrap.DefaultBlockLength(labels.Length, hp.Horizon),
             backtest.Resamples, backtest.Confidence, foldOptions.Seed);
         progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
@@ -280,23 +280,5 @@ public static class WalkForward
         for (var i = range.Start; i < range.End; i++)
             slice.Add(samples[i]);
         return slice;
-    }
-
-    static int[] ArgMax(float[] probabilities, int n)
-    {
-        var predicted = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            var best = 0;
-            for (var c = 1; c < SignalClasses.Count; c++)
-            {
-                if (probabilities[i * SignalClasses.Count + c] > probabilities[i * SignalClasses.Count + best])
-                    best = c;
-            }
-
-            predicted[i] = best;
-        }
-
-        return predicted;
     }
 }
