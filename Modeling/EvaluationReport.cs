@@ -50,6 +50,7 @@ public sealed record EvaluationReport(
         {
             m[$"{prefix}precision_{SignalClasses.Names[c]}"] = Precision[c];
             m[$"{prefix}recall_{SignalClasses.Names[c]}"] = Recall[c];
+            m[$"{prefix}f1_{SignalClasses.Names[c]}"] = F1[c];
         }
 
         foreach (var b in Baselines)

@@ -208,6 +208,7 @@ public sealed class EvaluationTests
 
         Assert.That(metrics.Keys, Is.SupersetOf(new[]
         {
+            "f1_sell", "f1_hold", "f1_buy",
             "macro_f1", "accuracy", "log_loss", "samples", "precision_sell", "recall_buy", "backtest_sharpe", "backtest_total_return",
             "backtest_sharpe_lower", "backtest_sharpe_upper", "backtest_total_return_lower", "backtest_total_return_upper", "backtest_annual_return",
             "baseline_buy_and_hold_macro_f1", "baseline_buy_and_hold_sharpe", "baseline_always_hold_macro_f1", "baseline_persistence_sharpe",
