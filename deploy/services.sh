@@ -22,7 +22,9 @@ TLS_PORT="${NEURALTRADE_AMQPS_PORT:-5674}"
 TLS_DIR="$DATA/tls"
 NODE="neuraltrade-${AMQP_PORT}@localhost"
 RABBIT_BIN=/usr/lib/rabbitmq/bin
-PACKAGES=(rabbitmq-server redis-server python3-pika)   # python3-pika: the tests run docs/contract.md's Python examples
+# python3-pika: the tests run docs/contract.md's Python examples; python3-torch: they load the MLflow model directory the
+# fleet logs as a Python user would; nodejs + npm: they validate the AsyncAPI document with @asyncapi/parser.
+PACKAGES=(rabbitmq-server redis-server python3-pika python3-torch nodejs npm)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -50,6 +52,9 @@ install() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x "$RABBIT_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
   [ -f /usr/lib/python3/dist-packages/pika/__init__.py ] || missing+=(python3-pika)
+  [ -f /usr/lib/python3/dist-packages/torch/__init__.py ] || missing+=(python3-torch)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ ${#missing[@]} -eq 0 ]; then log "packages present: ${PACKAGES[*]}"; return 0; fi
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
