@@ -11,7 +11,7 @@ namespace NeuralTrade.Events.Cli;
 /// A plain AMQP 0-9-1 connection, as any client of the public contract has: raw JSON bodies, persistent messages,
 /// publisher confirms. The tool needs nothing of MassTransit to talk to the fleet.
 /// </summary>
-internal sealed class BrokerSession : IAsyncDisposable
+internal sealed class BrokerSession : IBrokerSession
 {
     readonly IConnection _connection;
     readonly IChannel _channel;
@@ -127,7 +127,7 @@ internal sealed class BrokerSession : IAsyncDisposable
     /// Opens a channel for reading a queue message by message (basic.get, manual acks): what is not acked goes back to
     /// the queue, in its place, when the reader is disposed.
     /// </summary>
-    public async Task<QueueReader> OpenQueueAsync(string queue, CancellationToken cancellationToken)
+    public async Task<IQueueReader> OpenQueueAsync(string queue, CancellationToken cancellationToken)
     {
         var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
             publisherConfirmationTrackingEnabled: true), cancellationToken);

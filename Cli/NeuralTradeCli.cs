@@ -15,28 +15,36 @@ namespace NeuralTrade.Events.Cli;
 /// holds what the commands (Commands/) share: the settings, the console, the connections to the services
 /// and the turning of their failures into one line and an exit code.
 /// </summary>
-internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console, Func<string, string?>? environment = null)
+internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console, Func<string, string?>? environment = null, IAnsiConsole? error = null,
+    IFleetServices? services = null)
 {
     /// <summary>JSON as an operator reads it: the contract's names, indented.</summary>
     public static readonly JsonSerializerOptions Indented = new(ContractJson.Options) { WriteIndented = true };
 
+    readonly IFleetServices _services = services ?? new LiveFleetServices(settings);
+
     public CliSettings Settings => settings;
 
+    /// <summary>Standard output: what a command prints (its data, and its JSON under --json).</summary>
     public IAnsiConsole Console => console;
+
+    /// <summary>Standard error: errors and warnings, so that standard output holds only the data.</summary>
+    public IAnsiConsole Error { get; } = error ?? console;
 
     /// <summary>Where <c>broker definitions</c> reads passwords from.</summary>
     public Func<string, string?> Environment { get; } = environment ?? System.Environment.GetEnvironmentVariable;
 
     public static async Task<int> RunAsync(string[] args, CliSettings settings, IAnsiConsole console, CancellationToken cancellationToken = default,
-        Func<string, string?>? environment = null)
+        Func<string, string?>? environment = null, IAnsiConsole? error = null, IFleetServices? services = null)
     {
-        var root = new NeuralTradeCli(settings, console, environment).Build();
+        error ??= console;
+        var root = new NeuralTradeCli(settings, console, environment, error, services).Build();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
-                console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
-            console.MarkupLine($"see [bold]neuraltrade {Markup.Escape(string.Join(' ', parse.CommandResult.Command.Name == root.Name ? [] : CommandPath(parse)))} --help[/]");
+            foreach (var e in parse.Errors)
+                error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            error.MarkupLine($"see [bold]neuraltrade {Markup.Escape(string.Join(' ', parse.CommandResult.Command.Name == root.Name ? [] : CommandPath(parse)))} --help[/]");
             return ExitCodes.Usage;
         }
 
@@ -45,6 +53,19 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
         if (output.GetStringBuilder().Length > 0)
             console.Write(new Text(output.ToString()));
         return code;
+    }
+
+    /// <summary>
+    /// Writes one JSON document to standard output, with the contract's settings, indented. Straight to the writer:
+    /// the console would wrap long lines at its width.
+    /// </summary>
+    public void WriteJson<T>(T value) => console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Indented));
+
+    /// <summary>Writes one JSON value on one line (JSON lines, for a command that prints a stream of events).</summary>
+    public void WriteJsonLine<T>(T value)
+    {
+        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, ContractJson.Options));
+        console.Profile.Out.Writer.Flush();
     }
 
     static IEnumerable<string> CommandPath(ParseResult parse)
@@ -82,40 +103,24 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
         }
         catch (CliException e)
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return e.ExitCode;
         }
         catch (RedisConnectionException e)
         {
-            console.MarkupLine($"[red]error:[/] cannot reach Redis at {Markup.Escape(RedisOptions.Redact(settings.RedisUrl))} ({Markup.Escape(e.Message)}); set REDIS_URL");
+            Error.MarkupLine($"[red]error:[/] cannot reach Redis at {Markup.Escape(RedisOptions.Redact(settings.RedisUrl))} ({Markup.Escape(e.Message)}); set REDIS_URL");
             return ExitCodes.Unreachable;
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
         {
-            console.MarkupLine($"[red]error:[/] RabbitMQ refused: {Markup.Escape(e.ShutdownReason?.ReplyText ?? e.Message)}");
+            Error.MarkupLine($"[red]error:[/] RabbitMQ refused: {Markup.Escape(e.ShutdownReason?.ReplyText ?? e.Message)}");
             return ExitCodes.Failed;
         }
     }
 
-    public Task<BrokerSession> ConnectBrokerAsync(CancellationToken ct) => BrokerSession.ConnectAsync(settings, ct);
+    public Task<IBrokerSession> ConnectBrokerAsync(CancellationToken ct) => _services.ConnectBrokerAsync(ct);
 
-    public async Task<ConnectionMultiplexer> ConnectRedisAsync()
-    {
-        ConfigurationOptions options;
-        try
-        {
-            options = settings.Redis.ToConfigurationOptions();
-        }
-        catch (Exception e) when (e is FormatException or IOException or System.Security.Cryptography.CryptographicException)
-        {
-            throw new CliException($"REDIS_URL / REDIS_CA_FILE: {e.Message}", ExitCodes.Usage);
-        }
-
-        options.AbortOnConnectFail = true;
-        options.ConnectTimeout = 5_000;
-        options.ConnectRetry = 1;
-        return await ConnectionMultiplexer.ConnectAsync(options);
-    }
+    public Task<RedisStores> ConnectRedisAsync(CancellationToken ct) => _services.ConnectRedisAsync(ct);
 
     /// <summary>
     /// The vhost's queues from the management API, with ready messages and consumers as the broker counts them this
@@ -123,8 +128,7 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
     /// </summary>
     public async Task<List<QueueInfo>> QueuesNowAsync(CancellationToken ct)
     {
-        using var management = new ManagementApi(settings);
-        var queues = await management.QueuesAsync(ct);
+        var queues = await _services.ManagementQueuesAsync(ct);
         await using var broker = await ConnectBrokerAsync(ct);
         var result = new List<QueueInfo>(queues.Count);
         foreach (var q in queues)

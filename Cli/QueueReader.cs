@@ -4,7 +4,7 @@ using RabbitMQ.Client.Exceptions;
 namespace NeuralTrade.Events.Cli;
 
 /// <summary>Reads one queue with basic.get; acks only what it was told to, and returns the rest on dispose.</summary>
-internal sealed class QueueReader(IChannel channel, string queue, uint messageCount) : IAsyncDisposable
+internal sealed class QueueReader(IChannel channel, string queue, uint messageCount) : IQueueReader
 {
     public string Queue => queue;
 

@@ -14,12 +14,13 @@ internal sealed class CandlesCommand(NeuralTradeCli cli)
     readonly Option<string> _interval = CliOptions.Interval();
     readonly Option<int> _batch = CliOptions.Positive("--batch-size", "Candles per market.candles message (1-10000, default 1000).", 1_000, 10_000);
     readonly Option<string> _source = new("--source") { Description = "Names the feed in market.candles (default: the file name)." };
+    readonly Option<bool> _json = CliOptions.Json("Print what was published, and each skipped line, as one JSON document.");
 
     public Command Build()
     {
         var publish = new Command("publish", "Publishes the candles of a CSV file to market.candles, in order, with publisher confirms.")
         {
-            _file, _exchange, _symbol, _interval, _batch, _source,
+            _file, _exchange, _symbol, _interval, _batch, _source, _json,
         };
         publish.SetAction((parse, ct) => cli.Guard(() => PublishAsync(parse, ct)));
         return new Command("candles", "Market data.") { publish };
@@ -30,7 +31,8 @@ internal sealed class CandlesCommand(NeuralTradeCli cli)
         var path = parse.GetValue(_file)!;
         if (!path.Exists)
             throw new CliException($"no such file {path.FullName}", ExitCodes.Usage);
-        var (candles, skipped) = Read(parse, path);
+        var json = parse.GetValue(_json);
+        var (candles, skipped) = Read(parse, path, json);
         if (candles.Count == 0)
             throw new CliException($"{path.Name} holds no candle", ExitCodes.Usage);
         await using var broker = await cli.ConnectBrokerAsync(ct);
@@ -41,17 +43,24 @@ internal sealed class CandlesCommand(NeuralTradeCli cli)
             messages++;
         }
 
+        if (json)
+        {
+            cli.WriteJson(new CandlesPublishedJson(path.FullName, parse.GetValue(_exchange)!, parse.GetValue(_symbol)!, parse.GetValue(_interval)!,
+                candles.Count, messages, skipped, cli.Settings.RedactedBroker));
+            return ExitCodes.Ok;
+        }
+
         cli.Console.MarkupLine($"published {candles.Count:N0} candles in {messages:N0} market.candles message(s) to {Markup.Escape(cli.Settings.RedactedBroker)}" +
-            (skipped > 0 ? $"; skipped {skipped:N0} unreadable line(s)" : "") +
+            (skipped.Count > 0 ? $"; skipped {skipped.Count:N0} unreadable line(s)" : "") +
             ". Ingest answers with data.ingested / data.rejected.");
         return ExitCodes.Ok;
     }
 
-    /// <summary>The file's candles, in order, and how many lines were skipped as unreadable (each one reported).</summary>
-    (List<Candle> Candles, int Skipped) Read(ParseResult parse, FileInfo path)
+    /// <summary>The file's candles, in order, and the lines skipped as unreadable (each one reported as it is read, unless for --json).</summary>
+    (List<Candle> Candles, List<SkippedLineJson> Skipped) Read(ParseResult parse, FileInfo path, bool json)
     {
         var candles = new List<Candle>();
-        var skipped = 0;
+        var skipped = new List<SkippedLineJson>();
         using var reader = path.OpenText();
         try
         {
@@ -63,8 +72,9 @@ internal sealed class CandlesCommand(NeuralTradeCli cli)
                 }
                 else
                 {
-                    skipped++;
-                    cli.Console.MarkupLine($"[yellow]skipped[/] line {row.Line}: {Markup.Escape(row.Error!)}");
+                    skipped.Add(new SkippedLineJson(row.Line, row.Error!));
+                    if (!json)
+                        cli.Console.MarkupLine($"[yellow]skipped[/] line {row.Line}: {Markup.Escape(row.Error!)}");
                 }
             }
         }

@@ -21,6 +21,10 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>--json: the command's data as one JSON document on standard output (docs/operations.md lists each shape).</summary>
+    public static Option<bool> Json(string what = "Print the result as one JSON document (camelCase, the contract's settings) instead of text.") =>
+        new("--json") { Description = what };
+
     public static Option<int> Timeout(int seconds) => Positive("--timeout", $"Seconds to wait for the fleet's answer (default {seconds}).", seconds);
 
     public static Option<int> Positive(string name, string description, int defaultValue, int max = int.MaxValue)

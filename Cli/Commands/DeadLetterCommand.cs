@@ -27,15 +27,22 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
 
     Command ListCommand()
     {
-        var list = new Command("list", "Lists the dead-letter queues (<queue>_error) and how many messages each holds.");
-        list.SetAction((_, ct) => cli.Guard(() => ListAsync(ct)));
+        var json = CliOptions.Json();
+        var list = new Command("list", "Lists the dead-letter queues (<queue>_error) and how many messages each holds.") { json };
+        list.SetAction((parse, ct) => cli.Guard(() => ListAsync(parse.GetValue(json), ct)));
         return list;
     }
 
-    async Task<int> ListAsync(CancellationToken ct)
+    async Task<int> ListAsync(bool json, CancellationToken ct)
     {
         var queues = await cli.QueuesNowAsync(ct);
         queues = queues.Where(q => q.IsDeadLetter).ToList();
+        if (json)
+        {
+            cli.WriteJson(new DeadLetterQueuesJson(queues.Select(q => new DeadLetterQueueJson(q.Name, q.Messages, SourceQueueOf(q.Name))).ToList()));
+            return ExitCodes.Ok;
+        }
+
         if (queues.Count == 0)
         {
             cli.Console.MarkupLine("no dead-letter queue exists yet (MassTransit creates <queue>_error with its first dead letter)");
@@ -57,15 +64,19 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
         var queue = QueueArgument();
         var count = CliOptions.Positive("--count", "How many messages to show, oldest first (default 10).", 10, 10_000);
         var id = new Option<string?>("--id") { Description = "Only the message with this message_id (the body's eventId)." };
-        var maxBody = CliOptions.Positive("--max-body", "Characters of each body to print (default 2000).", 2_000);
-        var show = new Command("show", "Shows dead letters without removing them: body, reason, exception and stack trace.") { queue, count, id, maxBody };
+        var maxBody = CliOptions.Positive("--max-body", "Characters of each body to print (default 2000; --json prints whole bodies).", 2_000);
+        var json = CliOptions.Json();
+        var show = new Command("show", "Shows dead letters without removing them: body, reason, exception and stack trace.") { queue, count, id, maxBody, json };
         show.SetAction((parse, ct) => cli.Guard(() =>
-            ShowAsync(parse.GetValue(queue)!, parse.GetValue(count), parse.GetValue(id), parse.GetValue(maxBody), ct)));
+            ShowAsync(parse.GetValue(queue)!, parse.GetValue(count), parse.GetValue(id), parse.GetValue(maxBody), parse.GetValue(json), ct)));
         return show;
     }
 
-    async Task<int> ShowAsync(string queue, int count, string? wanted, int maxBody, CancellationToken ct)
+    async Task<int> ShowAsync(string queue, int count, string? wanted, int maxBody, bool json, CancellationToken ct)
     {
+        if (json)
+            return await ShowJsonAsync(queue, count, wanted, ct);
+
         await using var broker = await cli.ConnectBrokerAsync(ct);
         await using var reader = await broker.OpenQueueAsync(queue, ct);
         var shown = 0;
@@ -81,6 +92,32 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
 
         cli.Console.MarkupLine($"{shown:N0} of {reader.MessageCount:N0} message(s) in {Markup.Escape(reader.Queue)} shown; none removed");
         return wanted is not null && shown == 0 ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
+    async Task<int> ShowJsonAsync(string queue, int count, string? wanted, CancellationToken ct)
+    {
+        await using var broker = await cli.ConnectBrokerAsync(ct);
+        await using var reader = await broker.OpenQueueAsync(queue, ct);
+        var shown = new List<DeadLetterJson>();
+        for (var i = 0; i < reader.MessageCount && shown.Count < count; i++)
+        {
+            if (await reader.NextAsync(ct) is not { } message)
+                break;
+            if (wanted is null || message.Properties.MessageId == wanted)
+                shown.Add(DeadLetter(message, i + 1));
+        }
+
+        cli.WriteJson(new DeadLettersJson(reader.Queue, reader.MessageCount, shown.Count, shown));
+        return wanted is not null && shown.Count == 0 ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
+    static DeadLetterJson DeadLetter(BrokerMessage message, int position)
+    {
+        var json = message.Json;
+        return new DeadLetterJson(position, message.Properties.MessageId, message.Properties.CorrelationId, message.Properties.ContentType,
+            message.Header("MT-Reason"), message.Header("MT-Fault-ExceptionType"), message.Header("MT-Fault-Message"), message.Header("MT-Fault-ConsumerType"),
+            message.Header("MT-Fault-Timestamp"), message.Header("MT-Fault-RetryCount"), message.Header("MT-Host-MachineName"),
+            json, json is null ? message.Text : null, message.Header("MT-Fault-StackTrace"));
     }
 
     static Panel DeadLetterPanel(BrokerMessage message, int position, int maxBody)
@@ -119,16 +156,17 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
         var id = new Option<string?>("--id") { Description = "Only the message with this message_id." };
         var count = new Option<int?>("--count") { Description = "At most this many, oldest first (default: all)." };
         var target = new Option<string?>("--to") { Description = "Queue to send them to (default: the queue the dead-letter queue belongs to)." };
+        var json = CliOptions.Json();
         var replay = new Command("replay", "Sends dead letters back to their queue (fault headers removed), each removed only once the broker confirmed the copy.")
         {
-            queue, id, count, target,
+            queue, id, count, target, json,
         };
         replay.SetAction((parse, ct) => cli.Guard(() =>
-            ReplayAsync(parse.GetValue(queue)!, parse.GetValue(target), parse.GetValue(count) ?? int.MaxValue, parse.GetValue(id), ct)));
+            ReplayAsync(parse.GetValue(queue)!, parse.GetValue(target), parse.GetValue(count) ?? int.MaxValue, parse.GetValue(id), parse.GetValue(json), ct)));
         return replay;
     }
 
-    async Task<int> ReplayAsync(string queue, string? target, int limit, string? wanted, CancellationToken ct)
+    async Task<int> ReplayAsync(string queue, string? target, int limit, string? wanted, bool json, CancellationToken ct)
     {
         var destination = target ?? SourceQueueOf(queue);
         await using var broker = await cli.ConnectBrokerAsync(ct);
@@ -150,7 +188,10 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
             replayed++;
         }
 
-        cli.Console.MarkupLine($"replayed {replayed:N0} message(s) from {Markup.Escape(queue)} to {Markup.Escape(destination)}");
+        if (json)
+            cli.WriteJson(new ReplayedJson(queue, destination, replayed));
+        else
+            cli.Console.MarkupLine($"replayed {replayed:N0} message(s) from {Markup.Escape(queue)} to {Markup.Escape(destination)}");
         return wanted is not null && replayed == 0 ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
@@ -161,12 +202,13 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
         var queue = QueueArgument();
         var id = new Option<string?>("--id") { Description = "Only the message with this message_id." };
         var yes = new Option<bool>("--yes") { Description = "Confirms: purged messages are gone for good." };
-        var purge = new Command("purge", "Deletes dead letters (all, or one by --id). Needs --yes.") { queue, id, yes };
-        purge.SetAction((parse, ct) => cli.Guard(() => PurgeAsync(parse.GetValue(queue)!, parse.GetValue(id), parse.GetValue(yes), ct)));
+        var json = CliOptions.Json();
+        var purge = new Command("purge", "Deletes dead letters (all, or one by --id). Needs --yes.") { queue, id, yes, json };
+        purge.SetAction((parse, ct) => cli.Guard(() => PurgeAsync(parse.GetValue(queue)!, parse.GetValue(id), parse.GetValue(yes), parse.GetValue(json), ct)));
         return purge;
     }
 
-    async Task<int> PurgeAsync(string queue, string? wanted, bool confirmed, CancellationToken ct)
+    async Task<int> PurgeAsync(string queue, string? wanted, bool confirmed, bool json, CancellationToken ct)
     {
         await using var broker = await cli.ConnectBrokerAsync(ct);
         await using var reader = await broker.OpenQueueAsync(queue, ct);
@@ -179,7 +221,10 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
         if (wanted is null)
         {
             await reader.PurgeAsync(ct);
-            cli.Console.MarkupLine($"purged {reader.MessageCount:N0} message(s) from {Markup.Escape(queue)}");
+            if (json)
+                cli.WriteJson(new PurgedJson(queue, reader.MessageCount, null));
+            else
+                cli.Console.MarkupLine($"purged {reader.MessageCount:N0} message(s) from {Markup.Escape(queue)}");
             return ExitCodes.Ok;
         }
 
@@ -190,7 +235,10 @@ internal sealed class DeadLetterCommand(NeuralTradeCli cli)
             if (message.Properties.MessageId == wanted)
             {
                 await reader.AckAsync(message, ct);
-                cli.Console.MarkupLine($"purged message {Markup.Escape(wanted)} from {Markup.Escape(queue)}");
+                if (json)
+                    cli.WriteJson(new PurgedJson(queue, 1, wanted));
+                else
+                    cli.Console.MarkupLine($"purged message {Markup.Escape(wanted)} from {Markup.Escape(queue)}");
                 return ExitCodes.Ok;
             }
         }

@@ -35,7 +35,7 @@ internal sealed class EvaluateCommand(NeuralTradeCli cli)
     readonly Option<int> _folds = CliOptions.Positive("--folds", "Folds K (default 5).", 5, 50);
     readonly Option<string[]> _set = TrainCommand.SetOption();
     readonly Option<DirectoryInfo?> _out = new("--out") { Description = "Directory for table.txt, summary.json and the PNG plots (default .neuraltrade/evaluate/<series>-<time>)." };
-    readonly Option<bool> _json = new("--json") { Description = "Print the JSON summary instead of the table." };
+    readonly Option<bool> _json = CliOptions.Json("Print the JSON summary (as summary.json holds it) instead of the table.");
 
     public Command Build()
     {
@@ -85,7 +85,8 @@ internal sealed class EvaluateCommand(NeuralTradeCli cli)
         var run = await RecordAsync(series, hp, options, report, ct);
         if (json)
         {
-            cli.Console.WriteLine(JsonSerializer.Serialize(WalkForwardRecorder.Summary(report), WalkForwardRecorder.SummaryJson));
+            // The summary's own settings: the contract's, and NaN (a fold with nothing to measure) as "NaN".
+            cli.Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(WalkForwardRecorder.Summary(report), WalkForwardRecorder.SummaryJson));
             return ExitCodes.Ok;
         }
 
@@ -115,15 +116,15 @@ internal sealed class EvaluateCommand(NeuralTradeCli cli)
                     skipped++;
             }
 
+            // A warning: on standard error, so that standard output holds the JSON alone under --json.
             if (skipped > 0)
-                cli.Console.MarkupLine($"[yellow]skipped[/] {skipped} unreadable rows of {Markup.Escape(file.Name)}");
+                cli.Error.MarkupLine($"[yellow]skipped[/] {skipped} unreadable rows of {Markup.Escape(file.Name)}");
             candles.Sort((a, b) => a.OpenTime.CompareTo(b.OpenTime));
         }
         else
         {
-            await using var redis = await cli.ConnectRedisAsync();
-            var store = new RedisCandleStore(redis, new RedisKeys(cli.Settings.RedisKeyPrefix));
-            candles = [.. await store.GetRangeAsync(series, from, to, ct)];
+            await using var redis = await cli.ConnectRedisAsync(ct);
+            candles = [.. await redis.Candles.GetRangeAsync(series, from, to, ct)];
         }
 
         if (candles.Count == 0)

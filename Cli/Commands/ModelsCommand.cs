@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Stores;
 using Spectre.Console;
 
 namespace NeuralTrade.Events.Cli.Commands;
@@ -16,16 +15,34 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
     Command ListCommand()
     {
         var model = new Option<string?>("--model") { Description = "Only this model (e.g. signal-binance-btc-usdt-1m); default: every model with a champion." };
-        var list = new Command("list", "Lists registered versions and the champion of each model (from the fleet's registry in Redis).") { model };
-        list.SetAction((parse, ct) => cli.Guard(() => ListAsync(parse.GetValue(model), ct)));
+        var json = CliOptions.Json();
+        var list = new Command("list", "Lists registered versions and the champion of each model (from the fleet's registry in Redis).") { model, json };
+        list.SetAction((parse, ct) => cli.Guard(() => ListAsync(parse.GetValue(model), parse.GetValue(json), ct)));
         return list;
     }
 
-    async Task<int> ListAsync(string? model, CancellationToken ct)
+    async Task<int> ListAsync(string? model, bool json, CancellationToken ct)
     {
-        await using var redis = await cli.ConnectRedisAsync();
-        var store = new RedisModelRegistryStore(redis, new RedisKeys(cli.Settings.RedisKeyPrefix));
+        await using var redis = await cli.ConnectRedisAsync(ct);
+        var store = redis.Registry;
         var names = model is { } one ? [one] : (await store.GetChampionsAsync(ct)).Select(c => c.ModelName).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (json)
+        {
+            var models = new List<ModelJson>(names.Count);
+            foreach (var name in names)
+            {
+                var champion = (await store.GetChampionAsync(name, ct))?.Version;
+                var versions = await store.ListVersionsAsync(name, ct);
+                if (versions.Count == 0)
+                    throw new CliException($"{name} has no registered version");
+                models.Add(new ModelJson(name, champion, versions.OrderByDescending(v => v.Version)
+                    .Select(v => new ModelVersionJson(v.Version, v.Version == champion, v.RunId, v.Artifact, v.Metrics, v.RegisteredAt, v.Registry)).ToList()));
+            }
+
+            cli.WriteJson(new ModelsJson(models));
+            return ExitCodes.Ok;
+        }
+
         if (names.Count == 0)
         {
             cli.Console.MarkupLine("no model has a champion yet: request training with [bold]neuraltrade train[/]");
@@ -64,14 +81,15 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
         var version = new Argument<int>("version") { Description = "Registered version to make the champion." };
         var reason = new Option<string?>("--reason") { Description = "Recorded with the command." };
         var timeout = CliOptions.Timeout(60);
+        var json = DeployedJson();
         var promote = new Command("promote", "Makes a registered version the champion (model.promote) and waits for model.deployed.")
         {
-            name, version, reason, timeout,
+            name, version, reason, timeout, json,
         };
         promote.SetAction((parse, ct) => cli.Guard(() => SendAsync(Exchanges.ModelPromote, new PromoteModel
         {
             ModelName = parse.GetValue(name)!, Version = parse.GetValue(version), Reason = parse.GetValue(reason),
-        }, "registry-promote_error", parse.GetValue(name)!, parse.GetValue(version), parse.GetValue(timeout), ct)));
+        }, "registry-promote_error", parse.GetValue(name)!, parse.GetValue(version), parse.GetValue(timeout), parse.GetValue(json), ct)));
         return promote;
     }
 
@@ -80,19 +98,23 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
         var name = new Argument<string>("model") { Description = "Model name." };
         var reason = new Option<string?>("--reason") { Description = "Recorded with the command." };
         var timeout = CliOptions.Timeout(60);
+        var json = DeployedJson();
         var rollback = new Command("rollback", "Makes the previous champion the champion again (model.rollback) and waits for model.deployed.")
         {
-            name, reason, timeout,
+            name, reason, timeout, json,
         };
         rollback.SetAction((parse, ct) => cli.Guard(() => SendAsync(Exchanges.ModelRollback, new RollbackModel
         {
             ModelName = parse.GetValue(name)!, Reason = parse.GetValue(reason),
-        }, "registry-rollback_error", parse.GetValue(name)!, null, parse.GetValue(timeout), ct)));
+        }, "registry-rollback_error", parse.GetValue(name)!, null, parse.GetValue(timeout), parse.GetValue(json), ct)));
         return rollback;
     }
 
+    static Option<bool> DeployedJson() => CliOptions.Json("Print the model.deployed body as it came, as JSON (a refusal is an error, on standard error).");
+
     /// <summary>Publishes a registry command and waits for its model.deployed, or finds it dead-lettered with the reason.</summary>
-    async Task<int> SendAsync<T>(string exchange, T command, string errorQueue, string modelName, int? version, int timeoutSeconds, CancellationToken ct)
+    async Task<int> SendAsync<T>(string exchange, T command, string errorQueue, string modelName, int? version, int timeoutSeconds, bool json,
+        CancellationToken ct)
         where T : IntegrationEvent
     {
         await using var broker = await cli.ConnectBrokerAsync(ct);
@@ -103,17 +125,24 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
         {
             var answer = await NeuralTradeCli.WaitForAsync(deployed, m => m.Json is { } j && j.GetProperty("modelName").GetString() == modelName
                 && (version is null || j.GetProperty("version").GetInt32() == version), 1, ct);
-            if (answer?.Json is { } json)
+            if (answer?.Json is { } body)
             {
-                cli.Console.MarkupLine($"[green]model.deployed[/] {Markup.Escape(modelName)} v{json.GetProperty("version").GetInt32()}" +
-                    (json.TryGetProperty("previousVersion", out var previous) && previous.ValueKind == JsonValueKind.Number ? $" (was v{previous.GetInt32()})" : "") +
-                    $", reason {Markup.Escape(json.TryGetProperty("reason", out var r) ? r.GetString() ?? "" : "")}");
+                if (json)
+                {
+                    cli.WriteJson(body);
+                    return ExitCodes.Ok;
+                }
+
+                cli.Console.MarkupLine($"[green]model.deployed[/] {Markup.Escape(modelName)} v{body.GetProperty("version").GetInt32()}" +
+                    (body.TryGetProperty("previousVersion", out var previous) && previous.ValueKind == JsonValueKind.Number ? $" (was v{previous.GetInt32()})" : "") +
+                    $", reason {Markup.Escape(body.TryGetProperty("reason", out var r) ? r.GetString() ?? "" : "")}");
                 return ExitCodes.Ok;
             }
 
             if (await FindDeadLetteredAsync(broker, errorQueue, command.EventId, ct) is { } refused)
             {
-                cli.Console.MarkupLine($"[red]refused[/] by the Registry: {Markup.Escape(refused)}");
+                // A refusal is an error, with or without --json: standard error.
+                cli.Error.MarkupLine($"[red]refused[/] by the Registry: {Markup.Escape(refused)}");
                 return ExitCodes.Failed;
             }
         }
@@ -122,9 +151,9 @@ internal sealed class ModelsCommand(NeuralTradeCli cli)
             $"(neuraltrade queues; neuraltrade dlq show {errorQueue})");
     }
 
-    static async Task<string?> FindDeadLetteredAsync(BrokerSession broker, string errorQueue, Guid messageId, CancellationToken ct)
+    static async Task<string?> FindDeadLetteredAsync(IBrokerSession broker, string errorQueue, Guid messageId, CancellationToken ct)
     {
-        QueueReader reader;
+        IQueueReader reader;
         try
         {
             reader = await broker.OpenQueueAsync(errorQueue, ct);

@@ -13,7 +13,7 @@ internal sealed class PredictCommand(NeuralTradeCli cli)
     readonly Option<string> _symbol = CliOptions.Symbol();
     readonly Option<string> _interval = CliOptions.Interval();
     readonly Option<int> _timeout = CliOptions.Timeout(30);
-    readonly Option<bool> _json = new("--json") { Description = "Print the answer's JSON body as it came." };
+    readonly Option<bool> _json = CliOptions.Json("Print the answer's body (prediction.completed or prediction.failed) as it came, as JSON.");
 
     public Command Build()
     {
@@ -41,7 +41,7 @@ internal sealed class PredictCommand(NeuralTradeCli cli)
                 "(neuraltrade queues shows the consumers of 'inference')");
         if (parse.GetValue(_json))
         {
-            cli.Console.WriteLine(JsonSerializer.Serialize(answer.Json, NeuralTradeCli.Indented));
+            cli.WriteJson(answer.Json);
             return answer.Exchange == Exchanges.PredictionCompleted ? ExitCodes.Ok : ExitCodes.Failed;
         }
 

@@ -8,17 +8,26 @@ namespace NeuralTrade.Events.Cli.Commands;
 internal sealed class QueuesCommand(NeuralTradeCli cli)
 {
     readonly Option<bool> _all = new("--all") { Description = "Also the temporary queues of clients (amq.gen-…)." };
+    readonly Option<bool> _json = CliOptions.Json();
 
     public Command Build()
     {
-        var queues = new Command("queues", "Shows every queue of the vhost: messages ready and unacknowledged, consumers, rates (management API).") { _all };
-        queues.SetAction((parse, ct) => cli.Guard(() => ShowAsync(parse.GetValue(_all), ct)));
+        var queues = new Command("queues", "Shows every queue of the vhost: messages ready and unacknowledged, consumers, rates (management API).") { _all, _json };
+        queues.SetAction((parse, ct) => cli.Guard(() => ShowAsync(parse.GetValue(_all), parse.GetValue(_json), ct)));
         return queues;
     }
 
-    async Task<int> ShowAsync(bool all, CancellationToken ct)
+    async Task<int> ShowAsync(bool all, bool json, CancellationToken ct)
     {
         var rows = (await cli.QueuesNowAsync(ct)).Where(q => all || !q.Name.StartsWith("amq.", StringComparison.Ordinal)).ToList();
+        var dead = rows.Where(q => q.IsDeadLetter).Sum(q => q.Messages);
+        if (json)
+        {
+            cli.WriteJson(new QueuesJson(rows.Select(q => new QueueJson(q.Name, q.Ready, q.Unacknowledged, q.Messages, q.Consumers, q.PublishRate, q.DeliverRate,
+                q.IsDeadLetter)).ToList(), dead));
+            return ExitCodes.Ok;
+        }
+
         var table = new Table().Border(TableBorder.Rounded).AddColumn("queue").AddColumn(new TableColumn("ready").RightAligned())
             .AddColumn(new TableColumn("unacked").RightAligned()).AddColumn(new TableColumn("consumers").RightAligned())
             .AddColumn(new TableColumn("in/s").RightAligned()).AddColumn(new TableColumn("out/s").RightAligned());
@@ -31,7 +40,6 @@ internal sealed class QueuesCommand(NeuralTradeCli cli)
         }
 
         cli.Console.Write(table);
-        var dead = rows.Where(q => q.IsDeadLetter).Sum(q => q.Messages);
         cli.Console.MarkupLine(dead > 0 ? $"[red]{dead:N0} dead letter(s)[/]: neuraltrade dlq list" : "no dead letters");
         return ExitCodes.Ok;
     }

@@ -18,12 +18,13 @@ internal sealed class TrainCommand(NeuralTradeCli cli)
     readonly Option<string> _reason = new("--reason") { Description = "Why (default manual).", DefaultValueFactory = _ => "manual" };
     readonly Option<bool> _wait = new("--wait") { Description = "Follow the run: started, completed or failed, then the Registry's decision." };
     readonly Option<int> _timeout = CliOptions.Timeout(1_800);
+    readonly Option<bool> _json = CliOptions.Json("Print JSON lines: {\"event\", \"message\"} for training.requested and, with --wait, each event that follows.");
 
     public Command Build()
     {
         var train = new Command("train", "Requests training for a series (training.requested); with --wait follows it to the gate's decision.")
         {
-            _exchange, _symbol, _interval, _from, _to, _set, _reason, _wait, _timeout,
+            _exchange, _symbol, _interval, _from, _to, _set, _reason, _wait, _timeout, _json,
         };
         train.SetAction((parse, ct) => cli.Guard(() => TrainAsync(parse, ct)));
         return train;
@@ -64,14 +65,18 @@ internal sealed class TrainCommand(NeuralTradeCli cli)
         }
 
         await broker.PublishAsync(Exchanges.TrainingRequested, request, ct);
-        cli.Console.MarkupLine($"training.requested [bold]{request.RequestId}[/] for {Markup.Escape($"{request.Exchange}:{request.Symbol}:{request.Interval}")}");
+        var json = parse.GetValue(_json);
+        if (json)
+            cli.WriteJsonLine(new TrainEventJson(Exchanges.TrainingRequested, JsonSerializer.SerializeToElement(request, ContractJson.Options)));
+        else
+            cli.Console.MarkupLine($"training.requested [bold]{request.RequestId}[/] for {Markup.Escape($"{request.Exchange}:{request.Symbol}:{request.Interval}")}");
         if (events is null)
             return ExitCodes.Ok;
-        return await FollowAsync(events, request.RequestId, parse.GetValue(_timeout), ct);
+        return await FollowAsync(events, request.RequestId, parse.GetValue(_timeout), json, ct);
     }
 
     /// <summary>Prints the run's events as they come until the Registry decides, the run fails or the time is up.</summary>
-    async Task<int> FollowAsync(ChannelReader<BrokerMessage> events, Guid requestId, int timeoutSeconds, CancellationToken ct)
+    async Task<int> FollowAsync(ChannelReader<BrokerMessage> events, Guid requestId, int timeoutSeconds, bool json, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow.AddSeconds(timeoutSeconds);
         string? runId = null;
@@ -89,6 +94,24 @@ internal sealed class TrainCommand(NeuralTradeCli cli)
 
             var ofRequest = j.TryGetProperty("requestId", out var r) && r.GetString() == requestId.ToString();
             var ofRun = runId is not null && j.TryGetProperty("runId", out var run) && run.GetString() == runId;
+            if (json)
+            {
+                if (message.Exchange is Exchanges.TrainingStarted or Exchanges.TrainingFailed or Exchanges.TrainingCompleted ? ofRequest : ofRun)
+                    cli.WriteJsonLine(new TrainEventJson(message.Exchange, j));
+                switch (message.Exchange)
+                {
+                    case Exchanges.TrainingFailed when ofRequest:
+                        return ExitCodes.Failed;
+                    case Exchanges.TrainingCompleted when ofRequest:
+                        runId = j.GetProperty("runId").GetString();
+                        break;
+                    case Exchanges.ModelDeployed or Exchanges.ModelRejected when ofRun:
+                        return ExitCodes.Ok;
+                }
+
+                continue;
+            }
+
             switch (message.Exchange)
             {
                 case Exchanges.TrainingStarted when ofRequest:

@@ -117,6 +117,38 @@ public sealed class CliBrokerTests : BrokerTest
     }
 
     [Test]
+    public async Task Queues_and_dead_letters_print_json_from_the_real_broker_and_management_api()
+    {
+        var ingest = await StartHostAsync(b => b.AddIngestWorker());
+        await Amqp.PublishAsync(Exchanges.MarketCandles, "this is not json", "poison-json");
+        for (var i = 0; i < 100 && await DepthAsync("ingest_error") < 1; i++)
+            await Task.Delay(200);
+        await ingest.StopAsync();
+
+        var (queuesCode, queues) = await CliAsync("queues", "--json");
+        var (listCode, list) = await CliAsync("dlq", "list", "--json");
+        var (showCode, show) = await CliAsync("dlq", "show", "ingest_error", "--json");
+
+        Assert.That((queuesCode, listCode, showCode), Is.EqualTo((ExitCodes.Ok, ExitCodes.Ok, ExitCodes.Ok)), queues + list + show);
+        using var queuesJson = System.Text.Json.JsonDocument.Parse(queues);
+        using var listJson = System.Text.Json.JsonDocument.Parse(list);
+        using var showJson = System.Text.Json.JsonDocument.Parse(show);
+        var error = queuesJson.RootElement.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "ingest_error");
+        var letter = showJson.RootElement.GetProperty("messages").EnumerateArray().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That((error.GetProperty("ready").GetInt64(), error.GetProperty("deadLetter").GetBoolean()), Is.EqualTo((1L, true)));
+            Assert.That(queuesJson.RootElement.GetProperty("deadLetters").GetInt64(), Is.EqualTo(1));
+            Assert.That(listJson.RootElement.GetProperty("queues").EnumerateArray().Select(q => (q.GetProperty("name").GetString(),
+                q.GetProperty("messages").GetInt64(), q.GetProperty("replaysTo").GetString())), Is.EqualTo(new[] { ("ingest_error", 1L, "ingest") }));
+            Assert.That(letter.GetProperty("messageId").GetString(), Is.EqualTo("poison-json"));
+            Assert.That(letter.GetProperty("text").GetString(), Is.EqualTo("this is not json"));
+            Assert.That(letter.GetProperty("exceptionType").GetString(), Is.Not.Empty);
+            Assert.That(letter.GetProperty("stackTrace").GetString(), Is.Not.Empty);
+        });
+    }
+
+    [Test]
     public async Task Predict_prints_the_answer_of_inference_and_a_failure_exits_1()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
