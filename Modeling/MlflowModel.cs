@@ -26,7 +26,7 @@ public sealed record MlflowModelFile(string Path, byte[] Content);
 /// probabilities (float32, n × 3: sell, hold, buy). Built from the artifact Inference serves (its weights, scaler and
 /// temperature), so it computes the fleet's probabilities; MlflowModelParityTests measures that against Debian's PyTorch.
 /// </summary>
-public static class MlflowModel
+public static partial class MlflowModel
 {
     /// <summary>The run artifact path of the directory: the <c>.ntm</c> artifact lives in it too (<c>model/&lt;name&gt;.ntm</c>).</summary>
     public const string ArtifactPath = "model";
@@ -157,7 +157,29 @@ public static class MlflowModel
         ["dependencies"] = new[] { $"-r {RequirementsFile}" },
     });
 
-    static string Yaml(object document) => new SerializerBuilder().Build().Serialize(document);
+    static string Yaml(object document) =>
+        new SerializerBuilder().WithEventEmitter(next => new QuoteWhatPyYamlWouldNotReadAsText(next)).Build().Serialize(document);
+
+    /// <summary>
+    /// MLflow reads MLmodel with PyYAML (YAML 1.1), which takes an unquoted <c>2026-12-02 17:30:05.123456</c> for a timestamp,
+    /// an all-digit id for an int and <c>yes</c> for a boolean. So every string that starts like a number or a date, or is
+    /// one of YAML 1.1's booleans or nulls, is single-quoted, as PyYAML's own dumper quotes it.
+    /// </summary>
+    sealed partial class QuoteWhatPyYamlWouldNotReadAsText(YamlDotNet.Serialization.IEventEmitter next)
+        : YamlDotNet.Serialization.EventEmitters.ChainedEventEmitter(next)
+    {
+        public override void Emit(YamlDotNet.Serialization.ScalarEventInfo eventInfo, YamlDotNet.Core.IEmitter emitter)
+        {
+            if (eventInfo.Source.Value is string text && eventInfo.Style is YamlDotNet.Core.ScalarStyle.Any or YamlDotNet.Core.ScalarStyle.Plain
+                && Ambiguous().IsMatch(text))
+                eventInfo.Style = YamlDotNet.Core.ScalarStyle.SingleQuoted;
+            base.Emit(eventInfo, emitter);
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"^(?:[-+.0-9].*|(?i:y|n|yes|no|true|false|on|off|null)|~|<<|=|)$",
+            System.Text.RegularExpressions.RegexOptions.Singleline)]
+        private static partial System.Text.RegularExpressions.Regex Ambiguous();
+    }
 
     /// <summary>Everything the loader needs to compute the fleet's probabilities, and where the model came from.</summary>
     static JsonObject Config(LoadedModel model)

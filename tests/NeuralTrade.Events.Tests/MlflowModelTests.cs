@@ -56,6 +56,7 @@ public sealed class MlflowModelTests
     [Test]
     public void The_directory_holds_an_MLmodel_with_a_python_function_flavor_as_MLflow_documents_it()
     {
+        TestContext.Out.WriteLine(File.ReadAllText(Path.Combine(_directory, "MLmodel")));
         var mlmodel = Yaml(Path.Combine(_directory, "MLmodel"));
         var pyfunc = Pyfunc(mlmodel);
         var keys = mlmodel.Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
@@ -69,6 +70,11 @@ public sealed class MlflowModelTests
             Assert.That(Scalar(mlmodel, "run_id"), Is.EqualTo(RunId));
             Assert.That(Scalar(mlmodel, "model_uuid"), Is.EqualTo(Uuid.ToString("N")).And.Match("^[0-9a-f]{32}$"));
             Assert.That(Scalar(mlmodel, "utc_time_created"), Is.EqualTo("2026-12-02 17:30:05.123456"), "str(datetime.utcnow())");
+            // Quoted, or PyYAML (YAML 1.1) would read a timestamp and numbers where MLflow writes strings.
+            Assert.That(((YamlScalarNode)mlmodel["utc_time_created"]).Style, Is.EqualTo(YamlDotNet.Core.ScalarStyle.SingleQuoted));
+            Assert.That(((YamlScalarNode)mlmodel["run_id"]).Style, Is.EqualTo(YamlDotNet.Core.ScalarStyle.SingleQuoted), "it starts with a digit");
+            Assert.That(((YamlScalarNode)pyfunc["python_version"]).Style, Is.EqualTo(YamlDotNet.Core.ScalarStyle.SingleQuoted));
+            Assert.That(((YamlScalarNode)pyfunc["loader_module"]).Style, Is.EqualTo(YamlDotNet.Core.ScalarStyle.Plain));
             Assert.That(((YamlMappingNode)mlmodel["flavors"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value), Is.EqualTo(new[] { "python_function" }));
 
             Assert.That(Scalar(pyfunc, "loader_module"), Is.EqualTo("neuraltrade_signal"));
