@@ -92,7 +92,10 @@ public static class ModelTraining
             },
         };
         var bytes = ModelArtifact.Write(manifest, trained.Model);
-        return new TrainingOutcome(bytes, manifest, test, validation, baseline, trained.History, dataset, stopwatch.Elapsed.TotalSeconds);
+        return new TrainingOutcome(bytes, manifest, test, validation, baseline, trained.History, dataset, stopwatch.Elapsed.TotalSeconds)
+        {
+            InputExample = FeatureWindows.Of(data, split.Test.Skip(Math.Max(0, split.Test.Count - MlflowModel.InputExampleWindows)).ToList()),
+        };
     }
 
     /// <summary>

@@ -55,6 +55,18 @@ public static class ServingWindow
     /// </summary>
     public static float[] Latest(LoadedModel model, IReadOnlyList<Candle> candles)
     {
+        var result = LatestFeatures(model, candles);
+        model.Scaler.TransformInPlace(result);
+        return result;
+    }
+
+    /// <summary>
+    /// The unscaled feature window (window × features) ending at the last of <paramref name="candles"/>, refused as
+    /// <see cref="Latest"/> refuses: what the MLflow model (<see cref="MlflowModel"/>) takes as its input; <see cref="Latest"/>
+    /// is this window scaled.
+    /// </summary>
+    public static float[] LatestFeatures(LoadedModel model, IReadOnlyList<Candle> candles)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(candles);
         var needed = CandlesNeeded(model);
@@ -78,7 +90,6 @@ public static class ServingWindow
         var f = features.Columns;
         var result = new float[window * f];
         features.Values.AsSpan((features.Rows - window) * f, window * f).CopyTo(result);
-        model.Scaler.TransformInPlace(result);
         return result;
     }
 }

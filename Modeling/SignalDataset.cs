@@ -150,15 +150,20 @@ public sealed class SignalDataset
     /// <summary>Writes the scaled windows of <paramref name="batch"/> into <paramref name="destination"/> (batch × window × features).</summary>
     public void CopyWindows(IReadOnlyList<Sample> batch, FeatureScaler scaler, Span<float> destination)
     {
-        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(scaler);
+        CopyRawWindows(batch, destination);
+        scaler.TransformInPlace(destination[..(batch.Count * Window * Features.Columns)]);
+    }
+
+    /// <summary>The unscaled feature windows of <paramref name="batch"/> (batch × window × features, row-major).</summary>
+    public void CopyRawWindows(IReadOnlyList<Sample> batch, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         var f = Features.Columns;
         for (var b = 0; b < batch.Count; b++)
         {
             var start = batch[b].End - Window + 1;
-            var target = destination.Slice(b * Window * f, Window * f);
-            Features.Values.AsSpan(start * f, Window * f).CopyTo(target);
-            scaler.TransformInPlace(target);
+            Features.Values.AsSpan(start * f, Window * f).CopyTo(destination.Slice(b * Window * f, Window * f));
         }
     }
 }

@@ -18,4 +18,10 @@ public sealed record TrainingOutcome(
     /// takes the digest from where it stores the artifact, so the bytes are hashed once.
     /// </summary>
     public string Sha256 => ModelArtifact.Sha256(Artifact);
+
+    /// <summary>
+    /// A few real inputs of the model: the unscaled feature windows of the last test samples, which the MLflow model
+    /// directory carries as its input example (<see cref="MlflowModel"/>). Null where the run did not record them.
+    /// </summary>
+    public FeatureWindows? InputExample { get; init; }
 }

@@ -228,6 +228,8 @@ public sealed partial class ModelDecisions(
         {
             // The run lives in MLflow: the version number is MLflow's, so the UI and the events agree.
             await mlflow.EnsureRegisteredModelAsync(candidate.ModelName, cancellationToken);
+            // The version's source is the run's MLflow model directory (MlflowModel.ArtifactPath): the .ntm lives in it
+            // (model/<name>.ntm beside model/MLmodel), so models:/<name>@champion loads with mlflow.pyfunc.load_model.
             var source = candidate.Artifact.Uri[..candidate.Artifact.Uri.LastIndexOf('/')];
             // Idempotent by run: a crash after MLflow registered the version and before the registry recorded it finds
             // that version again instead of registering a second one.

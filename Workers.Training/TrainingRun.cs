@@ -61,6 +61,7 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
                 progress => ModelTraining.Run(modelName, series, candles, hp, device, progress, cancellationToken), epochs.ReportAsync,
                 cancellationToken);
             var (artifact, metrics) = await run.LogTrainingResultAsync(modelName, outcome, cancellationToken);
+            await run.LogMlflowModelAsync(outcome, logger, cancellationToken);
             await run.LogTrainingReportAsync(outcome, logger, cancellationToken);
             await run.LogInputsAsync([TrainingDatasets.Input(series, candles, outcome.Manifest.Training)], cancellationToken);
             WalkForwardReport? walkForward = null;

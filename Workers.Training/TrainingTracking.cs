@@ -95,6 +95,36 @@ internal static partial class TrainingTracking
     }
 
     /// <summary>
+    /// Logs the MLflow model directory (<see cref="MlflowModel"/>) under <see cref="MlflowModel.ArtifactPath"/>, beside
+    /// the <c>.ntm</c> artifact, built from that artifact's bytes: what <c>mlflow.pyfunc.load_model</c> loads. It is derived
+    /// from the artifact the fleet serves, so a failure to build or store it is logged and tagged
+    /// (<c>neuraltrade.mlflow_model.error</c>) and does not fail the training.
+    /// </summary>
+    public static async Task LogMlflowModelAsync(this TrackedRun run, TrainingOutcome outcome, ILogger logger, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<MlflowModelFile> files;
+        try
+        {
+            if (outcome.InputExample is not { } example)
+                throw new InvalidOperationException("the training outcome has no input example");
+            using var model = ModelArtifact.Read(outcome.Artifact, expectedSha256: null);
+            files = MlflowModel.Build(model, example, run.RunId, DateTimeOffset.UtcNow, Guid.NewGuid());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogMlflowModelFailed(logger, e, run.RunId);
+            await run.SetTagsAsync(new Dictionary<string, string> { [MlflowModelErrorTag] = e.Message }, cancellationToken);
+            return;
+        }
+
+        foreach (var file in files)
+            await run.LogArtifactAsync($"{MlflowModel.ArtifactPath}/{file.Path}", file.Content, cancellationToken);
+    }
+
+    /// <summary>The tag a run gets when its MLflow model directory could not be built.</summary>
+    public const string MlflowModelErrorTag = "neuraltrade.mlflow_model.error";
+
+    /// <summary>
     /// Logs <see cref="CalibrationArtifact"/> (where the manifest has a calibration) and the plots: learning curves,
     /// the test confusion matrix, the test reliability before and after calibration, and the test equity against
     /// buy-and-hold. A plot that cannot be drawn or stored is logged and left out: plots never fail a training.
@@ -180,6 +210,9 @@ internal static partial class TrainingTracking
     /// <summary>The finite ones: metrics travel as JSON and MLflow takes numbers only.</summary>
     public static Dictionary<string, double> Finite(IEnumerable<KeyValuePair<string, double>> metrics) =>
         metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: its MLflow model directory could not be built; the run goes on with the .ntm artifact only")]
+    static partial void LogMlflowModelFailed(ILogger logger, Exception e, string runId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the plot {Path} could not be drawn or stored; the run goes on without it")]
     static partial void LogPlotFailed(ILogger logger, Exception e, string runId, string path);

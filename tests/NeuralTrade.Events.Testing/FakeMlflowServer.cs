@@ -362,6 +362,15 @@ public sealed class FakeMlflowServer : IAsyncDisposable
 
             return found.Count == 0 ? Results.Json(new { }) : Results.Json(new { model_versions = found });
         });
+        // Where a version's files are (service: GetModelVersionDownloadUri): its source, which MLflow's client downloads
+        // to load models:/<name>/<version> or models:/<name>@<alias>.
+        api.MapGet("/mlflow/model-versions/get-download-uri", (HttpContext c) =>
+        {
+            if (!Models.TryGetValue(c.Request.Query["name"].ToString(), out var model)
+                || !int.TryParse(c.Request.Query["version"], out var version) || version < 1 || version > model.Versions.Count)
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Model Version not found");
+            return Results.Json(new { artifact_uri = model.Versions[version - 1].Source });
+        });
         api.MapPost("/mlflow/registered-models/alias", async (HttpContext c) =>
         {
             var body = await Body(c);
@@ -394,6 +403,24 @@ public sealed class FakeMlflowServer : IAsyncDisposable
             await c.Request.Body.CopyToAsync(buffer);
             Artifacts[path] = buffer.ToArray();
             return Results.Json(new { });
+        });
+        // The proxied artifact store's listing (mlflow/server/handlers.py _list_artifacts_mlflow_artifacts): the direct
+        // children of `path` by base name, directories with is_dir and no size; `{}` when there are none.
+        api.MapGet("/mlflow-artifacts/artifacts", (HttpContext c) =>
+        {
+            var path = c.Request.Query["path"].ToString().Trim('/');
+            if (path.Contains("..", StringComparison.Ordinal))
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Invalid path");
+            var prefix = path.Length == 0 ? "" : path + "/";
+            var children = Artifacts.Where(a => a.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(a => (Relative: a.Key[prefix.Length..], Size: a.Value.LongLength))
+                .GroupBy(a => a.Relative.Split('/')[0], StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.Any(a => a.Relative.Contains('/', StringComparison.Ordinal))
+                    ? (object)new { path = g.Key, is_dir = true }
+                    : new { path = g.Key, is_dir = false, file_size = g.First().Size })
+                .ToList();
+            return children.Count == 0 ? Results.Json(new { }) : Results.Json(new { files = children });
         });
         api.MapGet("/mlflow-artifacts/artifacts/{**path}", (string path) =>
             Artifacts.TryGetValue(path, out var bytes) ? Results.File(bytes, "application/octet-stream", Path.GetFileName(path))

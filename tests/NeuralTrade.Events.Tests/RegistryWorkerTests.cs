@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -213,6 +215,62 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         Assert.That(model.Aliases["champion"], Is.EqualTo(1));
         Assert.That(deployed.Version, Is.EqualTo(1));
         Assert.That((await Registry.GetChampionAsync(TrainedModels.ModelName))!.Registry, Is.EqualTo(RegisteredVersion.Mlflow));
+    }
+
+    [Test]
+    public async Task The_champion_alias_resolves_to_the_runs_MLflow_model_directory()
+    {
+        await StartAsync(mlflow: true);
+        var client = Get<MlflowClient>();
+        var experiment = await client.GetOrCreateExperimentAsync(TrainedModels.ModelName);
+        var run = await client.CreateRunAsync(experiment, "r", DateTimeOffset.UtcNow, new Dictionary<string, string>());
+        // As Training logs a run: the .ntm, and beside it the MLflow model directory built from it.
+        var bytes = TrainedModels.Outcome.Artifact;
+        var uri = await client.UploadArtifactAsync(run.ArtifactUri, $"model/{TrainedModels.ModelName}.ntm", bytes);
+        using (var loaded = ModelArtifact.Read(bytes, expectedSha256: null))
+        {
+            foreach (var file in MlflowModel.Build(loaded, TrainedModels.Outcome.InputExample!, run.RunId, DateTimeOffset.UtcNow, Guid.NewGuid()))
+                await client.UploadArtifactAsync(run.ArtifactUri, $"{MlflowModel.ArtifactPath}/{file.Path}", file.Content);
+        }
+
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, run.RunId) with { Artifact = new ArtifactRef(uri, ModelArtifact.Sha256(bytes), bytes.LongLength) });
+        await Published<ModelDeployed>(d => d.RunId == run.RunId);
+
+        // models:/<name>@champion as MLflow's client resolves it: the alias's version, that version's download URI, the files under it.
+        using var http = new HttpClient { BaseAddress = new Uri(Mlflow.Uri) };
+        var name = Uri.EscapeDataString(TrainedModels.ModelName);
+        var version = (await http.GetFromJsonAsync<JsonNode>($"/api/2.0/mlflow/registered-models/alias?name={name}&alias=champion"))!
+            ["model_version"]!["version"]!.GetValue<string>();
+        var source = (await http.GetFromJsonAsync<JsonNode>($"/api/2.0/mlflow/model-versions/get-download-uri?name={name}&version={version}"))!
+            ["artifact_uri"]!.GetValue<string>();
+        Assert.That(source, Is.EqualTo($"{run.ArtifactUri}/{MlflowModel.ArtifactPath}"));
+        var root = source["mlflow-artifacts:/".Length..];
+        var files = await ListArtifactsAsync(http, root, "");
+        Assert.That(files, Is.SupersetOf(new[]
+        {
+            "MLmodel", "code/neuraltrade_signal.py", "data/config.json", "data/state_dict.pt", "input_example.json", "serving_input_example.json",
+            "python_env.yaml", "conda.yaml", "requirements.txt", $"{TrainedModels.ModelName}{ModelArtifact.FileExtension}",
+        }));
+        var mlmodel = await http.GetStringAsync($"/api/2.0/mlflow-artifacts/artifacts/{root}/MLmodel");
+        Assert.That(mlmodel, Does.Match($"(?m)^run_id: '?{run.RunId}'?$").And.Contain("loader_module: neuraltrade_signal"));
+    }
+
+    /// <summary>Every file under <paramref name="root"/>, relative to it, listed as MLflow's client walks a directory.</summary>
+    static async Task<List<string>> ListArtifactsAsync(HttpClient http, string root, string relative)
+    {
+        var path = relative.Length == 0 ? root : $"{root}/{relative}";
+        var listing = await http.GetFromJsonAsync<JsonNode>($"/api/2.0/mlflow-artifacts/artifacts?path={Uri.EscapeDataString(path)}");
+        var result = new List<string>();
+        foreach (var file in listing!["files"]?.AsArray() ?? [])
+        {
+            var child = relative.Length == 0 ? file!["path"]!.GetValue<string>() : $"{relative}/{file!["path"]!.GetValue<string>()}";
+            if (file["is_dir"]!.GetValue<bool>())
+                result.AddRange(await ListArtifactsAsync(http, root, child));
+            else
+                result.Add(child);
+        }
+
+        return result;
     }
 
     async Task<TrainingCompleted> CandidateInMlflowAsync(string runName)

@@ -116,7 +116,7 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(run.Tags["device"], Is.EqualTo("CPU"));
         // Three seeds (the default) of three epochs, numbered across seeds.
         Assert.That(run.Metrics["train_loss"].Select(m => m.Step), Is.EqualTo(Enumerable.Range(1, 9).Select(e => (long)e)));
-        var bytes = Mlflow.Artifacts.Single(a => a.Key.StartsWith($"1/{completed.RunId}/artifacts/model/", StringComparison.Ordinal)).Value;
+        var bytes = Mlflow.Artifacts[$"1/{completed.RunId}/artifacts/model/{completed.ModelName}{ModelArtifact.FileExtension}"];
         Assert.That(ModelArtifact.Sha256(bytes), Is.EqualTo(completed.Artifact.Sha256));
         Assert.That(bytes.LongLength, Is.EqualTo(completed.Artifact.SizeBytes));
         using var model = ModelArtifact.Read(bytes, completed.Artifact.Sha256);
@@ -187,6 +187,21 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(calibration.TestBefore.Table, Has.Count.EqualTo(Calibration.Bins));
         Assert.That(calibration.TestAfter.Table, Has.Count.EqualTo(Calibration.Bins));
         Assert.That(System.Text.Encoding.UTF8.GetString(artifacts["calibration.json"]), Does.Contain("\n  \""), "indented");
+
+        // The MLflow model directory beside the .ntm (model/): MLmodel of this run, the loader, the weights and the input example.
+        Assert.That(artifacts.Keys.Where(k => k.StartsWith("model/", StringComparison.Ordinal)), Is.EquivalentTo(new[]
+        {
+            $"model/{completed.ModelName}{ModelArtifact.FileExtension}", "model/MLmodel", "model/code/neuraltrade_signal.py", "model/data/config.json",
+            "model/data/state_dict.pt", "model/input_example.json", "model/serving_input_example.json", "model/conda.yaml", "model/python_env.yaml",
+            "model/requirements.txt",
+        }));
+        var mlmodel = System.Text.Encoding.UTF8.GetString(artifacts["model/MLmodel"]);
+        Assert.That(mlmodel, Does.Match($"(?m)^run_id: '?{completed.RunId}'?$").And.Contain("loader_module: neuraltrade_signal\n")
+            .And.Contain("artifact_path: model\n"));
+        Assert.That(run.Tags, Does.Not.ContainKey(TrainingTracking.MlflowModelErrorTag));
+        var config = JsonNode.Parse(artifacts["model/data/config.json"])!;
+        Assert.That(config["artifact_sha256"]!.GetValue<string>(), Is.EqualTo(completed.Artifact.Sha256), "built from the artifact that is served");
+        Assert.That(config["hidden_size"]!.GetValue<int>(), Is.EqualTo(8));
 
         var seeds = model.Manifest.Seeds!;
         var note = run.Tags["mlflow.note.content"];
@@ -264,6 +279,10 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(runJson["status"]!.GetValue<string>(), Is.EqualTo("FINISHED"));
         Assert.That(runJson["params"]!["windowSize"]!.GetValue<string>(), Is.EqualTo("16"));
         Assert.That(File.ReadAllLines(Path.Combine(runDirectory, "metrics.jsonl")), Has.Some.Contains("\"train_loss\""));
+        // The MLflow model directory is written locally too: mlflow.pyfunc.load_model("<run>/artifacts/model") loads it.
+        var modelDirectory = Path.GetDirectoryName(path)!;
+        Assert.That(Path.Combine(modelDirectory, "MLmodel"), Does.Exist);
+        Assert.That(Path.Combine(modelDirectory, "data", "state_dict.pt"), Does.Exist);
     }
 
     [TestCase("ETH/USDT", null, "no candles are stored")]
