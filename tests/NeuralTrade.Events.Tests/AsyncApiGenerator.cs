@@ -65,23 +65,36 @@ public static partial class AsyncApiGenerator
                     $"every message. Published by {List(publishers)}; consumed by {List(consumers)}." +
                     (Exchanges.MustRoute(type) ? " The fleet must act on it: it is published mandatory, so a message no queue takes is returned to its publisher." : ""),
                 ["messages"] = new JsonObject { [type.Name] = Ref("components", "messages", type.Name) },
-                ["bindings"] = new JsonObject
-                {
-                    ["amqp"] = new JsonObject
-                    {
-                        ["is"] = "routingKey",
-                        ["exchange"] = new JsonObject
-                        {
-                            ["name"] = declared.Name,
-                            ["type"] = declared.Type,
-                            ["durable"] = declared.Durable,
-                            ["autoDelete"] = declared.AutoDelete,
-                            ["vhost"] = declared.Vhost,
-                        },
-                        ["bindingVersion"] = AmqpBindingVersion,
-                    },
-                },
+                ["bindings"] = ExchangeBinding(declared),
             };
+        }
+
+        foreach (var (source, bySeries) in Exchanges.BySeries)
+        {
+            var type = Exchanges.ContractTypes.Single(t => Exchanges.NameOf(t) == source);
+            var declared = broker.ExchangeNamed(bySeries) ?? throw new InvalidOperationException($"the broker definitions declare no exchange {bySeries}");
+            if (!broker.Bindings.Any(b => b.Source == source && b.Destination == bySeries && b.DestinationType == "exchange"))
+                throw new InvalidOperationException($"the broker definitions do not bind {bySeries} to {source}");
+            var readers = clients.Where(c => Matches(broker.PermissionOf(c)?.Read, bySeries)).ToList();
+            var headers = SeriesHeaderNames();
+            channels[bySeries] = new JsonObject
+            {
+                ["address"] = bySeries,
+                ["title"] = bySeries,
+                ["description"] = $"{docs.Member(typeof(Exchanges), bySeries)} Nobody publishes to it directly: the broker routes `{source}` here. Bind a queue with the arguments `{{\"x-match\": \"all\", {string.Join(", ", headers.Select(h => $"\"{h}\": …"))}}}`, leaving out a " +
+                    $"header to widen the filter; values match the message's headers exactly. Consumed by {List(readers.Select(c => $"{c} (queues of its own)"))}.",
+                ["messages"] = new JsonObject { [type.Name] = Ref("components", "messages", type.Name) },
+                ["bindings"] = ExchangeBinding(declared),
+                ["x-bound-from"] = source,
+                ["x-subscriber-binding-arguments"] = new JsonObject([KeyValuePair.Create("x-match", (JsonNode?)"all"),
+                    .. SeriesHeadersOf(type, goldenDirectory)!.Select(h => KeyValuePair.Create(h.Key, h.Value?.DeepClone()))]),
+            };
+            foreach (var reader in readers)
+            {
+                operations[$"{reader}.receive.{bySeries}"] = Operation("receive", bySeries, [type], reader,
+                    $"User {reader} binds a queue of its own (names it may declare: `{broker.PermissionOf(reader)!.Configure}`) to {bySeries} with the " +
+                    "headers of the series it wants, and receives only those series.", null);
+            }
         }
 
         foreach (var worker in fleet.Workers)
@@ -149,6 +162,43 @@ public static partial class AsyncApiGenerator
                 ["securitySchemes"] = SecuritySchemes(fleet, administrators),
             },
         };
+    }
+
+    static JsonObject ExchangeBinding(FleetTopology.Exchange declared) => new()
+    {
+        ["amqp"] = new JsonObject
+        {
+            ["is"] = "routingKey",
+            ["exchange"] = new JsonObject
+            {
+                ["name"] = declared.Name,
+                ["type"] = declared.Type,
+                ["durable"] = declared.Durable,
+                ["autoDelete"] = declared.AutoDelete,
+                ["vhost"] = declared.Vhost,
+            },
+            ["bindingVersion"] = AmqpBindingVersion,
+        },
+    };
+
+    /// <summary>The AMQP headers that name a message's series (<see cref="Exchanges.SeriesHeaders"/>), in declaration order.</summary>
+    static List<string> SeriesHeaderNames() => [.. typeof(Exchanges.SeriesHeaders).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!)];
+
+    /// <summary>
+    /// The series headers the fleet sets on a message of <paramref name="type"/>, with the golden body's values
+    /// (<see cref="Exchanges.SeriesOf"/> of the golden body read as the wire reads it), or null for a type that has none.
+    /// </summary>
+    static JsonObject? SeriesHeadersOf(Type type, string goldenDirectory)
+    {
+        var golden = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(goldenDirectory, $"{Exchanges.NameOf(type)}.json")), type, ContractJson.Options)!;
+        if (Exchanges.SeriesOf(golden) is not { } series)
+            return null;
+        var names = SeriesHeaderNames();
+        string[] values = [series.Exchange, series.Symbol, series.Interval];
+        if (names.Count != values.Length)
+            throw new InvalidOperationException($"Exchanges.SeriesHeaders names {names.Count} headers; SeriesOf gives {values.Length} values");
+        return new JsonObject(names.Zip(values, (n, v) => KeyValuePair.Create(n, (JsonNode?)v)));
     }
 
     /// <summary>The channel id of a queue: <c>queue.&lt;name&gt;</c>, a per-instance queue's parameter written as <c>instance</c>.</summary>
@@ -324,7 +374,16 @@ public static partial class AsyncApiGenerator
     static JsonObject Message(Type type, string exchange, XmlDocs docs, string goldenDirectory)
     {
         var golden = Path.Combine(goldenDirectory, $"{exchange}.json");
-        return new JsonObject
+        var example = new JsonObject
+        {
+            ["name"] = "golden",
+            ["summary"] = $"tests/NeuralTrade.Events.Tests/Golden/{exchange}.json, the body the contract tests pin.",
+        };
+        var seriesHeaders = SeriesHeadersOf(type, goldenDirectory);
+        if (seriesHeaders is not null)
+            example["headers"] = seriesHeaders;
+        example["payload"] = JsonNode.Parse(File.ReadAllText(golden));
+        var message = new JsonObject
         {
             ["name"] = type.Name,
             ["title"] = exchange,
@@ -335,18 +394,29 @@ public static partial class AsyncApiGenerator
                 ["description"] = "Carried unchanged from the message that caused this one; also the AMQP property `correlation_id`.",
                 ["location"] = "$message.payload#/correlationId",
             },
-            ["payload"] = new JsonObject
-            {
-                ["schemaFormat"] = SchemaFormat,
-                ["schema"] = new JsonObject { ["$ref"] = $"schemas/{exchange}.schema.json" },
-            },
-            ["examples"] = new JsonArray(new JsonObject
-            {
-                ["name"] = "golden",
-                ["summary"] = $"tests/NeuralTrade.Events.Tests/Golden/{exchange}.json, the body the contract tests pin.",
-                ["payload"] = JsonNode.Parse(File.ReadAllText(golden)),
-            }),
         };
+        if (seriesHeaders is not null)
+        {
+            // The series as AMQP headers (what the by-series headers exchanges route on): the body's own values.
+            message["headers"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["properties"] = new JsonObject([.. SeriesHeaderNames().Select(h => KeyValuePair.Create(h, (JsonNode?)new JsonObject
+                {
+                    ["type"] = "string",
+                    ["description"] = docs.Member(typeof(Exchanges.SeriesHeaders), h),
+                }))]),
+                ["required"] = new JsonArray([.. SeriesHeaderNames().Select(h => (JsonNode)h)]),
+            };
+        }
+
+        message["payload"] = new JsonObject
+        {
+            ["schemaFormat"] = SchemaFormat,
+            ["schema"] = new JsonObject { ["$ref"] = $"schemas/{exchange}.schema.json" },
+        };
+        message["examples"] = new JsonArray(example);
+        return message;
     }
 
     static JsonObject SecuritySchemes(FleetTopology fleet, HashSet<string> administrators)
@@ -470,7 +540,7 @@ public static partial class AsyncApiGenerator
         public static XmlDocs For(Assembly assembly)
         {
             var path = Path.ChangeExtension(assembly.Location, ".xml");
-            return File.Exists(path) ? new XmlDocs(XDocument.Load(path)) : throw new FileNotFoundException($"no XML documentation beside {assembly.Location}", path);
+            return File.Exists(path) ? new XmlDocs(XDocument.Load(path, LoadOptions.PreserveWhitespace)) : throw new FileNotFoundException($"no XML documentation beside {assembly.Location}", path);
         }
 
         public string Type(Type type) => Summary($"T:{type.FullName}");
@@ -478,7 +548,7 @@ public static partial class AsyncApiGenerator
         public string Member(Type type, string constantValue)
         {
             var field = type.GetFields(BindingFlags.Public | BindingFlags.Static).Single(f => f.IsLiteral && Equals(f.GetRawConstantValue(), constantValue));
-            return Summary($"F:{type.FullName}.{field.Name}");
+            return Summary($"F:{type.FullName!.Replace('+', '.')}.{field.Name}");
         }
 
         string Summary(string member)
@@ -501,7 +571,25 @@ public static partial class AsyncApiGenerator
             return Whitespace().Replace(text.ToString(), " ").Trim();
         }
 
-        static string ShortName(string cref) => cref.Contains(':', StringComparison.Ordinal) ? cref[(cref.LastIndexOf('.') + 1)..] : cref;
+        /// <summary>
+        /// A cref as a reader wants it: a constant of the contract as its value (<c>prediction.completed</c>), a class of
+        /// constants as their values (<c>exchange</c>, <c>symbol</c>, <c>interval</c>), anything else by its name.
+        /// </summary>
+        static string ShortName(string cref)
+        {
+            var name = cref.Contains(':', StringComparison.Ordinal) ? cref[(cref.LastIndexOf('.') + 1)..] : cref;
+            var contracts = typeof(Exchanges).Assembly;
+            if (cref.StartsWith("F:", StringComparison.Ordinal) && TypeNamed(contracts, cref[2..cref.LastIndexOf('.')])?.GetField(name) is { IsLiteral: true } field)
+                return $"`{field.GetRawConstantValue()}`";
+            var constants = cref.StartsWith("T:", StringComparison.Ordinal)
+                ? TypeNamed(contracts, cref[2..])?.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).ToList()
+                : null;
+            return constants is { Count: > 0 } ? string.Join(", ", constants.Select(f => $"`{f.GetRawConstantValue()}`")) : name;
+        }
+
+        /// <summary>A type by its documentation name, where a nested type is written with a dot.</summary>
+        static Type? TypeNamed(Assembly assembly, string name) =>
+            assembly.GetType(name) ?? (name.LastIndexOf('.') is var dot and > 0 ? assembly.GetType($"{name[..dot]}+{name[(dot + 1)..]}") : null);
     }
 
     [GeneratedRegex(@"\s+")]

@@ -26,7 +26,8 @@ public sealed class AsyncApiTests
     /// <summary>The generated document (a fresh copy).</summary>
     internal static JsonObject Document() => Generated.Value.DeepClone().AsObject();
 
-    static IEnumerable<string> PublicExchanges() => Exchanges.ContractTypes.Select(t => Exchanges.NameOf(t)!);
+    /// <summary>Every exchange of the public contract: one per contract type, and the by-series headers exchanges.</summary>
+    internal static IEnumerable<string> PublicExchanges() => Exchanges.ContractTypes.Select(t => Exchanges.NameOf(t)!).Concat(Exchanges.BySeries.Values);
 
     [Test]
     public void The_committed_document_is_the_generated_one()
@@ -128,6 +129,54 @@ public sealed class AsyncApiTests
             Assert.That(Who("send", Exchanges.TrainingRequested), Is.EqualTo(new[] { "monitor", "operator" }));
             Assert.That(operations.ContainsKey($"ingest.receive.{AsyncApiGenerator.QueueChannelId("ingest")}"), Is.True);
             Assert.That(operations.ContainsKey($"inference.receive.{AsyncApiGenerator.QueueChannelId("inference-swap-{instanceId}")}"), Is.True);
+        });
+    }
+
+    [Test]
+    public void A_by_series_exchange_is_the_definitions_headers_exchange_bound_from_its_fanout_and_readable_by_trading()
+    {
+        var document = Document();
+        var broker = Fleet.Value.Broker;
+        Assert.That(Exchanges.BySeries, Is.Not.Empty);
+        foreach (var (source, bySeries) in Exchanges.BySeries)
+        {
+            var channel = document["channels"]![bySeries]!;
+            Assert.Multiple(() =>
+            {
+                Assert.That((string?)channel["bindings"]!["amqp"]!["exchange"]!["type"], Is.EqualTo(broker.ExchangeNamed(bySeries)!.Type).And.EqualTo("headers"));
+                Assert.That((string?)channel["x-bound-from"], Is.EqualTo(source));
+                Assert.That(broker.Bindings.Any(b => b.Source == source && b.Destination == bySeries && b.DestinationType == "exchange"), Is.True);
+                Assert.That(channel["x-subscriber-binding-arguments"]!.AsObject().Select(a => a.Key),
+                    Is.EqualTo(new[] { "x-match", Exchanges.SeriesHeaders.Exchange, Exchanges.SeriesHeaders.Symbol, Exchanges.SeriesHeaders.Interval }));
+                Assert.That(document["operations"]!.AsObject().ContainsKey($"trading.receive.{bySeries}"), Is.True);
+                Assert.That(document["operations"]!.AsObject().Where(o => (string?)o.Value!["channel"]!["$ref"] == $"#/channels/{bySeries}")
+                    .Select(o => (string?)o.Value!["action"]), Is.All.EqualTo("receive"), "nobody publishes to it: the broker routes the fanout's messages");
+            });
+        }
+    }
+
+    [Test]
+    public void A_message_of_one_series_declares_the_series_headers_and_its_example_carries_the_bodys_values()
+    {
+        var messages = Document()["components"]!["messages"]!.AsObject();
+        Assert.Multiple(() =>
+        {
+            foreach (var type in Exchanges.ContractTypes)
+            {
+                var message = messages[type.Name]!;
+                var payload = message["examples"]![0]!["payload"]!;
+                var perSeries = type == typeof(DataIngested) || type == typeof(PredictionCompleted) || type == typeof(PredictionFailed) || type == typeof(DriftDetected);
+                if (!perSeries)
+                {
+                    Assert.That(message["headers"], Is.Null, type.Name);
+                    continue;
+                }
+
+                Assert.That(message["headers"]!["required"]!.AsArray().Select(h => (string?)h), Is.EqualTo(new[] { "exchange", "symbol", "interval" }), type.Name);
+                var headers = message["examples"]![0]!["headers"]!;
+                foreach (var header in new[] { "exchange", "symbol", "interval" })
+                    Assert.That((string?)headers[header], Is.EqualTo((string?)payload[header]), $"{type.Name} {header}");
+            }
         });
     }
 

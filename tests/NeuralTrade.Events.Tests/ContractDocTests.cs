@@ -91,8 +91,20 @@ public sealed partial class ContractDocTests
         Assert.Multiple(() =>
         {
             Assert.That(Rows().Keys, Is.EquivalentTo(channels));
-            Assert.That(Rows().Keys, Is.EquivalentTo(PublicExchanges()));
+            Assert.That(Rows().Keys, Is.EquivalentTo(AsyncApiTests.PublicExchanges()));
         });
+    }
+
+    [Test]
+    public void A_by_series_rows_body_is_its_source_exchanges()
+    {
+        foreach (var (source, bySeries) in Exchanges.BySeries)
+        {
+            Assert.That(Rows().TryGetValue(bySeries, out var body), Is.True, $"docs/contract.md has a row for {bySeries}");
+            Assert.That(body, Does.Contain($"the same bodies as `{source}`"));
+            foreach (var header in new[] { Exchanges.SeriesHeaders.Exchange, Exchanges.SeriesHeaders.Symbol, Exchanges.SeriesHeaders.Interval })
+                Assert.That(body, Does.Contain($"`{header}`"), $"the row names the header {header}");
+        }
     }
 
     [TestCaseSource(nameof(PublicExchanges))]
