@@ -6,6 +6,9 @@
 //    AsyncAPI 2; here they are checked with Ajv in the payload schemas' own dialect (JSON Schema 2020-12, what
 //    docs/schemas declares), formats included (date-time, uuid).
 //
+// Node.js 18.18 or later (Debian 12's nodejs is 18.19): package.json pins jsep, a dependency of the parser's JSONPath
+// engines, to 1.4.0 ("overrides"), whose engines say Node 10.16 or later; jsep 1.5 and later ask for Node 20.16.
+//
 // Exit code: 0 when no document has an error (warnings, information and hints are printed, not fatal), 1 when one
 // has, 2 when a file cannot be read.
 import { fileURLToPath } from 'node:url';
