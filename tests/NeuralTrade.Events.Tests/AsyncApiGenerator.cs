@@ -269,18 +269,7 @@ public static partial class AsyncApiGenerator
             $"still fails after its retries, that is bad input, or that was delivered {arguments[QueueTopology.DeliveryLimit]} times goes to `{error}`.");
         channel["x-dead-letter-queue"] = error;
         if (consumer.PerInstance)
-        {
-            var pattern = typeof(Workers.Inference.InferenceOptions).GetProperty(nameof(Workers.Inference.InferenceOptions.InstanceId))!
-                .GetCustomAttribute<System.ComponentModel.DataAnnotations.RegularExpressionAttribute>()!.Pattern;
-            channel["parameters"] = new JsonObject
-            {
-                ["instanceId"] = new JsonObject
-                {
-                    ["description"] = $"The instance's `Inference:InstanceId` (`NEURALTRADE_INSTANCE_ID`), unique in the fleet, matching `{pattern}`.",
-                },
-            };
-        }
-
+            channel["parameters"] = InstanceParameters();
         return channel;
     }
 
@@ -293,11 +282,24 @@ public static partial class AsyncApiGenerator
             : (JsonObject)JsonSerializer.SerializeToNode(QueueTopology.DeadLetterQueueArguments)!;
         var channel = QueueChannel(fleet, consumer, name, QueueTopology.ErrorQueue(consumer.SampleQueue), declared, arguments,
             $"The dead letters of `{consumer.Queue}` ({worker.Name}): each message as received, with the exception and its stack in `MT-Fault-*` headers. " +
-            "Nothing consumes it; an operator reads, replays or purges it (`neuraltrade dead-letters`).");
-        channel["parameters"] = WorkQueueChannel(fleet, worker, consumer)["parameters"]?.DeepClone();
-        if (channel["parameters"] is null)
-            channel.Remove("parameters");
+            "Nothing consumes it; an operator reads, replays or purges it (`neuraltrade dlq list | show | replay | purge`).");
+        if (consumer.PerInstance)
+            channel["parameters"] = InstanceParameters();
         return channel;
+    }
+
+    /// <summary>The address parameter of a per-instance queue: the instance id, as <c>InferenceOptions</c> validates it.</summary>
+    static JsonObject InstanceParameters()
+    {
+        var pattern = typeof(Workers.Inference.InferenceOptions).GetProperty(nameof(Workers.Inference.InferenceOptions.InstanceId))!
+            .GetCustomAttribute<System.ComponentModel.DataAnnotations.RegularExpressionAttribute>()!.Pattern;
+        return new JsonObject
+        {
+            ["instanceId"] = new JsonObject
+            {
+                ["description"] = $"The instance's `Inference:InstanceId` (`NEURALTRADE_INSTANCE_ID`), unique in the fleet, matching `{pattern}`.",
+            },
+        };
     }
 
     /// <summary>A queue's channel; <paramref name="sample"/> is its name as one instance has it, for the policies' patterns.</summary>
