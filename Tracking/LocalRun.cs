@@ -5,8 +5,8 @@ namespace NeuralTrade.Events.Tracking;
 
 /// <summary>
 /// The local run format: <c>{dir}/{experiment}/{runId}/run.json</c> (run id, name, status, times, tags, params,
-/// the MLflow run it mirrors), <c>metrics.jsonl</c> (one <c>{key, value, step, timestamp}</c> per line) and
-/// <c>artifacts/</c>. Writes replace run.json atomically.
+/// the MLflow run it mirrors), <c>metrics.jsonl</c> (one <c>{key, value, step, timestamp}</c> per line), <c>inputs.json</c>
+/// (the datasets it used) and <c>artifacts/</c>. Writes replace run.json atomically.
 /// </summary>
 internal sealed class LocalRun
 {
@@ -65,6 +65,20 @@ internal sealed class LocalRun
             {
                 key = m.Key, value = double.IsFinite(m.Value) ? m.Value : (double?)null, step = m.Step, timestamp,
             })));
+        }
+    }
+
+    /// <summary>Adds dataset inputs to <c>inputs.json</c> (an array of <c>{dataset:{name, digest, sourceType, source, schema, profile}, tags}</c>).</summary>
+    public void AppendInputs(IReadOnlyList<MlflowDatasetInput> inputs)
+    {
+        lock (_gate)
+        {
+            var path = Path.Combine(Directory, "inputs.json");
+            var all = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsArray() : [];
+            foreach (var input in inputs)
+                all.Add(JsonSerializer.SerializeToNode(input, JsonSerializerOptions.Web));
+            File.WriteAllText(path + ".tmp", all.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(path + ".tmp", path, overwrite: true);
         }
     }
 

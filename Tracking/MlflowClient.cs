@@ -16,6 +16,8 @@ public sealed class MlflowClient(HttpClient http)
     // MLflow's limits for one runs/log-batch request (mlflow/utils/validation.py).
     public const int MaxMetricsPerBatch = 1000, MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxEntitiesPerBatch = 1000;
     public const int MaxParamValueLength = 6000, MaxTagValueLength = 8000;
+    /// <summary>Datasets per <c>runs/log-inputs</c> request (MLflow's MAX_DATASETS_PER_BATCH).</summary>
+    public const int MaxDatasetsPerRequest = 1000;
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -90,6 +92,33 @@ public sealed class MlflowClient(HttpClient http)
             var ms = m.Skip(mi).Take(Math.Min(MaxMetricsPerBatch, MaxEntitiesPerBatch - ps.Count - ts.Count)).ToList();
             await PostAsync("mlflow/runs/log-batch", new { run_id = runId, metrics = ms, @params = ps, tags = ts }, cancellationToken);
             (mi, pi, ti) = (mi + ms.Count, pi + ps.Count, ti + ts.Count);
+        }
+    }
+
+    /// <summary>
+    /// Logs the datasets a run used (<c>POST runs/log-inputs</c>), at most <see cref="MaxDatasetsPerRequest"/> a request.
+    /// Fields MLflow would refuse are refused here first, naming the field.
+    /// </summary>
+    public async Task LogInputsAsync(string runId, IReadOnlyList<MlflowDatasetInput> datasets, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(datasets);
+        foreach (var input in datasets)
+            input.Validate();
+        foreach (var chunk in datasets.Chunk(MaxDatasetsPerRequest))
+        {
+            await PostAsync("mlflow/runs/log-inputs", new
+            {
+                run_id = runId,
+                datasets = chunk.Select(i => new
+                {
+                    tags = i.Tags.Select(t => new { key = t.Key, value = t.Value }).ToList(),
+                    dataset = new
+                    {
+                        name = i.Dataset.Name, digest = i.Dataset.Digest, source_type = i.Dataset.SourceType, source = i.Dataset.Source,
+                        schema = i.Dataset.Schema, profile = i.Dataset.Profile,
+                    },
+                }).ToList(),
+            }, cancellationToken);
         }
     }
 

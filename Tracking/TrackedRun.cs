@@ -53,6 +53,19 @@ public sealed partial class TrackedRun
             new Dictionary<string, string>(), new Dictionary<string, string>(), cancellationToken));
     }
 
+    /// <summary>
+    /// Records the datasets the run used: in the local run's <c>inputs.json</c>, and as MLflow dataset inputs
+    /// (<c>runs/log-inputs</c>) when mirroring. A dataset MLflow would refuse throws <see cref="ArgumentException"/>.
+    /// </summary>
+    public async Task LogInputsAsync(IReadOnlyList<MlflowDatasetInput> datasets, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(datasets);
+        foreach (var input in datasets)
+            input.Validate();
+        _local.AppendInputs(datasets);
+        await MirrorAsync(c => c.LogInputsAsync(_mlflowRun!.RunId, datasets, cancellationToken));
+    }
+
     /// <summary>Stores the artifact (MLflow's artifact store when mirroring, the local directory always) and returns where it is.</summary>
     public async Task<ArtifactRef> LogArtifactAsync(string relativePath, byte[] content, CancellationToken cancellationToken = default)
     {

@@ -62,6 +62,7 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
                 cancellationToken);
             var (artifact, metrics) = await run.LogTrainingResultAsync(modelName, outcome, cancellationToken);
             await run.LogTrainingReportAsync(outcome, logger, cancellationToken);
+            await run.LogInputsAsync([TrainingDatasets.Input(series, candles, outcome.Manifest.Training)], cancellationToken);
             WalkForwardReport? walkForward = null;
             if (hp.WalkForwardFolds > 0)
             {

@@ -31,6 +31,8 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         public Dictionary<string, string> Params { get; } = [];
         public Dictionary<string, string> Tags { get; } = [];
         public Dictionary<string, List<(double Value, long Step, long Timestamp)>> Metrics { get; } = [];
+        /// <summary>The dataset inputs logged with <c>runs/log-inputs</c>, each as received: <c>{tags, dataset}</c>.</summary>
+        public List<JsonNode> Inputs { get; } = [];
     }
 
     public ConcurrentDictionary<string, string> Experiments { get; } = new();   // name → id
@@ -161,8 +163,51 @@ public sealed class FakeMlflowServer : IAsyncDisposable
                         @params = run.Params.Select(p => new { key = p.Key, value = p.Value }),
                         tags = run.Tags.Select(t => new { key = t.Key, value = t.Value }),
                     },
+                    inputs = new { dataset_inputs = run.Inputs.ToList() },
                 },
             });
+        });
+        // service.proto LogInputs; validation.py _validate_dataset_inputs: name, digest, source_type and source are
+        // required; MAX_DATASET_NAME_SIZE 500, DIGEST 36, SOURCE 65535, SCHEMA 1048575, PROFILE 16777215, input tag
+        // key 255 and value 500, at most 1000 datasets a request.
+        api.MapPost("/mlflow/runs/log-inputs", async (HttpContext c) =>
+        {
+            var body = await Body(c);
+            if (!Runs.TryGetValue(body?["run_id"]?.GetValue<string>() ?? "", out var run))
+                return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+            var datasets = body!["datasets"]?.AsArray() ?? [];
+            if (datasets.Count > 1000)
+                return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"A request can contain at most 1000 datasets; got {datasets.Count}.");
+            foreach (var input in datasets)
+            {
+                var dataset = input?["dataset"];
+                foreach (var (field, max, required) in new[] { ("name", 500, true), ("digest", 36, true), ("source_type", int.MaxValue, true),
+                             ("source", 65_535, true), ("schema", 1_048_575, false), ("profile", 16_777_215, false) })
+                {
+                    var value = dataset?[field]?.GetValue<string>();
+                    if (value is null && required)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Dataset {field} cannot be None");
+                    if (value is not null && value.Length > max)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Dataset {field} exceeds the maximum length of {max}");
+                }
+
+                foreach (var tag in input!["tags"]?.AsArray() ?? [])
+                {
+                    var (key, value) = (tag?["key"]?.GetValue<string>(), tag?["value"]?.GetValue<string>());
+                    if (key is null || value is null)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE", "Input tag key and value cannot be None");
+                    if (key.Length > 255 || value.Length > 500)
+                        return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Input tag '{key}' exceeds the maximum length");
+                }
+            }
+
+            lock (_gate)
+            {
+                foreach (var input in datasets)
+                    run.Inputs.Add(input!.DeepClone());
+            }
+
+            return Results.Json(new { });
         });
         api.MapPost("/mlflow/runs/log-batch", async (HttpContext c) =>
         {

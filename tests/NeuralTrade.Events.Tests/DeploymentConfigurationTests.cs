@@ -115,6 +115,19 @@ public sealed partial class DeploymentConfigurationTests
     }
 
     [Test]
+    public void Every_fleet_image_is_built_with_the_git_commit_that_training_runs_record()
+    {
+        var built = Services().Children.Select(s => (Name: ((YamlScalarNode)s.Key).Value!, Build: Map((YamlMappingNode)s.Value, "build")))
+            .Where(s => Scalar(s.Build, "dockerfile") == "deploy/Dockerfile").ToList();
+        Assert.That(built, Is.Not.Empty);
+        foreach (var (name, build) in built)
+            Assert.That(Scalar(Map(build!, "args"), "GIT_COMMIT"), Is.EqualTo("${GIT_COMMIT:-unknown}"), name);
+        var dockerfile = File.ReadAllText(Path.Combine(Files, "Dockerfile"));
+        Assert.That(dockerfile, Does.Contain("-p:SourceRevisionId=${GIT_COMMIT}").And.Contain("NEURALTRADE_GIT_COMMIT=${GIT_COMMIT}"),
+            "the commit reaches the assemblies and the runtime image (mlflow.source.git.commit)");
+    }
+
+    [Test]
     public void MLflow_runs_with_basic_auth_and_no_anonymous_permission()
     {
         var entrypoint = File.ReadAllText(Path.Combine(Files, "mlflow-entrypoint.sh"));

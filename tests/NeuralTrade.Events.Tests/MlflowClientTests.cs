@@ -49,6 +49,33 @@ public sealed class MlflowClientTests
     }
 
     [Test]
+    public async Task Dataset_inputs_are_logged_as_mlflow_takes_them_and_oversized_fields_refused_before_sending()
+    {
+        var run = await _client.CreateRunAsync(await _client.GetOrCreateExperimentAsync("e"), "r", DateTimeOffset.UtcNow, new Dictionary<string, string>());
+        var dataset = new MlflowDataset("binance:BTC/USDT:1m", "0123456789abcdef", "neuraltrade_candle_store", """{"series":"binance:BTC/USDT:1m"}""",
+            """{"mlflow_colspec":[]}""", """{"num_rows":3}""");
+        var context = new Dictionary<string, string> { [MlflowDatasetInput.ContextTag] = "training" };
+
+        await _client.LogInputsAsync(run.RunId, [new MlflowDatasetInput(dataset, context)]);
+
+        var logged = _server.Runs[run.RunId].Inputs.Single();
+        Assert.That(logged["dataset"]!["name"]!.GetValue<string>(), Is.EqualTo("binance:BTC/USDT:1m"));
+        Assert.That(logged["dataset"]!["digest"]!.GetValue<string>(), Is.EqualTo("0123456789abcdef"));
+        Assert.That(logged["dataset"]!["profile"]!.GetValue<string>(), Is.EqualTo("""{"num_rows":3}"""));
+        Assert.That(logged["tags"]![0]!["key"]!.GetValue<string>(), Is.EqualTo("mlflow.data.context"));
+
+        var requests = _server.Requests.Count;
+        var tooLong = Assert.ThrowsAsync<ArgumentException>(() => _client.LogInputsAsync(run.RunId,
+            [new MlflowDatasetInput(dataset with { Digest = new string('a', MlflowDataset.MaxDigestLength + 1) }, context)]));
+        Assert.That(tooLong!.Message, Does.Contain("digest").And.Contain("36"));
+        Assert.ThrowsAsync<ArgumentException>(() => _client.LogInputsAsync(run.RunId, [new MlflowDatasetInput(dataset with { Source = "" }, context)]));
+        Assert.ThrowsAsync<ArgumentException>(() => _client.LogInputsAsync(run.RunId,
+            [new MlflowDatasetInput(dataset, new Dictionary<string, string> { ["k"] = new string('v', 501) })]));
+        Assert.That(_server.Requests.Count, Is.EqualTo(requests), "nothing MLflow would refuse is sent");
+        Assert.That(_server.Runs[run.RunId].Inputs, Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task Large_batches_are_split_within_mlflow_limits()
     {
         var run = await _client.CreateRunAsync(await _client.GetOrCreateExperimentAsync("e"), "r", DateTimeOffset.UtcNow, new Dictionary<string, string>());

@@ -156,6 +156,30 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         foreach (var png in artifacts.Where(a => a.Key.StartsWith("plots/", StringComparison.Ordinal)))
             Assert.That(png.Value.Take(8), Is.EqualTo(PngSignature), png.Key);
 
+        // The dataset it read, as an MLflow dataset input: the stored candles, their digest, columns and profile.
+        var candles = await Get<ICandleStore>().GetRangeAsync(Series);
+        var input = run.Inputs.Single();
+        var dataset = input["dataset"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(dataset["name"]!.GetValue<string>(), Is.EqualTo("sim:PLANT/USD:1m"));
+            Assert.That(dataset["digest"]!.GetValue<string>(), Is.EqualTo(TrainingDatasets.Digest(candles)).And.Length.EqualTo(16));
+            Assert.That(dataset["source_type"]!.GetValue<string>(), Is.EqualTo(TrainingDatasets.SourceType));
+            Assert.That(JsonNode.Parse(dataset["source"]!.GetValue<string>())!["series"]!.GetValue<string>(), Is.EqualTo("sim:PLANT/USD:1m"));
+            var columns = JsonNode.Parse(dataset["schema"]!.GetValue<string>())!["mlflow_colspec"]!.AsArray().Select(c => c!["name"]!.GetValue<string>());
+            Assert.That(columns, Is.EqualTo(new[] { "openTime", "open", "high", "low", "close", "volume" }));
+            var profile = JsonNode.Parse(dataset["profile"]!.GetValue<string>())!;
+            Assert.That(profile["num_rows"]!.GetValue<int>(), Is.EqualTo(candles.Count));
+            using var trained = ModelArtifact.Read(artifacts[$"model/{completed.ModelName}{ModelArtifact.FileExtension}"], completed.Artifact.Sha256);
+            var split = trained.Manifest.Training;
+            Assert.That((profile["train_samples"]!.GetValue<int>(), profile["validation_samples"]!.GetValue<int>(), profile["test_samples"]!.GetValue<int>()),
+                Is.EqualTo((split.TrainSamples, split.ValidationSamples, split.TestSamples)));
+            Assert.That(profile["gaps"]!.GetValue<long>(), Is.Zero);
+            Assert.That(input["tags"]!.AsArray().Select(t => (t!["key"]!.GetValue<string>(), t["value"]!.GetValue<string>())),
+                Is.EqualTo(new[] { ("mlflow.data.context", "training") }));
+        });
+        Assert.That(TrainingDatasets.Digest(candles.Skip(1).ToList()), Is.Not.EqualTo(dataset["digest"]!.GetValue<string>()), "the digest tells the candles apart");
+
         // The manifest's calibration, as it is in the artifact.
         var calibration = JsonSerializer.Deserialize<CalibrationInfo>(artifacts["calibration.json"], ContractJson.Options)!;
         using var model = ModelArtifact.Read(artifacts[$"model/{completed.ModelName}{ModelArtifact.FileExtension}"], completed.Artifact.Sha256);

@@ -269,9 +269,13 @@ sealed class ConfirmingFeed : IAsyncDisposable
         }
     }
 
-    /// <summary>Messages now ready in a queue, counted by the broker (passive declare); 0 when the queue does not exist.</summary>
+    /// <summary>
+    /// Messages now ready in a queue, counted by the broker (passive declare); 0 when the queue does not exist. While
+    /// this feed's own connection is still recovering from the restart (slow on a loaded machine), waits for it.
+    /// </summary>
     public async Task<uint> CountAsync(string queue)
     {
+        await RecoveredAsync();
         await using var probe = await _connection.CreateChannelAsync();
         try
         {
@@ -283,8 +287,16 @@ sealed class ConfirmingFeed : IAsyncDisposable
         }
     }
 
+    async Task RecoveredAsync()
+    {
+        var recovering = Stopwatch.StartNew();
+        while (!_connection.IsOpen && recovering.Elapsed < TimeSpan.FromMinutes(2))
+            await Task.Delay(250);
+    }
+
     public async Task<List<string>> DrainAsync(string queue)
     {
+        await RecoveredAsync();
         var bodies = new List<string>();
         await using var channel = await _connection.CreateChannelAsync();
         while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)

@@ -195,7 +195,7 @@ public sealed class TrainingKillScenarioTests : BrokerTest
         await Amqp.PublishAsync(Exchanges.TrainingRequested, $$$"""
             {"requestId":"{{{requestId}}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m","reason":"manual",
              "hyperparameters":{"windowSize":30,"hiddenSize":48,"numLayers":1,"epochs":40,"patience":40,"learningRate":0.001,"minSamples":100,
-                                "fixedThreshold":0.006,"volatilityScale":0,"seed":7}}
+                                "fixedThreshold":0.006,"volatilityScale":0,"seed":7,"seeds":1}}
             """, requestId.ToString());
         await started.WaitForCountAsync(1, TimeSpan.FromSeconds(60));
         await Task.Delay(2_000);
@@ -206,7 +206,7 @@ public sealed class TrainingKillScenarioTests : BrokerTest
         worker = await WorkerProcess.StartAsync("Training", environment, logs);
 
         var deadline = Stopwatch.StartNew();
-        while (completed.Received.Count == 0 && failed.Received.Count == 0 && deadline.Elapsed < TimeSpan.FromMinutes(4))
+        while (completed.Received.Count == 0 && failed.Received.Count == 0 && deadline.Elapsed < TimeSpan.FromMinutes(6))
             await Task.Delay(250);
         await Task.Delay(3_000); // a second completion would show now
         await worker.DisposeAsync();
