@@ -58,6 +58,33 @@ internal static class CandleBatches
         return body;
     }
 
+    /// <summary>Checks the candles of a prediction request: count, rules (<see cref="NeuralTradeClientOptions.CandleChecks"/>), one series, ascending.</summary>
+    public static void ValidateRequest(Series series, IReadOnlyList<Candle>? candles, NeuralTradeClientOptions options)
+    {
+        if (candles is null)
+            return;
+        if (candles.Count == 0 || candles.Count > options.MaxRequestCandles)
+            throw new CandleValidationException($"a prediction request carries 1 to {options.MaxRequestCandles:N0} candles (or none: the stored window); " +
+                $"got {candles.Count:N0}.", []);
+        var reasons = new List<RejectionReason>();
+        for (var i = 0; i < candles.Count; i++)
+        {
+            if (options.CandleChecks == CandleChecks.All)
+                CandleRules.Check(candles[i], i, reasons);
+            if (candles[i] is { } candle && Series.Of(candle) != series)
+                reasons.Add(new(i, "invalid_request", null, $"candle {i} is of {Series.Of(candle)}, not of the series asked about, {series}."));
+            else if (i > 0 && candles[i] is { } current && candles[i - 1] is { } previous && current.OpenTime <= previous.OpenTime)
+                reasons.Add(new(i, "invalid_request", "openTime", $"candle {i} does not come after candle {i - 1}: the window must be ascending."));
+        }
+
+        if (reasons.Count > 0)
+        {
+            var first = reasons[0];
+            throw new CandleValidationException($"{reasons.Select(r => r.Index).Distinct().Count()} of {candles.Count} candles cannot be sent; " +
+                $"the first: candle {first.Index} {first.Code}{(first.Field is null ? "" : " " + first.Field)}: {first.Message}", reasons);
+        }
+    }
+
     /// <summary>The latest close time among the candles (the open time where the interval is unknown).</summary>
     static DateTimeOffset NewestClose(IReadOnlyList<Candle> candles)
     {

@@ -147,7 +147,7 @@ public sealed class NeuralTradeClient : IAsyncDisposable
     {
         ThrowIfDisposed();
         series.Validate(nameof(series));
-        ValidateRequestCandles(series, candles);
+        CandleBatches.ValidateRequest(series, candles, _options);
         var wait = timeout ?? _options.PredictionTimeout;
         if (wait <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "the timeout must be positive.");
@@ -241,32 +241,6 @@ public sealed class NeuralTradeClient : IAsyncDisposable
         {
             await channel.DisposeAsync();
             throw;
-        }
-    }
-
-    void ValidateRequestCandles(Series series, IReadOnlyList<Candle>? candles)
-    {
-        if (candles is null)
-            return;
-        if (candles.Count == 0 || candles.Count > _options.MaxRequestCandles)
-            throw new CandleValidationException($"a prediction request carries 1 to {_options.MaxRequestCandles:N0} candles (or none: the stored window); " +
-                $"got {candles.Count:N0}.", []);
-        var reasons = new List<RejectionReason>();
-        for (var i = 0; i < candles.Count; i++)
-        {
-            if (_options.CandleChecks == CandleChecks.All)
-                CandleRules.Check(candles[i], i, reasons);
-            if (candles[i] is { } candle && Series.Of(candle) != series)
-                reasons.Add(new(i, "invalid_request", null, $"candle {i} is of {Series.Of(candle)}, not of the series asked about, {series}."));
-            else if (i > 0 && candles[i] is { } current && candles[i - 1] is { } previous && current.OpenTime <= previous.OpenTime)
-                reasons.Add(new(i, "invalid_request", "openTime", $"candle {i} does not come after candle {i - 1}: the window must be ascending."));
-        }
-
-        if (reasons.Count > 0)
-        {
-            var first = reasons[0];
-            throw new CandleValidationException($"{reasons.Select(r => r.Index).Distinct().Count()} of {candles.Count} candles cannot be sent; " +
-                $"the first: candle {first.Index} {first.Code}{(first.Field is null ? "" : " " + first.Field)}: {first.Message}", reasons);
         }
     }
 
