@@ -299,6 +299,7 @@ public sealed class NeuralTradeClient : IAsyncDisposable
         {
             if (_publishChannel is { IsOpen: true } opened)
                 return opened;
+            ThrowIfDisconnected();
             if (_publishChannel is { } closed)
                 await closed.DisposeAsync();
             _publishChannel = await _connection.CreateChannelAsync(
@@ -325,6 +326,7 @@ public sealed class NeuralTradeClient : IAsyncDisposable
         {
             if (_answersChannel is { IsOpen: true })
                 return;
+            ThrowIfDisconnected();
             if (_answersChannel is { } closed)
                 await closed.DisposeAsync();
             var queue = QueueNames.Answers(ClientName);
@@ -347,6 +349,7 @@ public sealed class NeuralTradeClient : IAsyncDisposable
         {
             if (_rejectionsChannel is { IsOpen: true })
                 return;
+            ThrowIfDisconnected();
             if (_rejectionsChannel is { } closed)
                 await closed.DisposeAsync();
             var queue = QueueNames.Rejections(ClientName);
@@ -471,6 +474,17 @@ public sealed class NeuralTradeClient : IAsyncDisposable
     {
         Log.RecoveryFailed(_context.Logger, e.Exception, _address.ToString());
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// While automatic recovery reconnects, the client's channels are closed and will be re-opened with their queues and
+    /// consumers: they must not be replaced meanwhile. Only a channel the broker closed on a live connection is.
+    /// </summary>
+    void ThrowIfDisconnected()
+    {
+        if (!_connection.IsOpen)
+            throw new NeuralTradeClientException($"the connection to RabbitMQ at {_address} is down; the client reconnects every " +
+                $"{_options.RecoveryInterval.TotalSeconds:0.###} s: try again then");
     }
 
     void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
