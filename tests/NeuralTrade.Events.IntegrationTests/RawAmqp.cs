@@ -52,16 +52,6 @@ public sealed class RawAmqp : IAsyncDisposable
         await _channel.BasicPublishAsync(exchange, "", mandatory: false, basicProperties: properties, body: Encoding.UTF8.GetBytes(body));
     }
 
-    /// <summary>Publishes a body with AMQP headers (as the fleet sets a prediction's series for the per-series exchange), persistent and confirmed.</summary>
-    public async Task PublishWithHeadersAsync(string exchange, string body, IDictionary<string, object?> headers)
-    {
-        var properties = new BasicProperties
-        {
-            ContentType = "application/json", MessageId = Guid.NewGuid().ToString(), DeliveryMode = DeliveryModes.Persistent, Headers = headers,
-        };
-        await _channel.BasicPublishAsync(exchange, "", mandatory: false, basicProperties: properties, body: Encoding.UTF8.GetBytes(body));
-    }
-
     /// <summary>Publishes any bytes (a fuzzed body), persistent and confirmed, as a feed's client library would.</summary>
     public async Task PublishBytesAsync(string exchange, byte[] body, string messageId)
     {
