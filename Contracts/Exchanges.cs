@@ -36,6 +36,34 @@ public static class Exchanges
     /// <summary>The monitor saw drift.</summary>
     public const string DriftDetected = "drift.detected";
 
+    /// <summary>
+    /// Every <c>prediction.completed</c>, routed by series: a durable <b>headers</b> exchange bound from the
+    /// <see cref="PredictionCompleted"/> fanout exchange, so it receives every message the fanout does. A subscriber
+    /// binds its queue with <c>x-match: all</c> and the <see cref="SeriesHeaders"/> it wants, and receives only those
+    /// series. The fanout stays as it was, for the readers that take everything.
+    /// </summary>
+    public const string PredictionCompletedBySeries = "prediction.completed.by-series";
+
+    /// <summary>The exchanges that route a public exchange's messages by series: source fanout → headers exchange.</summary>
+    public static IReadOnlyDictionary<string, string> BySeries { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [PredictionCompleted] = PredictionCompletedBySeries,
+    };
+
+    /// <summary>
+    /// The series a message of one series belongs to (<c>data.ingested</c>, <c>prediction.completed</c>,
+    /// <c>prediction.failed</c>, <c>drift.detected</c>), which the fleet also writes as the AMQP headers
+    /// <see cref="SeriesHeaders"/>; null for the other messages.
+    /// </summary>
+    public static (string Exchange, string Symbol, string Interval)? SeriesOf(object message) => message switch
+    {
+        Contracts.DataIngested m => (m.Exchange, m.Symbol, m.Interval),
+        Contracts.PredictionCompleted m => (m.Exchange, m.Symbol, m.Interval),
+        Contracts.PredictionFailed m => (m.Exchange, m.Symbol, m.Interval),
+        Contracts.DriftDetected m => (m.Exchange, m.Symbol, m.Interval),
+        _ => null,
+    };
+
     /// <summary>Every public contract type, in the order of the design's table.</summary>
     public static IReadOnlyList<Type> ContractTypes { get; } =
     [
@@ -59,6 +87,17 @@ public static class Exchanges
 
     /// <summary>True for <see cref="RoutedTypes"/>: publish mandatory.</summary>
     public static bool MustRoute(Type messageType) => RoutedTypes.Contains(messageType);
+
+    /// <summary>The AMQP headers that name a message's series (see <see cref="SeriesOf"/>): the body's own values.</summary>
+    public static class SeriesHeaders
+    {
+        /// <summary>The venue, e.g. <c>binance</c>.</summary>
+        public const string Exchange = "exchange";
+        /// <summary>The instrument, e.g. <c>BTC/USDT</c>.</summary>
+        public const string Symbol = "symbol";
+        /// <summary>The candle interval, e.g. <c>1m</c>.</summary>
+        public const string Interval = "interval";
+    }
 
     /// <summary>The exchange a contract type is published to, or null for a type that is not public.</summary>
     public static string? NameOf(Type messageType) => messageType.GetCustomAttribute<ExchangeAttribute>()?.Name;

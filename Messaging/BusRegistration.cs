@@ -146,6 +146,13 @@ public static class BusRegistration
                 e.MessageId = e.Message.EventId;
                 e.CorrelationId = e.Message.CorrelationId;
                 e.Mandatory = Exchanges.MustRoute(e.Message.GetType());
+                // The series as AMQP headers, for the by-series headers exchanges (Exchanges.BySeries).
+                if (Exchanges.SeriesOf(e.Message) is { } series)
+                {
+                    e.Headers.Set(Exchanges.SeriesHeaders.Exchange, series.Exchange);
+                    e.Headers.Set(Exchanges.SeriesHeaders.Symbol, series.Symbol);
+                    e.Headers.Set(Exchanges.SeriesHeaders.Interval, series.Interval);
+                }
             }
         }));
         cfg.ConfigureSend(s => s.UseExecute(ctx =>

@@ -8,7 +8,8 @@ namespace NeuralTrade.Events.Messaging;
 
 /// <summary>
 /// Declares, before the bus starts, the public exchange of every contract type this process publishes, exactly as
-/// MassTransit and the broker definitions declare it (durable fanout, no arguments). MassTransit itself declares an
+/// MassTransit and the broker definitions declare it (durable fanout, no arguments), and its by-series headers exchange
+/// (<see cref="Exchanges.BySeries"/>) bound from it. MassTransit itself declares an
 /// exchange only on its first publish: until then a subscriber's passive bind fails and anything published to the
 /// name by others is dropped. The broker being down at start is waited out like the bus waits it out.
 /// </summary>
@@ -32,7 +33,15 @@ internal sealed partial class PublishedExchanges(MessagingOptions options, IRead
                 await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var name in names)
                     await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-                LogDeclared(string.Join(", ", names));
+                // The by-series headers exchange of each, bound from it: it receives everything the fanout receives.
+                foreach (var name in names)
+                {
+                    if (!Exchanges.BySeries.TryGetValue(name, out var bySeries))
+                        continue;
+                    await channel.ExchangeDeclareAsync(bySeries, ExchangeType.Headers, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await channel.ExchangeBindAsync(bySeries, name, routingKey: "", cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                LogDeclared(string.Join(", ", names.Concat(names.Where(Exchanges.BySeries.ContainsKey).Select(n => Exchanges.BySeries[n]))));
                 return;
             }
             catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode is 403)

@@ -139,6 +139,9 @@ public sealed class BrokerDefinitionsTests : DefinitionsBrokerTest
         ("trading", "consume", "inference"),
         ("trading", "declare", "feed-x"),
         ("trading", "declare-exchange", Exchanges.PredictionRequested),
+        ("trading", "publish", Exchanges.PredictionCompletedBySeries),
+        ("feed", "bind", "feed-series:" + Exchanges.PredictionCompletedBySeries),
+        ("monitor", "publish", Exchanges.PredictionCompletedBySeries),
     ];
 
     static readonly (string User, string Action, string Resource)[] Allowed =
@@ -157,6 +160,7 @@ public sealed class BrokerDefinitionsTests : DefinitionsBrokerTest
         ("trading", "bind", "trading-answers:" + Exchanges.PredictionCompleted),
         ("trading", "bind", "trading-answers:" + Exchanges.PredictionFailed),
         ("trading", "consume", "trading-answers"),
+        ("trading", "bind", "trading-series:" + Exchanges.PredictionCompletedBySeries),
     ];
 
     [Test]

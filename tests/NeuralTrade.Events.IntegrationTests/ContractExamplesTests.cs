@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NeuralTrade.Events.Contracts;
@@ -75,6 +76,108 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
         Assert.That(code, Is.Zero, answer);
         Assert.That(answer, Does.Match(@"^(buy|hold|sell) 0\.\d\d risk (low|medium|high)")
             .And.Contain($"{TrainedModels.ModelName} v1").And.Contain(TrainedModels.Market[^1].OpenTime.ToString("yyyy-MM-dd'T'HH:mm:ss")));
+    }
+
+    [Test]
+    public async Task The_subscriber_example_receives_its_series_and_nothing_else()
+    {
+        await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await RegisterTrainedModelAsync("run-1", champion: true);
+        await StartHostAsync(b => b.AddInferenceWorker(), new Dictionary<string, string?>
+        {
+            ["Messaging:RabbitMqUrl"] = UrlOf("inference"), ["Redis:Url"] = RedisUrlOf("inference"), ["Tracking:LocalDirectory"] = ScratchDirectory, ["Inference:InstanceId"] = "examples",
+        });
+        var series = TrainedModels.Series;
+        const int Wanted = 3;
+        var everything = await Amqp.TapAsync(Exchanges.PredictionCompleted);
+        using var subscriber = await StartPythonAsync("subscriber", "trading", series.Exchange, series.Symbol, series.Interval, Wanted.ToString(CultureInfo.InvariantCulture));
+        await subscriber.WaitForLineAsync(l => l.StartsWith("subscribed to ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+
+        // Another series on the same fanout first (published as the fleet would, with its series headers): not for this subscriber.
+        var other = JsonSerializer.Serialize(new PredictionCompleted
+        {
+            Exchange = series.Exchange, Symbol = "OTHER/USD", Interval = series.Interval, AsOf = TrainedModels.Market[^1].OpenTime, Signal = Signal.Hold,
+            Confidence = 0.5, Probabilities = new SignalProbabilities(0.25, 0.5, 0.25), Risk = new RiskAssessment(1, RiskLevel.Low, [], "stay flat"),
+            Model = new ModelRef("signal-other", 1), LatencyMs = 1,
+        }, ContractJson.Options);
+        var otherHeaders = new Dictionary<string, object?>
+        {
+            [Exchanges.SeriesHeaders.Exchange] = series.Exchange, [Exchanges.SeriesHeaders.Symbol] = "OTHER/USD", [Exchanges.SeriesHeaders.Interval] = series.Interval,
+        };
+        for (var i = 0; i < 2; i++)
+            await Amqp.PublishAsync(Exchanges.PredictionCompleted, other, headers: otherHeaders);
+        var requestIds = Enumerable.Range(0, Wanted).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in requestIds)
+            await Amqp.PublishAsync(Exchanges.PredictionRequested,
+                $$"""{"requestId":"{{id}}","correlationId":"{{id}}","exchange":"{{series.Exchange}}","symbol":"{{series.Symbol}}","interval":"{{series.Interval}}"}""");
+
+        var (code, output) = await subscriber.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.That(code, Is.Zero, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("subscribed to ", StringComparison.Ordinal)).ToList();
+        Assert.That(lines, Has.Count.EqualTo(Wanted).And.All.StartsWith($"{series.Exchange}:{series.Symbol}:{series.Interval} "), output);
+        Assert.That(lines, Has.All.Contain($"{TrainedModels.ModelName} v1"));
+        await everything.WaitForCountAsync(Wanted + 2, TimeSpan.FromSeconds(10)); // the fanout had both series
+    }
+
+    /// <summary>A running example: its output, line by line.</summary>
+    sealed class PythonProcess(Process process, string name) : IDisposable
+    {
+        static readonly Func<StreamReader, System.Collections.Concurrent.ConcurrentQueue<string>, Task> Pump = (reader, lines) => Task.Run(async () =>
+        {
+            while (await reader.ReadLineAsync() is { } line)
+                lines.Enqueue(line);
+        });
+
+        readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        Task? _pump;
+
+        public PythonProcess Started()
+        {
+            _pump = Task.WhenAll(Pump(process.StandardOutput, _lines), Pump(process.StandardError, _lines));
+            return this;
+        }
+
+        string Output => string.Join('\n', _lines);
+
+        public async Task WaitForLineAsync(Func<string, bool> condition, TimeSpan timeout)
+        {
+            var until = DateTime.UtcNow + timeout;
+            while (!_lines.Any(condition))
+            {
+                if (process.HasExited || DateTime.UtcNow > until)
+                    Assert.Fail($"{name}.py did not print the expected line (exit: {(process.HasExited ? process.ExitCode : "running")}):\n{Output}");
+                await Task.Delay(50);
+            }
+        }
+
+        public async Task<(int Code, string Output)> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            await process.WaitForExitAsync(cancel.Token);
+            await _pump!;
+            TestContext.Out.WriteLine($"$ {name}.py → {process.ExitCode}\n{Output}");
+            return (process.ExitCode, Output);
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+    }
+
+    async Task<PythonProcess> StartPythonAsync(string example, string user, params string[] arguments)
+    {
+        var script = Path.Combine(ScratchDirectory, example + ".py");
+        Directory.CreateDirectory(ScratchDirectory);
+        await File.WriteAllTextAsync(script, Example(example));
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["RABBITMQ_URL"] = UrlOf(user);
+        return new PythonProcess(Process.Start(start)!, example).Started();
     }
 
     /// <summary>Runs an example with Debian's python3 as <paramref name="user"/>; its exit code and everything it printed.</summary>

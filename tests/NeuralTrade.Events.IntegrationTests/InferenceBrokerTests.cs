@@ -92,6 +92,52 @@ public sealed class InferenceBrokerTests : BrokerTest
     }
 
     [Test]
+    public async Task A_subscriber_of_the_by_series_exchange_receives_exactly_its_series()
+    {
+        await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
+        await RegisterAsync("run-1", champion: true);
+        await StartInferenceAsync(); // declares prediction.completed and its by-series headers exchange, bound from it
+        static Dictionary<string, object?> Filter(params (string Header, string Value)[] wanted)
+        {
+            var arguments = new Dictionary<string, object?> { ["x-match"] = "all" };
+            foreach (var (header, value) in wanted)
+                arguments[header] = value;
+            return arguments;
+        }
+
+        var everything = await Amqp.TapAsync(Exchanges.PredictionCompleted);
+        var series = await Amqp.TapAsync(Exchanges.PredictionCompletedBySeries, "headers", Filter(
+            (Exchanges.SeriesHeaders.Exchange, "sim"), (Exchanges.SeriesHeaders.Symbol, "PLANT/USD"), (Exchanges.SeriesHeaders.Interval, "1m")));
+        var symbol = await Amqp.TapAsync(Exchanges.PredictionCompletedBySeries, "headers", Filter((Exchanges.SeriesHeaders.Symbol, "PLANT/USD")));
+        var otherSymbol = await Amqp.TapAsync(Exchanges.PredictionCompletedBySeries, "headers", Filter((Exchanges.SeriesHeaders.Symbol, "OTHER/USD")));
+        var otherInterval = await Amqp.TapAsync(Exchanges.PredictionCompletedBySeries, "headers", Filter(
+            (Exchanges.SeriesHeaders.Symbol, "PLANT/USD"), (Exchanges.SeriesHeaders.Interval, "5m")));
+
+        var requestIds = Enumerable.Range(0, 10).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in requestIds)
+            await Amqp.PublishAsync(Exchanges.PredictionRequested,
+                $$"""{"requestId":"{{id}}","correlationId":"{{id}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m"}""");
+
+        static IReadOnlyList<Guid> Ids(IReadOnlyList<Delivery> deliveries) =>
+            [.. deliveries.Select(d => d.Json.GetProperty("requestId").GetGuid()).Order()];
+        await everything.WaitForCountAsync(requestIds.Count, TimeSpan.FromSeconds(30));
+        var exact = await series.WaitForCountAsync(requestIds.Count, TimeSpan.FromSeconds(10));
+        var bySymbol = await symbol.WaitForCountAsync(requestIds.Count, TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // anything wrongly routed has arrived by now
+
+        Assert.That(Ids(everything.Received), Is.EqualTo(requestIds.Order().ToList()), "the fanout keeps every prediction");
+        Assert.That(Ids(series.Received), Is.EqualTo(requestIds.Order().ToList()), "the whole series, once each");
+        Assert.That(Ids(symbol.Received), Is.EqualTo(requestIds.Order().ToList()), "a filter on the symbol alone");
+        Assert.That(otherSymbol.Received, Is.Empty, "another symbol's subscriber");
+        Assert.That(otherInterval.Received, Is.Empty, "the same symbol on another interval");
+        var headers = exact[0];
+        Assert.That((headers.Header(Exchanges.SeriesHeaders.Exchange), headers.Header(Exchanges.SeriesHeaders.Symbol), headers.Header(Exchanges.SeriesHeaders.Interval)),
+            Is.EqualTo(("sim", "PLANT/USD", "1m")), "the series as AMQP headers");
+        Assert.That(bySymbol[0].Body, Is.EqualTo(everything.Received.First(d => d.Json.GetProperty("requestId").GetGuid() == bySymbol[0].Json.GetProperty("requestId").GetGuid()).Body),
+            "the same body as on the fanout");
+    }
+
+    [Test]
     public async Task A_dotnet_caller_can_use_request_response()
     {
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);

@@ -41,13 +41,15 @@ public sealed class RawAmqp : IAsyncDisposable
         return new RawAmqp(connection, channel);
     }
 
-    public async Task PublishAsync(string exchange, string body, string? messageId = null, string? contentType = "application/json")
+    public async Task PublishAsync(string exchange, string body, string? messageId = null, string? contentType = "application/json",
+        IDictionary<string, object?>? headers = null)
     {
         var properties = new BasicProperties
         {
             ContentType = contentType,
             MessageId = messageId,
             DeliveryMode = DeliveryModes.Persistent,
+            Headers = headers,
         };
         await _channel.BasicPublishAsync(exchange, "", mandatory: false, basicProperties: properties, body: Encoding.UTF8.GetBytes(body));
     }
@@ -60,11 +62,17 @@ public sealed class RawAmqp : IAsyncDisposable
     }
 
     /// <summary>Binds a private queue to a public fanout exchange and collects what arrives.</summary>
-    public async Task<Tap> TapAsync(string exchange)
+    public Task<Tap> TapAsync(string exchange) => TapAsync(exchange, ExchangeType.Fanout, null);
+
+    /// <summary>
+    /// Binds a private queue to a public exchange of <paramref name="type"/> with the binding's
+    /// <paramref name="arguments"/> (for a headers exchange: <c>x-match</c> and the headers wanted) and collects what arrives.
+    /// </summary>
+    public async Task<Tap> TapAsync(string exchange, string type, IDictionary<string, object?>? arguments)
     {
-        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        await _channel.ExchangeDeclareAsync(exchange, type, durable: true);
         var queue = await _channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
-        await _channel.QueueBindAsync(queue.QueueName, exchange, "");
+        await _channel.QueueBindAsync(queue.QueueName, exchange, "", arguments);
         var tap = new Tap(exchange);
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += (_, e) =>

@@ -60,6 +60,9 @@ public sealed class IngestConsumerTests : WorkerHarnessFixture
         Assert.That(Published<DataRejected>(), Is.Empty);
         Assert.That(ingested.Gaps, Is.Null, "a contiguous batch into an empty series has no gap");
         Assert.That(await _store.GetRangeAsync(new SeriesKey("binance", "BTC/USDT", "1m")), Is.EqualTo(candles));
+        var headers = Harness.Published.Select<DataIngested>().Single().Context.Headers;
+        Assert.That((headers.Get<string>(Exchanges.SeriesHeaders.Exchange), headers.Get<string>(Exchanges.SeriesHeaders.Symbol),
+            headers.Get<string>(Exchanges.SeriesHeaders.Interval)), Is.EqualTo(("binance", "BTC/USDT", "1m")), "the series as headers, for by-series exchanges");
     }
 
     [Test]
