@@ -219,23 +219,23 @@ public sealed class NeuralTradeClient : IAsyncDisposable
         {
             await channel.BasicQosAsync(0, _options.PrefetchCount, global: false, cancellationToken);
             await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(queue, SeriesHeaders.BySeriesExchange, "", filter.ToBindingArguments(), cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(queue, Exchanges.PredictionCompletedBySeries, "", filter.ToBindingArguments(), cancellationToken: cancellationToken);
             var subscription = new PredictionSubscription(channel, queue, filter, handler, _context);
             await subscription.StartAsync(cancellationToken);
             _context.Track(subscription);
-            Log.Subscribed(_context.Logger, queue, SeriesHeaders.BySeriesExchange, filter.ToString());
+            Log.Subscribed(_context.Logger, queue, Exchanges.PredictionCompletedBySeries, filter.ToString());
             return subscription;
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
         {
             await channel.DisposeAsync();
-            throw new NeuralTradeClientException($"RabbitMQ at {_address} has no exchange '{SeriesHeaders.BySeriesExchange}' " +
+            throw new NeuralTradeClientException($"RabbitMQ at {_address} has no exchange '{Exchanges.PredictionCompletedBySeries}' " +
                 $"({e.ShutdownReason.ReplyText}): load the fleet's current broker definitions (deploy/rabbitmq), which declare it", e);
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 403)
         {
             await channel.DisposeAsync();
-            throw Refused($"subscribe queue '{queue}' to '{SeriesHeaders.BySeriesExchange}'", e, "the trading user");
+            throw Refused($"subscribe queue '{queue}' to '{Exchanges.PredictionCompletedBySeries}'", e, "the trading user");
         }
         catch
         {

@@ -37,7 +37,7 @@ public readonly record struct Series(string Exchange, string Symbol, string Inte
 /// <summary>
 /// Which predictions a subscription receives: each member that is set must match, a null member matches anything.
 /// <see cref="All"/> (nothing set) receives every series. The broker does the matching: the subscription's queue is
-/// bound to the headers exchange <c>prediction.completed.by-series</c> with <see cref="ToBindingArguments"/>.
+/// bound to the headers exchange <c>prediction.completed.by-series</c> (<see cref="Exchanges.PredictionCompletedBySeries"/>) with <see cref="ToBindingArguments"/>.
 /// </summary>
 /// <param name="Exchange">Venue to match, or null for any.</param>
 /// <param name="Symbol">Instrument to match, or null for any.</param>
@@ -68,11 +68,11 @@ public sealed record SeriesFilter(string? Exchange = null, string? Symbol = null
     {
         var arguments = new Dictionary<string, object?>(StringComparer.Ordinal) { ["x-match"] = "all" };
         if (Exchange is not null)
-            arguments[SeriesHeaders.Exchange] = Exchange;
+            arguments[Exchanges.SeriesHeaders.Exchange] = Exchange;
         if (Symbol is not null)
-            arguments[SeriesHeaders.Symbol] = Symbol;
+            arguments[Exchanges.SeriesHeaders.Symbol] = Symbol;
         if (Interval is not null)
-            arguments[SeriesHeaders.Interval] = Interval;
+            arguments[Exchanges.SeriesHeaders.Interval] = Interval;
         return arguments;
     }
 
@@ -89,20 +89,4 @@ public sealed record SeriesFilter(string? Exchange = null, string? Symbol = null
         if (problems.Count > 0)
             throw new ArgumentException($"filter '{this}' matches no series: {string.Join("; ", problems)}", parameterName);
     }
-}
-
-/// <summary>
-/// The per-series headers exchange and the AMQP headers the fleet sets on every <c>prediction.completed</c> (the body's
-/// values), which its bindings match.
-/// </summary>
-public static class SeriesHeaders
-{
-    /// <summary>The durable headers exchange bound from <c>prediction.completed</c>.</summary>
-    public const string BySeriesExchange = "prediction.completed.by-series";
-    /// <summary>The series' venue.</summary>
-    public const string Exchange = "exchange";
-    /// <summary>The series' instrument.</summary>
-    public const string Symbol = "symbol";
-    /// <summary>The series' interval.</summary>
-    public const string Interval = "interval";
 }

@@ -1,3 +1,5 @@
+using NeuralTrade.Events.Contracts;
+
 namespace NeuralTrade.Events.Client.Tests;
 
 /// <summary>A subscription's filter becomes the arguments of its binding to the per-series headers exchange.</summary>
@@ -25,10 +27,13 @@ public sealed class SeriesFilterTests
     }
 
     [Test]
-    public void The_header_names_are_the_body_members_and_the_exchange_is_the_per_series_one()
+    public void The_binding_uses_the_header_names_the_fleet_sets()
     {
-        Assert.That((SeriesHeaders.Exchange, SeriesHeaders.Symbol, SeriesHeaders.Interval), Is.EqualTo(("exchange", "symbol", "interval")));
-        Assert.That(SeriesHeaders.BySeriesExchange, Is.EqualTo("prediction.completed.by-series"));
+        var arguments = SeriesFilter.For("binance", "BTC/USDT", "1m").ToBindingArguments();
+
+        Assert.That(arguments.Keys.Where(k => k != "x-match"),
+            Is.EquivalentTo(new[] { Exchanges.SeriesHeaders.Exchange, Exchanges.SeriesHeaders.Symbol, Exchanges.SeriesHeaders.Interval }));
+        Assert.That(Exchanges.BySeries[Exchanges.PredictionCompleted], Is.EqualTo("prediction.completed.by-series"));
     }
 
     [Test]

@@ -280,9 +280,9 @@ public sealed class ClientBrokerTests : DefinitionsBrokerTest
         }, ContractJson.Options);
 
         // As a hostile or broken publisher on prediction.completed would (here the test's admin user): a huge body, a broken one, then a good one.
-        await Amqp.PublishWithHeadersAsync(Exchanges.PredictionCompleted, "{\"padding\":\"" + new string('x', 100_000) + "\"}", series);
-        await Amqp.PublishWithHeadersAsync(Exchanges.PredictionCompleted, "{\"exchange\":\"sim\",", series);
-        await Amqp.PublishWithHeadersAsync(Exchanges.PredictionCompleted, good, series);
+        await Amqp.PublishAsync(Exchanges.PredictionCompleted, "{\"padding\":\"" + new string('x', 100_000) + "\"}", headers: series);
+        await Amqp.PublishAsync(Exchanges.PredictionCompleted, "{\"exchange\":\"sim\",", headers: series);
+        await Amqp.PublishAsync(Exchanges.PredictionCompleted, good, headers: series);
 
         await using var reader = subscription.GetAsyncEnumerator();
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -314,7 +314,7 @@ public sealed class ClientBrokerTests : DefinitionsBrokerTest
             return reader.Current;
         }
 
-        await Amqp.PublishWithHeadersAsync(Exchanges.PredictionCompleted, Prediction(0), headers);
+        await Amqp.PublishAsync(Exchanges.PredictionCompleted, Prediction(0), headers: headers);
         Assert.That((await NextAsync()).AsOf.Minute, Is.EqualTo(30));
         // No Inference runs: the request waits in its queue when the connection goes.
         var waiting = trading.PredictAsync(new Client.Series("sim", "PLANT/USD", "1m"), timeout: TimeSpan.FromMinutes(1));
@@ -331,7 +331,7 @@ public sealed class ClientBrokerTests : DefinitionsBrokerTest
         // The queue, its binding and the consumer are back (a publish before then would have been lost: at most once).
         for (var i = 0; i < 100 && await DepthOrMissingAsync(subscription.QueueName) is null; i++)
             await Task.Delay(100);
-        await Amqp.PublishWithHeadersAsync(Exchanges.PredictionCompleted, Prediction(1), headers);
+        await Amqp.PublishAsync(Exchanges.PredictionCompleted, Prediction(1), headers: headers);
         Assert.That((await NextAsync()).AsOf.Minute, Is.EqualTo(31), "the subscription receives again after recovery");
         Assert.That(subscription.Completion.IsCompleted, Is.False);
         Assert.That(_log.Text, Does.Contain("was lost").And.Contain("is recovered"));
