@@ -102,7 +102,9 @@ public sealed class ClientBrokerTests : DefinitionsBrokerTest
         var rejected = await receipt.WaitForRejectionAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(rejected, Is.Not.Null, "Ingest's data.rejected for this batch reached the feed");
-        Assert.That(rejected!.Reasons.Select(r => (r.Index, r.Code)), Is.EqualTo(new[] { (1, "ohlc_inconsistent") }));
+        // Low above high, and above min(open, close): one reason per broken rule.
+        Assert.That(rejected!.Reasons.Select(r => (r.Index, r.Code, r.Field)),
+            Is.EqualTo(new[] { (1, "ohlc_inconsistent", (string?)"low"), (1, "ohlc_inconsistent", "low") }));
         Assert.That((rejected.CorrelationId, rejected.Source), Is.EqualTo((receipt.BatchId, "my-feed")));
         Assert.That(heard.Select(r => r.CorrelationId), Is.EqualTo(new[] { receipt.BatchId }), "the callback heard it once");
         var stored = await CandleStore.GetRangeAsync(new SeriesKey("binance", "BTC/USDT", "1m"));
