@@ -119,8 +119,8 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
         await everything.WaitForCountAsync(Wanted + 2, TimeSpan.FromSeconds(10)); // the fanout had both series
     }
 
-    /// <summary>A running example: its output, line by line.</summary>
-    sealed class PythonProcess(Process process, string name) : IDisposable
+    /// <summary>A running example: what it printed, standard output before standard error, line by line.</summary>
+    sealed class PythonProcess(Process process, string name, string python) : IDisposable
     {
         static readonly Func<StreamReader, System.Collections.Concurrent.ConcurrentQueue<string>, Task> Pump = (reader, lines) => Task.Run(async () =>
         {
@@ -128,21 +128,21 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
                 lines.Enqueue(line);
         });
 
-        readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        readonly System.Collections.Concurrent.ConcurrentQueue<string> _stdout = new(), _stderr = new();
         Task? _pump;
 
         public PythonProcess Started()
         {
-            _pump = Task.WhenAll(Pump(process.StandardOutput, _lines), Pump(process.StandardError, _lines));
+            _pump = Task.WhenAll(Pump(process.StandardOutput, _stdout), Pump(process.StandardError, _stderr));
             return this;
         }
 
-        string Output => string.Join('\n', _lines);
+        string Output => string.Join('\n', _stdout.Concat(_stderr));
 
         public async Task WaitForLineAsync(Func<string, bool> condition, TimeSpan timeout)
         {
             var until = DateTime.UtcNow + timeout;
-            while (!_lines.Any(condition))
+            while (!_stdout.Any(condition))
             {
                 if (process.HasExited || DateTime.UtcNow > until)
                     Assert.Fail($"{name}.py did not print the expected line (exit: {(process.HasExited ? process.ExitCode : "running")}):\n{Output}");
@@ -156,6 +156,8 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
             await process.WaitForExitAsync(cancel.Token);
             await _pump!;
             TestContext.Out.WriteLine($"$ {name}.py → {process.ExitCode}\n{Output}");
+            if (Output.Contains("No module named 'pika'", StringComparison.Ordinal))
+                Assert.Fail($"{python} has no pika: `bash deploy/services.sh install` installs Debian's python3-pika");
             return (process.ExitCode, Output);
         }
 
@@ -167,21 +169,8 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
         }
     }
 
+    /// <summary>Starts an example with Debian's python3 as <paramref name="user"/>.</summary>
     async Task<PythonProcess> StartPythonAsync(string example, string user, params string[] arguments)
-    {
-        var script = Path.Combine(ScratchDirectory, example + ".py");
-        Directory.CreateDirectory(ScratchDirectory);
-        await File.WriteAllTextAsync(script, Example(example));
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment["RABBITMQ_URL"] = UrlOf(user);
-        return new PythonProcess(Process.Start(start)!, example).Started();
-    }
-
-    /// <summary>Runs an example with Debian's python3 as <paramref name="user"/>; its exit code and everything it printed.</summary>
-    async Task<(int Code, string Output)> RunPythonAsync(string example, string user, params string[] arguments)
     {
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         var script = Path.Combine(ScratchDirectory, example + ".py");
@@ -192,15 +181,13 @@ public sealed partial class ContractExamplesTests : DefinitionsBrokerTest
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["RABBITMQ_URL"] = UrlOf(user);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = (await stdout) + (await stderr);
-        TestContext.Out.WriteLine($"$ {example}.py {string.Join(' ', arguments)} (as {user}) → {process.ExitCode}\n{output}");
-        if (output.Contains("No module named 'pika'", StringComparison.Ordinal))
-            Assert.Fail($"{python} has no pika: `bash deploy/services.sh install` installs Debian's python3-pika");
-        return (process.ExitCode, output);
+        return new PythonProcess(Process.Start(start)!, example, python).Started();
+    }
+
+    /// <summary>Runs an example with Debian's python3 as <paramref name="user"/>; its exit code and everything it printed.</summary>
+    async Task<(int Code, string Output)> RunPythonAsync(string example, string user, params string[] arguments)
+    {
+        using var process = await StartPythonAsync(example, user, arguments);
+        return await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
     }
 }
