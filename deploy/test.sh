@@ -32,27 +32,42 @@ unset RABBITMQ_URL REDIS_URL RABBITMQ_MANAGEMENT_URL RABBITMQ_TLS_URL RABBITMQ_C
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log="$(mktemp)"
+results="$(mktemp -d)"   # one TRX file per test assembly: the slowest tests are printed at the end
 status=0
+start=$SECONDS
+phase() { printf '== [%d min %02d s] %s\n' $(( (SECONDS - start) / 60 )) $(( (SECONDS - start) % 60 )) "$*"; }
+# A test that runs longer than this is a hang: its test host is stopped and the test named, and the run goes on,
+# instead of the whole suite running into CI's limit without saying where.
+hang="${NEURALTRADE_TEST_HANG_TIMEOUT:-15m}"
+phase "build and every test"
 # The reliability suite writes its one table of exact counts here; printed at the end.
 export NEURALTRADE_RELIABILITY_TABLE="${NEURALTRADE_RELIABILITY_TABLE:-$(mktemp)}"
 : > "$NEURALTRADE_RELIABILITY_TABLE"
-dotnet test NeuralTrade.Events.slnx -c Release "$@" 2>&1 | tee "$log" || status=$?
+dotnet test NeuralTrade.Events.slnx -c Release --results-directory "$results" --logger trx \
+  --blame-hang-timeout "$hang" --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
 
 # The numerically sensitive group again, under another CPU dispatch setting and seed (docs/testing.md, "Numerics");
 # skipped when the run is filtered (extra arguments) or NEURALTRADE_SKIP_SECOND_DISPATCH=1.
 if [ $# -eq 0 ] && [ "${NEURALTRADE_SKIP_SECOND_DISPATCH:-0}" != 1 ]; then
-  echo "== the Numerics tests again: ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 NEURALTRADE_TEST_SEED=1"
+  phase "the Numerics tests again: ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 NEURALTRADE_TEST_SEED=1"
   # (NEURALTRADE_RELIABILITY_TABLE emptied: the first pass's table is the one to print.)
   ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 NEURALTRADE_TEST_SEED=1 NEURALTRADE_RELIABILITY_TABLE= \
-    dotnet test NeuralTrade.Events.slnx -c Release --no-build --filter TestCategory=Numerics 2>&1 | tee -a "$log" || status=$?
+    dotnet test NeuralTrade.Events.slnx -c Release --no-build --filter TestCategory=Numerics \
+      --blame-hang-timeout "$hang" --blame-hang-dump-type none 2>&1 | tee -a "$log" || status=$?
 fi
 
 # The deployment script end to end (separate worker processes, per-worker broker users, the CLI as operator);
 # skipped when the run is filtered (extra arguments) or NEURALTRADE_SKIP_SMOKE=1.
 smoke=""
 if [ $# -eq 0 ] && [ "${NEURALTRADE_SKIP_SMOKE:-0}" != 1 ]; then
+  phase "the deployment smoke test"
   if deploy/smoke.sh 2>&1 | tee -a "$log" | tail -n 40; [ "${PIPESTATUS[0]}" -eq 0 ]; then smoke=passed; else smoke=failed; status=1; fi
 fi
+
+phase "done"
+echo "== the slowest tests (first pass)"
+grep -ho '<UnitTestResult [^>]*' "$results"/*.trx 2>/dev/null \
+  | sed -nE 's/.*testName="([^"]*)".*duration="([0-9:]*)[^"]*".*/\2  \1/p' | sort -r | head -n 15 || true
 
 if [ -s "$NEURALTRADE_RELIABILITY_TABLE" ]; then
   echo "== reliability suite: exact counts per scenario"
@@ -67,5 +82,5 @@ if ! grep -qE '(Passed|Failed)! +- +Failed: ' "$log"; then
   echo "no test results were reported" >&2
   status=1
 fi
-rm -f "$log"
+rm -rf "$log" "$results"
 exit "$status"
