@@ -8,9 +8,11 @@ namespace NeuralTrade.Events.Stores;
 /// <summary>
 /// Candles in Redis, per series: a hash openTime(ms) → "o|h|l|c|v" holds the values and a sorted set
 /// scored by openTime orders them. One Lua script per append makes check-and-insert atomic, so any number
-/// of Ingest instances store each candle once. The series index set lets tools list what is stored.
+/// of Ingest instances store each candle once. The series index set lets tools list what is stored. With
+/// <see cref="RecentCandles"/> (Inference registers it), the newest window is read as its openTimes and only the
+/// candles not read before.
 /// </summary>
-public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys keys) : ICandleStore
+public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys keys, RecentCandles? recent = null) : ICandleStore
 {
     /// <summary>How long an append's receipt is kept to recognise a redelivered message.</summary>
     public static readonly TimeSpan ReceiptLifetime = TimeSpan.FromDays(7);
@@ -112,7 +114,27 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         if (count == 0)
             return [];
         var times = await Db.SortedSetRangeByRankAsync(Times(series), -count, -1).WaitAsync(cancellationToken);
-        return await LoadAsync(series, times, cancellationToken);
+        if (recent is null)
+            return await LoadAsync(series, times, cancellationToken);
+
+        var openTimes = new long[times.Length];
+        for (var i = 0; i < times.Length; i++)
+            openTimes[i] = (long)times[i];
+        var found = recent.Find(series, openTimes);
+        var missing = times.Where((_, i) => found[i] is null).ToArray();
+        if (missing.Length > 0)
+        {
+            var loaded = await LoadAsync(series, missing, cancellationToken);
+            for (int i = 0, j = 0; i < found.Length; i++)
+            {
+                if (found[i] is null)
+                    found[i] = loaded[j++];
+            }
+        }
+
+        var window = found.Select(c => c!).ToList();
+        recent.Keep(series, window);
+        return window;
     }
 
     public Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default) =>

@@ -16,6 +16,8 @@ public static class InferenceWorker
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        // Every close reads each series' newest window again: keep the decoded candles, fetch only the new ones.
+        builder.Services.TryAddSingleton<RecentCandles>();
         builder.AddCandleStore();
         builder.AddRunTracking();
         builder.AddModelRegistryStore();

@@ -347,3 +347,45 @@ public sealed class RedisCandleStoreTests : CandleStoreContract
             await _redis.DisposeAsync();
     }
 }
+
+/// <summary>
+/// The store contract on a real Redis through a store that keeps the decoded candles it read (Inference's), and what
+/// the cache must never hide: candles stored after a read by another instance, at the end and in a hole.
+/// </summary>
+[Category("Broker")]
+public sealed class CachedRedisCandleStoreTests : CandleStoreContract
+{
+    static readonly SeriesKey Series = new("binance", "BTC/USDT", "1m");
+    RedisScratch? _redis;
+    RecentCandles _recent = new();
+
+    protected override ICandleStore Store => new RedisCandleStore(_redis!.Redis, _redis.Keys, _recent);
+
+    [SetUp]
+    public async Task Connect()
+    {
+        _redis = await RedisScratch.CreateAsync();
+        _recent = new RecentCandles();
+    }
+
+    [TearDown]
+    public async Task Clean()
+    {
+        if (_redis is not null)
+            await _redis.DisposeAsync();
+    }
+
+    [Test]
+    public async Task The_newest_window_read_again_holds_what_another_instance_stored_since_at_the_end_and_in_a_hole()
+    {
+        var candles = TestCandles.Series(40);
+        var other = new RedisCandleStore(_redis!.Redis, _redis.Keys); // another instance: appends bypass this cache
+        await other.AppendAsync(Series, [.. candles.Take(30).Where((_, i) => i != 20)], null);
+
+        Assert.That(await Store.GetLatestAsync(Series, 10), Is.EqualTo(candles.Take(30).Where((_, i) => i != 20).TakeLast(10)));
+
+        await other.AppendAsync(Series, [candles[20], .. candles.Skip(30).Take(5)], null); // the hole filled, five new
+        Assert.That(await Store.GetLatestAsync(Series, 16), Is.EqualTo(candles.Skip(19).Take(16)));
+        Assert.That(await Store.GetLatestAsync(Series, 100), Is.EqualTo(candles.Take(35)), "older candles than the cached window are read too");
+    }
+}
