@@ -7,9 +7,9 @@ namespace NeuralTrade.Events.Workers.Inference;
 
 /// <summary>
 /// Dynamic batching: concurrent predictions queue here and <see cref="InferenceOptions.ForwardThreads"/> threads (two by
-/// default) run them, each grouping what it finds queued, and what arrives within <see cref="InferenceOptions.MaxBatchDelayMs"/>
-/// (up to <see cref="InferenceOptions.MaxBatchSize"/>), into one forward pass per model. All TorchSharp work of serving
-/// happens on those threads (dispose scopes are per thread).
+/// default) run them, each grouping what it finds queued for one model, and what arrives within
+/// <see cref="InferenceOptions.MaxBatchDelayMs"/> (up to <see cref="InferenceOptions.MaxBatchSize"/>), into one forward
+/// pass. All TorchSharp work of serving happens on those threads (dispose scopes are per thread).
 /// </summary>
 public sealed partial class BatchingPredictor : IHostedService
 {
@@ -59,21 +59,43 @@ public sealed partial class BatchingPredictor : IHostedService
 
     void Run()
     {
+        // libtorch's intra-op thread count is per OS thread (OpenMP's and MKL's settings are thread-local): a thread that
+        // never sets it runs with one thread per core, which on 2 shared cores makes a batch-1 LSTM forward ~4× slower.
+        if (_options.TorchThreads > 0)
+            TorchSharp.torch.set_num_threads(_options.TorchThreads);
         var batch = new List<Work>(_options.MaxBatchSize);
         var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        Work? carried = null;
+        while (carried is not null || reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
-            if (!reader.TryRead(out var first))
+            if (carried is not null)
+            {
+                batch.Add(carried);
+                carried = null;
+            }
+            else if (!reader.TryRead(out var first))
                 continue;
-            batch.Add(first);
+            else
+                batch.Add(first);
+
+            // One forward pass is one model: a batch takes what is queued for the first request's model. A request for
+            // another model (at a close, every series has its own) ends the batch and starts this thread's next one, so
+            // the other forward threads take the rest of the queue meanwhile instead of waiting behind one thread.
+            var model = batch[0].Model;
             var deadline = DateTime.UtcNow.AddMilliseconds(_options.MaxBatchDelayMs);
             while (batch.Count < _options.MaxBatchSize)
             {
                 if (reader.TryRead(out var next))
                 {
-                    batch.Add(next);
-                    continue;
+                    if (next.Model == model)
+                    {
+                        batch.Add(next);
+                        continue;
+                    }
+
+                    carried = next;
+                    break;
                 }
 
                 var left = deadline - DateTime.UtcNow;
@@ -91,8 +113,7 @@ public sealed partial class BatchingPredictor : IHostedService
                 }
             }
 
-            foreach (var group in batch.GroupBy(w => w.Model))
-                Forward(group.Key, group.ToList());
+            Forward(model, batch);
         }
     }
 

@@ -46,6 +46,13 @@ public sealed class InferenceOptions
     public int ConcurrentRequests { get; set; } = 64;
 
     /// <summary>
+    /// Keep the decoded candles of the windows read from the store (per series, the last window and what is newer), so
+    /// that each close reads the window's openTimes and only the candles not read before. Exact (stored candles never
+    /// change); false reads and decodes the whole window every time (the benchmark's comparison).
+    /// </summary>
+    public bool CacheRecentCandles { get; set; } = true;
+
+    /// <summary>
     /// Most candles a <c>prediction.requested</c> may carry: a request with more is answered <c>invalid_request</c>
     /// before any is read. The served window needs the model's warm-up, window and 512 candles of smoothing history
     /// (at most 1,068 for the largest window), so 2,048 leaves room and bounds the work a caller can ask for.

@@ -17,7 +17,8 @@ public static class InferenceWorker
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
         // Every close reads each series' newest window again: keep the decoded candles, fetch only the new ones.
-        builder.Services.TryAddSingleton<RecentCandles>();
+        if (builder.Configuration.GetValue($"{InferenceOptions.SectionName}:{nameof(InferenceOptions.CacheRecentCandles)}", true))
+            builder.Services.TryAddSingleton<RecentCandles>();
         builder.AddCandleStore();
         builder.AddRunTracking();
         builder.AddModelRegistryStore();

@@ -4,11 +4,12 @@
 #   deploy/benchmark.sh [all]    every benchmark below in one run (about 15 minutes on 2 cores); takes all their options
 #   deploy/benchmark.sh ingest   [--messages N] [--batch-size N] [--publishers N]   real RabbitMQ + Redis (started and stopped here)
 #   deploy/benchmark.sh inference [--requests N] [--in-flight N] [--memory-predictions N] [--rounds N]  real RabbitMQ + Redis; BenchmarkDotNet
+#   deploy/benchmark.sh stream   [--series 10 100 500] [--closes N] [--rounds N]        real RabbitMQ + Redis: closes of N series → predictions
 #   deploy/benchmark.sh training [--candles N] [--epochs N] [--rounds N]            in process, no services
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ $# -gt 0 ] || set -- all
-if [ "$1" = all ] || [ "$1" = ingest ] || [ "$1" = inference ]; then
+if [ "$1" = all ] || [ "$1" = ingest ] || [ "$1" = inference ] || [ "$1" = stream ]; then
   deploy/services.sh install
   before="$(deploy/services.sh status 2>/dev/null || true)"
   deploy/services.sh start

@@ -22,6 +22,12 @@ var rounds = new Option<int>("--rounds")
 };
 var requestCount = new Option<int>("--requests") { Description = "Inference: requests per timed scenario.", DefaultValueFactory = _ => 3_000 };
 var inFlight = new Option<int>("--in-flight") { Description = "Inference: requests in flight under load.", DefaultValueFactory = _ => 64 };
+var seriesCounts = new Option<int[]>("--series")
+{
+    Description = "Stream: the numbers of series whose closes arrive together (one run each).", DefaultValueFactory = _ => [10, 100, 500],
+    AllowMultipleArgumentsPerToken = true,
+};
+var closeCount = new Option<int>("--closes") { Description = "Stream: timed closes per round and series count.", DefaultValueFactory = _ => 10 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
 Option<FileInfo> Output(string name) => new("--out")
 {
@@ -153,6 +159,34 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
     });
 }
 
+async Task<SuiteReport> StreamAsync(ParseResult parse)
+{
+    var run = new StreamThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(seriesCounts)!, parse.GetValue(closeCount),
+        parse.GetValue(rounds), Log);
+    var f = await run.RunAsync();
+    List<ReportRow> rows =
+    [
+        new("in-process single forward (1 torch thread) p50 / p99", $"{f.SingleForwardP50Ms:F2} / {f.SingleForwardP99Ms:F2} ms", "", null, "", null),
+        new("RabbitMQ round trip (persistent, confirmed, 1 in flight) p50 / p99", $"{f.BrokerRoundTripP50Ms:F3} / {f.BrokerRoundTripP99Ms:F3} ms", "", null, "", null),
+    ];
+    foreach (var s in f.Counts)
+    {
+        var ratio = s.BestPerSecond / s.BestBoundPerSecond;
+        rows.Add(new($"stream, {s.Series} series a close: predictions/s (best of {s.Rounds.Count} rounds)", s.BestPerSecond.ToString("N0"),
+            $"{s.BestBoundPerSecond:N0} (in process, {s.BestBoundSetting})", ratio, "≥ 0.70", ratio >= 0.7));
+        rows.Add(new($"stream, {s.Series} series: close → prediction p50 / p99 / max", $"{s.P50Ms:F1} / {s.P99Ms:F1} / {s.MaxMs:F1} ms",
+            $"{s.Predictions:N0} predictions, {s.Lost} lost", null, "0 lost", s.Lost == 0));
+        rows.Add(new($"stream, {s.Series} series: fleet / in process, round by round",
+            string.Join(" · ", s.Rounds.Select(r => r.PerSecond.ToString("N0"))), string.Join(" · ", s.Rounds.Select(r => r.BoundPerSecond.ToString("N0"))),
+            Median(s.Rounds.Select(r => r.PerSecond / r.BoundPerSecond)), "(median)", null));
+        rows.Add(new($"stream, {s.Series} series: fleet vs in-process features + forward", s.BestPerSecond.ToString("N0"),
+            $"{s.Rounds.Max(r => r.FeaturesAndForwardPerSecond):N0} (features from candles + forward, 2 threads)",
+            s.BestPerSecond / s.Rounds.Max(r => r.FeaturesAndForwardPerSecond), "", null));
+    }
+
+    return new SuiteReport("stream", rows, new { figures = f });
+}
+
 static double Median(IEnumerable<double> values)
 {
     var sorted = values.Order().ToArray();
@@ -197,10 +231,14 @@ var inference = Single("inference", "Inference through RabbitMQ and Redis vs the
     + "light load and at 10/50/90% of capacity, hot swaps, memory. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", InferenceAsync,
     requestCount, inFlight, memoryCount, rounds);
 
+var stream = Single("stream", "The fleet's main traffic: closes of N series at once (--series 10 100 500) through Ingest and Inference, each series' "
+    + "prediction awaited by a subscriber; close → prediction latency and predictions/s against the same predictions in process, in alternated rounds. "
+    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds);
+
 var suiteOutput = Output("suite");
-var all = new Command("all", "The whole suite in one run: inference, ingest, training; one table of every figure against its bound, and JSON.")
+var all = new Command("all", "The whole suite in one run: inference, stream, ingest, training; one table of every figure against its bound, and JSON.")
 {
-    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, suiteOutput,
+    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, suiteOutput,
 };
 all.SetAction(async (parse, cancellationToken) =>
 {
@@ -209,6 +247,8 @@ all.SetAction(async (parse, cancellationToken) =>
     // Inference first: its resident-memory figure should not inherit what training and the ingest hosts left in the process.
     AnsiConsole.Write(new Rule("inference"));
     reports.Add(await InferenceAsync(parse));
+    AnsiConsole.Write(new Rule("stream"));
+    reports.Add(await StreamAsync(parse));
     AnsiConsole.Write(new Rule("ingest"));
     reports.Add(await IngestAsync(parse));
     AnsiConsole.Write(new Rule("training"));
@@ -217,5 +257,5 @@ all.SetAction(async (parse, cancellationToken) =>
     return await WriteAsync(parse.GetValue(suiteOutput)!, reports, clock.Elapsed, cancellationToken);
 });
 
-var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference };
+var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference, stream };
 return await root.Parse(args).InvokeAsync();

@@ -144,6 +144,27 @@ public sealed class BatchingPredictorTests
     }
 
     [Test]
+    public async Task A_forward_pass_holds_one_model_and_a_request_for_another_starts_the_next_pass()
+    {
+        using var passes = new ForwardPasses();
+        await using var running = Start(maxBatchSize: 16, maxBatchDelayMs: 200, forwardThreads: 1);
+        // Two champions (two series' models) with the same weights: what a close of several series queues.
+        var leases = new[] { new ModelLease(new ServedModel(_model, 1)), new ModelLease(new ServedModel(_model, 2)) };
+
+        // Interleaved, each request's neighbour is the other model's: every pass is one request.
+        var interleaved = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => running.Predictor.PredictAsync(leases[i % 2], _windows[i])));
+        AssertEachAsAlone(interleaved, [.. Enumerable.Range(0, 12)]);
+        Assert.That(passes.Seen.Select(p => p.Size), Is.EqualTo(Enumerable.Repeat(1, 12)));
+
+        // In runs of one model, the runs are batched.
+        passes.Seen.Clear();
+        var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => running.Predictor.PredictAsync(leases[i / 10], _windows[i])));
+        AssertEachAsAlone(runs, [.. Enumerable.Range(0, 20)]);
+        Assert.That(passes.Seen.Sum(p => p.Size), Is.EqualTo(20));
+        Assert.That(passes.Seen, Has.Count.LessThanOrEqualTo(4), string.Join(", ", passes.Seen.Select(p => p.Size)));
+    }
+
+    [Test]
     public async Task After_stop_a_request_fails_with_a_reason_instead_of_waiting_forever()
     {
         var predictor = Start(maxBatchSize: 32, maxBatchDelayMs: 0, forwardThreads: 2).Predictor;
