@@ -10,6 +10,7 @@ using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Workers.Ingest;
+using RabbitMQ.Client;
 
 namespace NeuralTrade.Events.Benchmarks;
 
@@ -73,6 +74,7 @@ internal sealed class IngestThroughput(string rabbitUrl, string managementUrl, s
 
         using var host = builder.Build();
         await host.StartAsync();
+        await using var sink = bare ? null : await AnnouncementSink.CreateAsync(url);
         try
         {
             var bus = host.Services.GetRequiredService<IBus>();
@@ -175,5 +177,39 @@ public sealed class BareConsumerDefinition : ConsumerDefinition<BareConsumer>
         ArgumentNullException.ThrowIfNull(ingest);
         EndpointName = "bench-bare";
         ConcurrentMessageLimit = ingest.Value.ConcurrentMessageLimit;
+    }
+}
+
+/// <summary>
+/// A queue bound to <c>data.ingested</c> and <c>data.rejected</c> that keeps only the newest message: Ingest publishes
+/// its announcements mandatory, so without a queue (Inference's and Monitor's in a deployment) each would come back
+/// as NO_ROUTE and fault the message. Routing and enqueueing are counted; consuming the announcements is not Ingest's cost.
+/// </summary>
+internal sealed class AnnouncementSink : IAsyncDisposable
+{
+    const string Queue = "bench-announcements";
+    readonly IConnection _connection;
+
+    AnnouncementSink(IConnection connection) => _connection = connection;
+
+    public static async Task<AnnouncementSink> CreateAsync(string url)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(url), ClientProvidedName = "neuraltrade-benchmark-sink" }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(Queue, durable: false, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-max-length"] = 1, ["x-overflow"] = "drop-head" });
+        foreach (var exchange in new[] { Exchanges.DataIngested, Exchanges.DataRejected })
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+            await channel.QueueBindAsync(Queue, exchange, "");
+        }
+
+        return new AnnouncementSink(connection);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.CloseAsync();
+        _connection.Dispose();
     }
 }

@@ -45,7 +45,8 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
 
     public sealed record Bound(string Setting, double PerSecond);
 
-    public sealed record StreamRound(int Round, IReadOnlyList<Bound> Bounds, double FeaturesAndForwardPerSecond, IReadOnlyList<Close> Closes)
+    public sealed record StreamRound(int Round, IReadOnlyList<Bound> Bounds, double FeaturesAndForwardPerSecond, IReadOnlyList<Close> Closes, double InsideP50Ms,
+        double InsideP99Ms)
     {
         public double BoundPerSecond => Bounds.Max(b => b.PerSecond);
         public double PerSecond => Closes.Sum(c => c.Series - c.Lost) / Closes.Sum(c => c.Seconds);
@@ -113,13 +114,16 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
                         $"features + forward {compute:N0}/s");
 
                     await CloseAsync(feed, candles, next, n, "warm-up"); // the first close after a pause pays for cold caches
+                    feed.Inside.Clear();
                     var measuredCloses = new List<Close>();
                     for (var c = 0; c < closes; c++)
                         measuredCloses.Add(await CloseAsync(feed, candles, next, n, null));
-                    var r = new StreamRound(round, bounds, compute, measuredCloses);
+                    List<double> inside = [.. feed.Insides()];
+                    var r = new StreamRound(round, bounds, compute, measuredCloses, InferenceLoad.Percentile(inside, 0.5), InferenceLoad.Percentile(inside, 0.99));
                     log($"{n} series, round {round}: fleet {r.PerSecond:N0} predictions/s over {closes} closes; per close p50 " +
                         $"{Median(measuredCloses.Select(x => x.P50Ms)):F1} ms, p99 {Median(measuredCloses.Select(x => x.P99Ms)):F1} ms, max " +
-                        $"{measuredCloses.Max(x => x.MaxMs):F1} ms; lost {measuredCloses.Sum(x => x.Lost)}");
+                        $"{measuredCloses.Max(x => x.MaxMs):F1} ms; lost {measuredCloses.Sum(x => x.Lost)}; inside Inference (consume → answer) p50 {r.InsideP50Ms:F1} ms, " +
+                        $"p99 {r.InsideP99Ms:F1} ms");
                     measured.Add(r);
                 }
 
@@ -335,6 +339,11 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
             return feed;
         }
 
+        /// <summary>The worker's own latency of each prediction received (latencyMs: from its consume to its answer).</summary>
+        public ConcurrentQueue<double> Inside { get; } = new();
+
+        public IEnumerable<double> Insides() => Inside;
+
         /// <summary>Every latency recorded for closes of <paramref name="series"/> series.</summary>
         public List<double> Latencies(int series) => _latencies.TryGetValue(series, out var list) ? list : [];
 
@@ -416,25 +425,31 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
         }
 
         /// <summary>The symbol and asOf of a prediction; everything else is skipped unread.</summary>
-        static (string, long)? Read(ReadOnlySpan<byte> body)
+        (string, long)? Read(ReadOnlySpan<byte> body)
         {
             var reader = new Utf8JsonReader(body);
             string? symbol = null;
             long? asOf = null;
+            double? inside = null;
             reader.Read();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isSymbol = reader.ValueTextEquals("symbol"u8);
                 var isAsOf = !isSymbol && reader.ValueTextEquals("asOf"u8);
+                var isLatency = !isSymbol && !isAsOf && reader.ValueTextEquals("latencyMs"u8);
                 reader.Read();
                 if (isSymbol && reader.TokenType == JsonTokenType.String)
                     symbol = reader.GetString();
                 else if (isAsOf && reader.TokenType == JsonTokenType.String)
                     asOf = reader.GetDateTimeOffset().ToUnixTimeMilliseconds();
+                else if (isLatency && reader.TokenType == JsonTokenType.Number)
+                    inside = reader.GetDouble();
                 else
                     reader.Skip();
             }
 
+            if (inside is { } ms)
+                Inside.Enqueue(ms);
             return symbol is null || asOf is null ? null : (symbol, asOf.Value);
         }
 
