@@ -1,5 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
@@ -38,6 +42,32 @@ internal sealed class BenchBroker : IAsyncDisposable
             new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         var url = $"amqp://{Uri.EscapeDataString(address.Username)}:{Uri.EscapeDataString(address.Password)}@{address.Host}:{address.Port}/{vhost}";
         return new BenchBroker(management, redisUrl, vhost, url);
+    }
+
+    /// <summary>
+    /// A started host of the workers that <paramref name="workers"/> adds, on this virtual host and key prefix, with its
+    /// models under <paramref name="directory"/>; the benchmark's candles are historical, so the validator does not
+    /// refuse them as too old or not closed.
+    /// </summary>
+    public async Task<IHost> StartHostAsync(string directory, string instanceId, Action<HostApplicationBuilder> workers)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDefaults("benchmark");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:RabbitMqUrl"] = Url,
+            ["Redis:Url"] = _redisUrl,
+            ["Redis:KeyPrefix"] = KeyPrefix,
+            ["Tracking:LocalDirectory"] = directory,
+            ["Inference:InstanceId"] = instanceId,
+            ["Candles:RequireClosed"] = "false",
+        });
+        workers(builder);
+        builder.AddNeuralTradeBus();
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
@@ -49,7 +46,11 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
         await using var broker = await BenchBroker.CreateAsync(rabbitUrl, managementUrl, redisUrl);
         try
         {
-            using var host = await StartAsync(broker, directory);
+            using var host = await broker.StartHostAsync(directory, "bench", builder =>
+            {
+                builder.AddInferenceWorker();
+                builder.Services.AddBusContributor("bench", x => x.AddConsumer<EchoConsumer, EchoConsumerDefinition>());
+            });
             var versions = await RegisterAsync(host.Services.GetRequiredService<IModelRegistryStore>(), directory, (first, "bench-1"), (second, "bench-2"));
             var bus = host.Services.GetRequiredService<IBus>();
             var registry = host.Services.GetRequiredService<IModelRegistryStore>();
@@ -206,29 +207,6 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
                 RequestId = Guid.Empty, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval,
                 Candles = candles.GetRange(start, length),
             })).ToList();
-    }
-
-    async Task<IHost> StartAsync(BenchBroker broker, string directory)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddServiceDefaults("benchmark");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Messaging:RabbitMqUrl"] = broker.Url,
-            ["Redis:Url"] = redisUrl,
-            ["Redis:KeyPrefix"] = broker.KeyPrefix,
-            ["Tracking:LocalDirectory"] = directory,
-            ["Inference:InstanceId"] = "bench",
-            // The benchmark's windows are historical: the validator must not refuse them as too old or not closed.
-            ["Candles:RequireClosed"] = "false",
-        });
-        builder.AddInferenceWorker();
-        builder.Services.AddBusContributor("bench", x => x.AddConsumer<EchoConsumer, EchoConsumerDefinition>());
-        builder.AddNeuralTradeBus();
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     static long Resident()

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NeuralTrade.Events.Contracts;
-using NeuralTrade.Events.Hosting;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
@@ -86,7 +83,11 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
         await using var broker = await BenchBroker.CreateAsync(rabbitUrl, managementUrl, redisUrl);
         try
         {
-            using var host = await StartAsync(broker, directory);
+            using var host = await broker.StartHostAsync(directory, "bench-stream", builder =>
+            {
+                builder.AddIngestWorker();
+                builder.AddInferenceWorker();
+            });
             var store = host.Services.GetRequiredService<ICandleStore>();
             await Parallel.ForEachAsync(Enumerable.Range(0, most), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
                 await store.AppendAsync(SeriesOf(i), candles[i][..stored], receipt: null, ct));
@@ -266,29 +267,6 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-    }
-
-    async Task<IHost> StartAsync(BenchBroker broker, string directory)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddServiceDefaults("benchmark");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Messaging:RabbitMqUrl"] = broker.Url,
-            ["Redis:Url"] = redisUrl,
-            ["Redis:KeyPrefix"] = broker.KeyPrefix,
-            ["Tracking:LocalDirectory"] = directory,
-            ["Inference:InstanceId"] = "bench-stream",
-            // The simulated closes are historical: the validator must not refuse them as too old or not closed.
-            ["Candles:RequireClosed"] = "false",
-        });
-        builder.AddIngestWorker();
-        builder.AddInferenceWorker();
-        builder.AddNeuralTradeBus();
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     /// <summary>
