@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NeuralTrade.Events.Modeling;
@@ -37,13 +38,15 @@ public static class Predictor
         using var _ = no_grad();
         var result = new float[count * SignalClasses.Count];
         var per = window * features;
+        // Held in a variable for the whole call: a Scalar converted on the fly can be finalized while libtorch reads it (see AdamWStep).
+        using var scale = temperature.ToScalar();
         for (var offset = 0; offset < count; offset += batchSize)
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(batchSize, count - offset);
             var x = tensor(scaledWindows.AsSpan(offset * per, n * per).ToArray(), [n, window, features]).to(device);
             var logits = model.forward(x);
-            var probabilities = softmax(temperature == 1 ? logits : logits / temperature, 1).cpu();
+            var probabilities = softmax(temperature == 1 ? logits : logits.div(scale), 1).cpu();
             probabilities.data<float>().CopyTo(result, offset * SignalClasses.Count);
         }
 

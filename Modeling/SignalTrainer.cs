@@ -25,6 +25,7 @@ public static class SignalTrainer
         var model = new SignalPredictor(data.Features.Columns, hp.HiddenSize, hp.NumLayers, hp.Dropout).to(device);
         using var optimizer = optim.AdamW(model.parameters(), hp.LearningRate, weight_decay: hp.WeightDecay);
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, hp.Epochs);
+        using var update = new AdamWStep(optimizer); // TorchSharp's step, with its scalars kept alive (see AdamWStep)
         using var weights = tensor(SignalDataset.ClassWeights(split.Train)).to(device);
         using var loss = nn.CrossEntropyLoss(weights);
 
@@ -41,7 +42,7 @@ public static class SignalTrainer
                 cancellationToken.ThrowIfCancellationRequested();
                 model.train();
                 shuffle.Shuffle(train);
-                var total = TrainEpoch(model, optimizer, loss, data, scaler, train, buffer, hp, device, ref seen, cancellationToken);
+                var total = TrainEpoch(model, optimizer, update, loss, data, scaler, train, buffer, hp, device, ref seen, cancellationToken);
 
                 var learningRate = schedule.get_last_lr().First();
                 schedule.step();
@@ -67,7 +68,7 @@ public static class SignalTrainer
     }
 
     /// <summary>One pass over the shuffled training samples in batches; the summed loss (mean per batch × batch size).</summary>
-    static double TrainEpoch(SignalPredictor model, optim.Optimizer optimizer, TorchSharp.Modules.CrossEntropyLoss loss, SignalDataset data,
+    static double TrainEpoch(SignalPredictor model, optim.Optimizer optimizer, AdamWStep update, TorchSharp.Modules.CrossEntropyLoss loss, SignalDataset data,
         FeatureScaler scaler, Sample[] train, float[] buffer, Hyperparameters hp, Device device, ref int seen, CancellationToken cancellationToken)
     {
         double total = 0;
@@ -83,7 +84,7 @@ public static class SignalTrainer
             var value = loss.forward(model.forward(x), y);
             value.backward();
             nn.utils.clip_grad_norm_(model.parameters(), hp.GradientClip);
-            optimizer.step();
+            update.Step();
             total += value.item<float>() * batch.Count;
             seen += batch.Count;
         }
