@@ -11,7 +11,7 @@ namespace NeuralTrade.Events.Client;
 
 /// <summary>
 /// A client of the NeuralTrade.Events fleet over plain RabbitMQ and the public JSON contract, as a market-data feed or a
-/// trading service: <see cref="PublishCandlesAsync"/> (as the <c>feed</c> user), <see cref="PredictAsync"/> and
+/// trading service: <see cref="PublishCandlesAsync"/> (as the <c>feed</c> user), <c>PredictAsync</c> and
 /// <see cref="SubscribeAsync(SeriesFilter, CancellationToken)"/> (as the <c>trading</c> user). One connection, safe for
 /// concurrent calls; connect with <see cref="ConnectAsync"/> and dispose when done.
 /// </summary>
@@ -142,12 +142,37 @@ public sealed class NeuralTradeClient : IAsyncDisposable
     /// <exception cref="PredictionFailedException">Inference answered <c>prediction.failed</c> (its code and error).</exception>
     /// <exception cref="PredictionTimeoutException">No answer within the timeout.</exception>
     /// <exception cref="NeuralTradeClientException">The connection was lost while waiting (ask again), or the broker refused the request.</exception>
-    public async Task<PredictionCompleted> PredictAsync(Series series, IReadOnlyList<Candle>? candles = null, TimeSpan? timeout = null,
+    public Task<PredictionCompleted> PredictAsync(Series series, IReadOnlyList<Candle>? candles = null, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         series.Validate(nameof(series));
         CandleBatches.ValidateRequest(series, candles, _options);
+        return RequestAsync(series, candles, null, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks for the signal of a stored window, by reference: the window of <paramref name="series"/> whose newest candle
+    /// opens at <paramref name="asOf"/>, read by Inference from the store (a few hundred bytes on the wire instead of the
+    /// window). Otherwise as <see cref="PredictAsync(Series, IReadOnlyList{Candle}?, TimeSpan?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="series">The series to predict.</param>
+    /// <param name="asOf">openTime of the window's newest candle; Inference answers <c>not_enough_data</c> when no candle is stored then.</param>
+    /// <param name="timeout">How long to wait for the answer, publishing included; null: <see cref="NeuralTradeClientOptions.PredictionTimeout"/>.</param>
+    /// <param name="cancellationToken">Stops waiting (<see cref="OperationCanceledException"/>).</param>
+    /// <exception cref="PredictionFailedException">Inference answered <c>prediction.failed</c> (its code and error).</exception>
+    /// <exception cref="PredictionTimeoutException">No answer within the timeout.</exception>
+    /// <exception cref="NeuralTradeClientException">The connection was lost while waiting (ask again), or the broker refused the request.</exception>
+    public Task<PredictionCompleted> PredictAsync(Series series, DateTimeOffset asOf, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        series.Validate(nameof(series));
+        return RequestAsync(series, null, asOf, timeout, cancellationToken);
+    }
+
+    async Task<PredictionCompleted> RequestAsync(Series series, IReadOnlyList<Candle>? candles, DateTimeOffset? asOf, TimeSpan? timeout,
+        CancellationToken cancellationToken)
+    {
         var wait = timeout ?? _options.PredictionTimeout;
         if (wait <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "the timeout must be positive.");
@@ -162,7 +187,7 @@ public sealed class NeuralTradeClient : IAsyncDisposable
             var request = new PredictionRequested
             {
                 EventId = requestId, CorrelationId = requestId, RequestId = requestId,
-                Exchange = series.Exchange, Symbol = series.Symbol, Interval = series.Interval, Candles = candles,
+                Exchange = series.Exchange, Symbol = series.Symbol, Interval = series.Interval, Candles = candles, AsOf = asOf,
             };
             var body = JsonSerializer.SerializeToUtf8Bytes(request, ContractJson.Options);
             await PublishAsync(Exchanges.PredictionRequested, body, Properties(requestId, requestId), deadline.Token);

@@ -35,7 +35,7 @@ public sealed record NeuralTradeClientOptions
     /// <summary>How long a publish waits for the broker's confirm. Default 30 s.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long <see cref="NeuralTradeClient.PredictAsync"/> waits for its answer unless the call names a timeout. Default 30 s.</summary>
+    /// <summary>How long <c>NeuralTradeClient.PredictAsync</c> waits for its answer unless the call names a timeout. Default 30 s.</summary>
     public TimeSpan PredictionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Pause between attempts to recover a lost connection (RabbitMQ.Client's automatic recovery). Default 5 s.</summary>

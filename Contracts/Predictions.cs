@@ -16,8 +16,13 @@ public sealed record PredictionRequested : IntegrationEvent
     public required string Symbol { get; init; }
     /// <summary>Interval of the series.</summary>
     public required string Interval { get; init; }
-    /// <summary>The window to score; without it the latest stored window is used.</summary>
+    /// <summary>The window to score; without it (and without <see cref="AsOf"/>) the latest stored window is used.</summary>
     public IReadOnlyList<Candle>? Candles { get; init; }
+    /// <summary>
+    /// By reference: score the stored window whose newest candle opens at this time (a candle of the series must be
+    /// stored there). Not with <see cref="Candles"/>.
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
 }
 
 /// <summary>The three classes of the signal model.</summary>

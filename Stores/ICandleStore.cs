@@ -24,6 +24,9 @@ public interface ICandleStore
     /// <summary>The newest <paramref name="count"/> candles, ascending.</summary>
     Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default);
 
+    /// <summary>The newest <paramref name="count"/> candles with openTime ≤ <paramref name="upTo"/>, ascending.</summary>
+    Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, DateTimeOffset upTo, CancellationToken cancellationToken = default);
+
     /// <summary>How many candles have <paramref name="from"/> ≤ openTime ≤ <paramref name="to"/>, counted by the store without reading them.</summary>
     Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default);
 

@@ -89,6 +89,20 @@ public sealed class InMemoryCandleStore : ICandleStore
         }
     }
 
+    public Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, DateTimeOffset upTo, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var hi = CandleValues.Key(upTo);
+        lock (_gate)
+        {
+            if (!_series.TryGetValue(series, out var s))
+                return Task.FromResult<IReadOnlyList<Candle>>([]);
+            var upToHi = s.TakeWhile(kv => kv.Key <= hi).Select(kv => kv.Value.Candle).ToList();
+            IReadOnlyList<Candle> result = upToHi.Skip(Math.Max(0, upToHi.Count - count)).ToList();
+            return Task.FromResult(result);
+        }
+    }
+
     public Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)
     {
         var lo = from is null ? long.MinValue : CandleValues.Key(from.Value);

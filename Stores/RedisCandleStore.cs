@@ -114,6 +114,25 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         if (count == 0)
             return [];
         var times = await Db.SortedSetRangeByRankAsync(Times(series), -count, -1).WaitAsync(cancellationToken);
+        return await LoadWindowAsync(series, times, keep: true, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, DateTimeOffset upTo, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count == 0)
+            return [];
+        // ZRANGE … BYSCORE REV LIMIT: the newest `count` at or before upTo, newest first.
+        var times = await Db.SortedSetRangeByScoreAsync(Times(series), double.NegativeInfinity, CandleValues.Key(upTo), Exclude.None, Order.Descending,
+            0, count).WaitAsync(cancellationToken);
+        Array.Reverse(times);
+        // An older window is read through the cache but does not replace the newest window it keeps.
+        return await LoadWindowAsync(series, times, keep: false, cancellationToken);
+    }
+
+    /// <summary>The candles at <paramref name="times"/> (ascending), from <see cref="RecentCandles"/> where it has them.</summary>
+    async Task<IReadOnlyList<Candle>> LoadWindowAsync(SeriesKey series, RedisValue[] times, bool keep, CancellationToken cancellationToken)
+    {
         if (recent is null)
             return await LoadAsync(series, times, cancellationToken);
 
@@ -133,7 +152,8 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         }
 
         var window = found.Select(c => c!).ToList();
-        recent.Keep(series, window);
+        if (keep)
+            recent.Keep(series, window);
         return window;
     }
 

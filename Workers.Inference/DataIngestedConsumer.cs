@@ -16,7 +16,7 @@ public sealed class DataIngestedConsumer(PredictionService predictions) : IConsu
         // A child of MassTransit's consume span, which continues the trace of the candle that Ingest stored.
         using var activity = InferenceTelemetry.Source.StartActivity("predict stream");
         activity?.SetTag("neuraltrade.series", series.ToString());
-        var outcome = await predictions.PredictAsync(series, null, m.CorrelationId, null, context.CancellationToken);
+        var outcome = await predictions.PredictAsync(series, null, m.CorrelationId, null, null, context.CancellationToken);
         activity?.SetTag("neuraltrade.outcome", outcome.Prediction is null ? "none" : "predicted");
         // No model yet, or too little history: nothing to stream (counted as failed in the metrics), not an error.
         if (outcome.Prediction is { } prediction)

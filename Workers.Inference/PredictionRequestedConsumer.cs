@@ -14,7 +14,7 @@ public sealed class PredictionRequestedConsumer(PredictionService predictions) :
         var request = context.Message;
         using var activity = InferenceTelemetry.Source.StartActivity("predict");
         var outcome = await predictions.PredictAsync(new SeriesKey(request.Exchange ?? "", request.Symbol ?? "", request.Interval ?? ""), request.RequestId,
-            request.CorrelationId, request.Candles, context.CancellationToken);
+            request.CorrelationId, request.Candles, request.AsOf, context.CancellationToken);
         if (outcome.Prediction is { } prediction)
         {
             await context.Publish(prediction, context.CancellationToken);

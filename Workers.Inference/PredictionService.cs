@@ -15,8 +15,14 @@ namespace NeuralTrade.Events.Workers.Inference;
 public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor predictor, ICandleStore store, CandleValidator validator,
     IPredictionCache cache, IOptions<InferenceOptions> options)
 {
+    /// <param name="series">The series.</param>
+    /// <param name="requestId">The request answered; null for a streamed prediction.</param>
+    /// <param name="correlationId">Carried to the answer.</param>
+    /// <param name="given">The caller's window; null or empty: a stored one.</param>
+    /// <param name="asOf">By reference: the stored window whose newest candle opens then; null: the newest stored window.</param>
+    /// <param name="cancellationToken">Stops the store reads.</param>
     public async Task<PredictionOutcome> PredictAsync(SeriesKey series, Guid? requestId, Guid correlationId, IReadOnlyList<Candle>? given,
-        CancellationToken cancellationToken)
+        DateTimeOffset? asOf, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var kind = requestId is null ? "streamed" : "requested";
@@ -26,6 +32,8 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
         var seriesProblems = validator.ValidateSeries(series.Exchange, series.Symbol, series.Interval);
         if (seriesProblems.Count > 0)
             return Fail("invalid_request", "invalid series: " + string.Join(" ", seriesProblems.Select(r => r.Message)));
+        if (given is { Count: > 0 } && asOf is not null)
+            return Fail("invalid_request", "the request carries both candles and asOf; send candles to score your own window, or asOf to score the stored one");
 
         var modelName = ModelNames.For(series);
         using var lease = catalog.Acquire(modelName);
@@ -43,6 +51,13 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
                 return Fail("invalid_candles", $"{reasons.Select(r => r.Index).Distinct().Count()} of {given.Count} candles are invalid", reasons);
             candles = given;
         }
+        else if (asOf is { } upTo)
+        {
+            candles = await store.GetLatestAsync(series, ServingWindow.CandlesWanted(model), upTo, cancellationToken);
+            if (candles.Count == 0 || candles[^1].OpenTime != upTo)
+                return Fail("not_enough_data", $"no candle of {series} is stored at asOf {upTo:O}" +
+                    (candles.Count == 0 ? "; none is stored at or before it" : $"; the newest at or before it opens at {candles[^1].OpenTime:O}"));
+        }
         else
         {
             candles = await store.GetLatestAsync(series, ServingWindow.CandlesWanted(model), cancellationToken);
@@ -54,16 +69,17 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
                 $"{ServingWindow.CandlesNeeded(model)} ({ServingWindow.IndicatorHistory} of indicator history + feature warm-up + window {model.Manifest.WindowSize}, " +
                 $"so that its features match training's within {ServingWindow.ParityTolerance} σ)");
 
-        var asOf = candles[^1].OpenTime;
+        var windowAsOf = candles[^1].OpenTime;
         var modelRef = new ModelRef(modelName, lease.Served.Version);
         // Only predictions from the stored window are cached (and so streamed or shared): a caller's own candles answer that caller alone.
+        // The cache keeps the newest: a request by reference reads it, and only one for the newest window (no asOf) writes it.
         var fromStore = given is not { Count: > 0 };
-        if (fromStore && await cache.GetAsync(series, asOf, modelRef, cancellationToken) is { } cached)
+        if (fromStore && await cache.GetAsync(series, windowAsOf, modelRef, cancellationToken) is { } cached)
         {
             InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "cached"));
             return new PredictionOutcome(cached with
             {
-                EventId = Id(series, asOf, modelRef, requestId), CorrelationId = correlationId, RequestId = requestId,
+                EventId = Id(series, windowAsOf, modelRef, requestId), CorrelationId = correlationId, RequestId = requestId,
                 OccurredAt = DateTimeOffset.UtcNow, LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 3),
             }, null);
         }
@@ -80,7 +96,7 @@ public sealed class PredictionService(ModelCatalog catalog, BatchingPredictor pr
 
         var probabilities = await predictor.PredictAsync(lease, window);
         var prediction = Answer(series, requestId, correlationId, candles, model, modelRef, probabilities, watch.Elapsed);
-        if (fromStore)
+        if (fromStore && asOf is null)
             await cache.SetAsync(series, prediction, Intervals.LengthOf(series.Interval), cancellationToken);
         InferenceTelemetry.Predictions.Add(1, new("kind", kind), new("outcome", "answered"));
         InferenceTelemetry.Latency.Record(watch.Elapsed.TotalMilliseconds);

@@ -12,14 +12,18 @@ internal sealed class PredictCommand(NeuralTradeCli cli)
     readonly Option<string> _exchange = CliOptions.Exchange();
     readonly Option<string> _symbol = CliOptions.Symbol();
     readonly Option<string> _interval = CliOptions.Interval();
+    readonly Option<DateTimeOffset?> _asOf = new("--as-of")
+    {
+        Description = "Score the stored window whose newest candle opens at this time (RFC 3339, e.g. 2024-01-15T10:30:00Z) instead of the newest one.",
+    };
     readonly Option<int> _timeout = CliOptions.Timeout(30);
     readonly Option<bool> _json = CliOptions.Json("Print the answer's body (prediction.completed or prediction.failed) as it came, as JSON.");
 
     public Command Build()
     {
-        var predict = new Command("predict", "Requests a prediction for the series' latest stored window (prediction.requested) and prints the answer.")
+        var predict = new Command("predict", "Requests a prediction for the series' latest stored window, or the one at --as-of (prediction.requested), and prints the answer.")
         {
-            _exchange, _symbol, _interval, _timeout, _json,
+            _exchange, _symbol, _interval, _asOf, _timeout, _json,
         };
         predict.SetAction((parse, ct) => cli.Guard(() => PredictAsync(parse, ct)));
         return predict;
@@ -32,6 +36,7 @@ internal sealed class PredictCommand(NeuralTradeCli cli)
         var request = new PredictionRequested
         {
             RequestId = Guid.NewGuid(), Exchange = parse.GetValue(_exchange)!, Symbol = parse.GetValue(_symbol)!, Interval = parse.GetValue(_interval)!,
+            AsOf = parse.GetValue(_asOf)?.ToUniversalTime(),
         };
         await broker.PublishAsync(Exchanges.PredictionRequested, request, ct);
         var answer = await NeuralTradeCli.WaitForAsync(answers, m => m.Json is { } j && j.TryGetProperty("requestId", out var id)

@@ -165,6 +165,15 @@ public sealed class ClientBrokerTests : DefinitionsBrokerTest
         var own = await trading.PredictAsync(series, window);
         Assert.That(own.AsOf, Is.EqualTo(window[^1].OpenTime));
 
+        // By reference: the stored window at asOf, read by Inference from Redis; the same answer as that window sent by value.
+        var at = TrainedModels.Market[^30].OpenTime;
+        var byReference = await trading.PredictAsync(series, at);
+        var byValue = await trading.PredictAsync(series, TrainedModels.Market.Where(c => c.OpenTime <= at).TakeLast(window.Count + 300).ToList());
+        Assert.That(byReference.AsOf, Is.EqualTo(at));
+        Assert.That(byReference.Probabilities.Buy, Is.EqualTo(byValue.Probabilities.Buy).Within(1e-3), "indicators settle within 512 candles");
+        var nothingThere = Assert.ThrowsAsync<PredictionFailedException>(() => trading.PredictAsync(series, at.AddSeconds(1)));
+        Assert.That(nothingThere!.Code, Is.EqualTo(PredictionFailureCodes.NotEnoughData), nothingThere.Error);
+
         var noModel = Assert.ThrowsAsync<PredictionFailedException>(() => trading.PredictAsync(new Client.Series("sim", "NOPE/USD", "1m")));
         Assert.That((noModel!.Code, noModel.Failure.Symbol), Is.EqualTo((PredictionFailureCodes.NoModel, "NOPE/USD")));
         var tooShort = Assert.ThrowsAsync<PredictionFailedException>(() => trading.PredictAsync(series, window.TakeLast(50).ToList()));

@@ -91,6 +91,13 @@ public abstract class CandleStoreContract
         Assert.That(await Store.GetRangeAsync(Series, candles[5].OpenTime, candles[7].OpenTime), Is.EqualTo(candles.Skip(5).Take(3)));
         Assert.That(await Store.GetRangeAsync(new SeriesKey("binance", "ETH/USDT", "1m")), Is.Empty);
         Assert.That(await Store.GetAsync(Series, candles[0].OpenTime.AddSeconds(-60)), Is.Null);
+
+        Assert.That(await Store.GetLatestAsync(Series, 3, candles[9].OpenTime), Is.EqualTo(candles.Skip(7).Take(3)), "up to and including the time");
+        Assert.That(await Store.GetLatestAsync(Series, 3, candles[9].OpenTime.AddSeconds(30)), Is.EqualTo(candles.Skip(7).Take(3)), "between two candles");
+        Assert.That(await Store.GetLatestAsync(Series, 100, candles[4].OpenTime), Is.EqualTo(candles.Take(5)), "fewer stored than asked");
+        Assert.That(await Store.GetLatestAsync(Series, 3, candles[0].OpenTime.AddSeconds(-60)), Is.Empty, "before the first candle");
+        Assert.That(await Store.GetLatestAsync(Series, 3, candles[^1].OpenTime.AddDays(1)), Is.EqualTo(candles.TakeLast(3)));
+        Assert.That(await Store.GetLatestAsync(Series, 3), Is.EqualTo(candles.TakeLast(3)), "an older window read does not change the newest");
     }
 
     [Test]

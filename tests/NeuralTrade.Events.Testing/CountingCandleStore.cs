@@ -28,6 +28,9 @@ public sealed class CountingCandleStore(ICandleStore inner) : DelegatingCandleSt
     public override async Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
         Count(await Inner.GetLatestAsync(series, count, cancellationToken));
 
+    public override async Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, DateTimeOffset upTo,
+        CancellationToken cancellationToken = default) => Count(await Inner.GetLatestAsync(series, count, upTo, cancellationToken));
+
     IReadOnlyList<Candle> Count(IReadOnlyList<Candle> candles)
     {
         Interlocked.Increment(ref _reads);

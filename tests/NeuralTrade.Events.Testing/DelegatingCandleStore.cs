@@ -21,6 +21,9 @@ public abstract class DelegatingCandleStore(ICandleStore inner) : ICandleStore
     public virtual Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, CancellationToken cancellationToken = default) =>
         inner.GetLatestAsync(series, count, cancellationToken);
 
+    public virtual Task<IReadOnlyList<Candle>> GetLatestAsync(SeriesKey series, int count, DateTimeOffset upTo, CancellationToken cancellationToken = default) =>
+        inner.GetLatestAsync(series, count, upTo, cancellationToken);
+
     public Task<long> CountAsync(SeriesKey series, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default) =>
         inner.CountAsync(series, from, to, cancellationToken);
 

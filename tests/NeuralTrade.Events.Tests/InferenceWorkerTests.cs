@@ -282,6 +282,59 @@ public sealed class InferenceWorkerTests : WorkerHarnessFixture
     }
 
     [Test]
+    public async Task A_request_by_reference_scores_the_stored_window_at_asOf_as_its_candles_would()
+    {
+        await StartAsync();
+        var market = TrainedModels.Market;
+        var at = market.Count - 40;
+        var byReference = Request() with { AsOf = market[at].OpenTime };
+        await Harness.Bus.Publish(byReference);
+        var answer = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == byReference.RequestId);
+
+        var wanted = ServingWindow.CandlesWanted(Get<ModelCatalog>().Current(TrainedModels.ModelName)!.Model);
+        var byValue = Request(market.Take(at + 1).TakeLast(wanted).ToList());
+        await Harness.Bus.Publish(byValue);
+        var same = await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == byValue.RequestId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(answer.AsOf, Is.EqualTo(market[at].OpenTime));
+            Assert.That(answer.Probabilities, Is.EqualTo(same.Probabilities), "the stored window at asOf is the window a caller would send");
+            Assert.That(answer.Risk, Is.EqualTo(same.Risk).Using<RiskAssessment>((a, b) => a.Score == b.Score && a.Level == b.Level));
+        });
+        Assert.That(await Get<IPredictionCache>().GetAsync(Series, answer.AsOf, answer.Model), Is.Null, "an older window does not replace the newest in the cache");
+
+        var latest = Request() with { AsOf = market[^1].OpenTime };
+        await Harness.Bus.Publish(latest);
+        Assert.That((await Harness.PublishedSingle<PredictionCompleted>(p => p.RequestId == latest.RequestId)).AsOf, Is.EqualTo(market[^1].OpenTime));
+    }
+
+    [Test]
+    public async Task A_request_by_reference_to_a_time_with_no_candle_or_with_candles_too_is_refused_with_the_reason()
+    {
+        await StartAsync();
+        var market = TrainedModels.Market;
+        var between = Request() with { AsOf = market[^5].OpenTime.AddSeconds(30) };
+        var before = Request() with { AsOf = market[0].OpenTime.AddDays(-1) };
+        var early = Request() with { AsOf = market[10].OpenTime };
+        var both = Request(market.TakeLast(300).ToList()) with { AsOf = market[^1].OpenTime };
+        foreach (var request in new[] { between, before, early, both })
+            await Harness.Bus.Publish(request);
+
+        async Task<PredictionFailed> Failed(PredictionRequested r) => await Harness.PublishedSingle<PredictionFailed>(f => f.RequestId == r.RequestId);
+        var (b, o, e, t) = (await Failed(between), await Failed(before), await Failed(early), await Failed(both));
+        Assert.Multiple(() =>
+        {
+            Assert.That((b.Code, b.Error), Is.EqualTo(("not_enough_data",
+                $"no candle of {Series} is stored at asOf {between.AsOf:O}; the newest at or before it opens at {market[^5].OpenTime:O}")));
+            Assert.That((o.Code, o.Error), Is.EqualTo(("not_enough_data", $"no candle of {Series} is stored at asOf {before.AsOf:O}; none is stored at or before it")));
+            Assert.That(e.Code, Is.EqualTo("not_enough_data"), "11 candles of history are too few");
+            Assert.That(e.Error, Does.StartWith($"11 candles of {Series} available"));
+            Assert.That(t.Code, Is.EqualTo("invalid_request"));
+            Assert.That(t.Error, Does.Contain("both candles and asOf"));
+        });
+    }
+
+    [Test]
     public async Task A_request_with_more_candles_than_the_cap_is_refused_before_reading_them()
     {
         await StartAsync();
