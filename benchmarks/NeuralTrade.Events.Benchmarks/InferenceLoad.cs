@@ -8,7 +8,7 @@ namespace NeuralTrade.Events.Benchmarks;
 
 /// <summary>
 /// The trading side of the inference benchmark: requests of the public contract sent through <see cref="RawTradingClient"/>
-/// (the <paramref name="windows"/> in turn), answers matched by requestId, and each scenario's round trips counted as
+/// (the <see cref="Windows"/> in turn), answers matched by requestId, and each scenario's round trips counted as
 /// answered, failed or lost.
 /// </summary>
 internal sealed class InferenceLoad(IBus bus, IModelRegistryStore registry, List<RawTradingClient.Template> windows) : IAsyncDisposable
@@ -16,6 +16,9 @@ internal sealed class InferenceLoad(IBus bus, IModelRegistryStore registry, List
     readonly ConcurrentDictionary<Guid, (long Sent, TaskCompletionSource<bool> Done)> _pending = new();
     RawTradingClient _client = null!;
     int _failed;
+
+    /// <summary>The request bodies sent in turn; a scenario may change them (by value, by reference).</summary>
+    public List<RawTradingClient.Template> Windows { get; set; } = windows;
 
     public static async Task<InferenceLoad> ConnectAsync(string brokerUrl, IBus bus, IModelRegistryStore registry, List<RawTradingClient.Template> windows)
     {
@@ -41,7 +44,7 @@ internal sealed class InferenceLoad(IBus bus, IModelRegistryStore registry, List
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
-            if (await RoundTripAsync(windows[i % windows.Count], echo, ct) is { } ms)
+            if (await RoundTripAsync(Windows[i % Windows.Count], echo, ct) is { } ms)
                 latencies.Add(ms);
             else
                 Interlocked.Increment(ref lost);
@@ -67,7 +70,7 @@ internal sealed class InferenceLoad(IBus bus, IModelRegistryStore registry, List
             var wait = TimeSpan.FromSeconds(i / rate) - watch.Elapsed;
             if (wait > TimeSpan.FromMilliseconds(1))
                 await Task.Delay(wait);
-            var window = windows[i % windows.Count];
+            var window = Windows[i % Windows.Count];
             trips.Add(Task.Run(async () =>
             {
                 if (await RoundTripAsync(window, echo: false, CancellationToken.None) is { } ms)

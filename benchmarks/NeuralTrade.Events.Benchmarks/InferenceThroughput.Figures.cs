@@ -11,8 +11,11 @@ internal sealed partial class InferenceThroughput
 
     public sealed record Figures(MicroFigures Micro, IReadOnlyList<Round> Rounds, LatencyFigure Light,
         IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions, long ManagedBefore,
-        long ManagedAfter, IReadOnlyList<long> ResidentReadings)
+        long ManagedAfter, IReadOnlyList<long> ResidentReadings, IReadOnlyList<LatencyFigure> ByReferenceRounds, LatencyFigure ByReferenceLight)
     {
+        /// <summary>The best by-reference round (series + asOf, the window read from Redis).</summary>
+        public LatencyFigure ByReference => ByReferenceRounds.MaxBy(t => t.PerSecond)!;
+
         /// <summary>The best in-process batch-32 forward rate of the rounds.</summary>
         public double RoundBoundPerSecond => Rounds.Max(r => r.BoundPerSecond);
 

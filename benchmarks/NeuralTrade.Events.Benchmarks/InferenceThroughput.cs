@@ -55,7 +55,8 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
             var bus = host.Services.GetRequiredService<IBus>();
             var registry = host.Services.GetRequiredService<IModelRegistryStore>();
             await InferenceLoad.Deploy(bus, registry, versions[0]);
-            await using var load = await InferenceLoad.ConnectAsync(broker.Url, bus, registry, Templates(candles, FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + ServingWindow.IndicatorHistory + 64));
+            var length = FeatureSpec.OhlcvV1.Warmup + first.Manifest.WindowSize + ServingWindow.IndicatorHistory + 64;
+            await using var load = await InferenceLoad.ConnectAsync(broker.Url, bus, registry, Templates(candles, length));
             await load.MeasureAsync(requests, inFlight, "warm-up");
             await load.MeasureAsync(requests, inFlight, "warm-up (transport)", echo: true);
 
@@ -65,13 +66,14 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
             log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms, max {light.MaxMs:F2} ms; inside the worker p50 " +
                 $"{InferenceLoad.Percentile(inside, 0.5):F2} ms, p99 {InferenceLoad.Percentile(inside, 0.99):F2} ms, max {inside.Max():F2} ms");
             var levels = await MeasureLevelsAsync(load, measured.Max(r => r.Sustained.PerSecond));
+            var (byReference, byReferenceLight) = await MeasureByReferenceAsync(load, host.Services.GetRequiredService<ICandleStore>(), candles, length);
             var swapping = await load.MeasureAsync(requests, inFlight, "sustained, swapping every 2 s", versions);
             log($"with swaps {swapping.PerSecond:N0}/s, p99 {swapping.P99Ms:F1} ms, failed {swapping.Failed}, lost {swapping.Lost}");
 
             var memory = await MeasureMemoryAsync(load);
             await host.StopAsync();
             return new Figures(micro, measured, light, levels, swapping, memory.Before, memory.After, memoryPredictions, memory.ManagedBefore,
-                memory.ManagedAfter, memory.Readings);
+                memory.ManagedAfter, memory.Readings, byReference, byReferenceLight);
         }
         finally
         {
@@ -115,6 +117,43 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
         }
 
         return measured;
+    }
+
+    /// <summary>
+    /// Requests by reference (series + asOf, no candles): the same windows, now stored in Redis, asked for by the openTime
+    /// of their newest candle, so that Inference reads each from the store (an older window is not in its recent-candles
+    /// cache: every request reads its openTimes and all the window's values). <c>rounds</c> sustained rounds, then light load.
+    /// The by-value windows are sent again afterwards.
+    /// </summary>
+    async Task<(List<LatencyFigure> Sustained, LatencyFigure Light)> MeasureByReferenceAsync(InferenceLoad load, ICandleStore store, List<Candle> candles,
+        int length)
+    {
+        await store.AppendAsync(Series, candles, null);
+        var byValue = load.Windows;
+        load.Windows = [.. Starts(candles, length).Select(start => new RawTradingClient.Template(new PredictionRequested
+        {
+            RequestId = Guid.Empty, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval,
+            AsOf = candles[start + length - 1].OpenTime,
+        }))];
+        try
+        {
+            await load.MeasureAsync(requests, inFlight, "warm-up (by reference)");
+            var sustained = new List<LatencyFigure>();
+            for (var round = 1; round <= rounds; round++)
+            {
+                var figure = await load.MeasureAsync(requests, inFlight, "by reference, batching");
+                log($"by reference, round {round}: {figure.PerSecond:N0}/s, p99 {figure.P99Ms:F1} ms, failed {figure.Failed}, lost {figure.Lost}");
+                sustained.Add(figure);
+            }
+
+            var light = await load.MeasureAsync(Math.Min(1_500, requests), 1, "by reference, light load (1 in flight)");
+            log($"by reference, light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms, failed {light.Failed}, lost {light.Lost}");
+            return (sustained, light);
+        }
+        finally
+        {
+            load.Windows = byValue;
+        }
     }
 
     /// <summary>Open-loop load at 10%, 50% and 90% of the measured capacity, 10 s each.</summary>
@@ -200,13 +239,18 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
     /// </summary>
     static List<RawTradingClient.Template> Templates(List<Candle> candles, int length)
     {
-        var step = Math.Max(1, (candles.Count - length) / Windows);
-        return Enumerable.Range(0, Windows).Select(i => Math.Min(i * step, candles.Count - length)).Distinct()
-            .Select(start => new RawTradingClient.Template(new PredictionRequested
+        return Starts(candles, length).Select(start => new RawTradingClient.Template(new PredictionRequested
             {
                 RequestId = Guid.Empty, Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval,
                 Candles = candles.GetRange(start, length),
             })).ToList();
+    }
+
+    /// <summary>The first candle of each of the <see cref="Windows"/> windows, spread over the market.</summary>
+    static IEnumerable<int> Starts(List<Candle> candles, int length)
+    {
+        var step = Math.Max(1, (candles.Count - length) / Windows);
+        return Enumerable.Range(0, Windows).Select(i => Math.Min(i * step, candles.Count - length)).Distinct();
     }
 
     static long Resident()

@@ -97,6 +97,8 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
     var rateRatio = f.Sustained.PerSecond / f.BoundPerSecond;
     var lightRatio = f.Light.P99Ms / f.SingleP99Ms;
     var swapRatio = f.Swapping.P99Ms / f.Sustained.P99Ms;
+    var byReferenceRatio = f.ByReference.PerSecond / f.BoundPerSecond;
+    var byReferenceLightRatio = f.ByReferenceLight.P99Ms / f.SingleP99Ms;
     var swapRate = f.Swapping.PerSecond / f.Sustained.PerSecond;
     var growth = (double)(f.ResidentAfter - f.ResidentBefore) / f.ResidentBefore;
     var single = $"{f.SingleP99Ms:F2} ms (in-process single forward p99)";
@@ -122,6 +124,13 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
         new("fleet predictions/s vs shared-CPU limit 1/(1/transport + 1/model)", f.Sustained.PerSecond.ToString("N0"),
             $"{SharedLimit(f):N0} (both on the same cores)", f.Sustained.PerSecond / SharedLimit(f), "", null),
         new("light load (1 in flight) p50 / p99", $"{f.Light.P50Ms:F2} / {f.Light.P99Ms:F2} ms", single, lightRatio, "≤ 3.0", lightRatio <= 3),
+        new($"by reference (series + asOf, window read from Redis): predictions/s (best of {f.ByReferenceRounds.Count})",
+            $"{f.ByReference.PerSecond:N0} (p99 {f.ByReference.P99Ms:F1} ms; failed {f.ByReference.Failed}, lost {f.ByReference.Lost})",
+            $"{f.BoundPerSecond:N0} (in-process batch 32)", byReferenceRatio, "≥ 0.70", byReferenceRatio >= 0.7),
+        new("by reference vs by value (28 KB windows)", f.ByReference.PerSecond.ToString("N0"), $"{f.Sustained.PerSecond:N0} (by value)",
+            f.ByReference.PerSecond / f.Sustained.PerSecond, "", null),
+        new("by reference, light load p50 / p99", $"{f.ByReferenceLight.P50Ms:F2} / {f.ByReferenceLight.P99Ms:F2} ms", single, byReferenceLightRatio, "≤ 3.0",
+            byReferenceLightRatio <= 3),
     ];
     foreach (var level in f.Levels)
     {
@@ -153,7 +162,7 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
         ratios = new
         {
             rateRatio, roundRatios = f.Rounds.Select(r => r.Sustained.PerSecond / r.BoundPerSecond).ToArray(), transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond, sharedLimit = SharedLimit(f),
-            sharedLimitRatio = f.Sustained.PerSecond / SharedLimit(f), lightRatio, swapRatio, swapRate, growth,
+            sharedLimitRatio = f.Sustained.PerSecond / SharedLimit(f), lightRatio, byReferenceRatio, byReferenceLightRatio, swapRatio, swapRate, growth,
             levels = f.Levels.Select(l => new { l.Fraction, p99Ratio = l.Figure.P99Ms / f.SingleP99Ms }).ToArray(),
         },
     });
