@@ -11,8 +11,11 @@ internal sealed partial class InferenceThroughput
 
     public sealed record Figures(MicroFigures Micro, IReadOnlyList<Round> Rounds, LatencyFigure Light,
         IReadOnlyList<LoadLevel> Levels, LatencyFigure Swapping, long ResidentBefore, long ResidentAfter, int MemoryPredictions, long ManagedBefore,
-        long ManagedAfter, IReadOnlyList<long> ResidentReadings, IReadOnlyList<LatencyFigure> ByReferenceRounds, LatencyFigure ByReferenceLight)
+        long ManagedAfter, IReadOnlyList<long> ResidentReadings, IReadOnlyList<LatencyFigure> ByReferenceRounds, LatencyFigure ByReferenceLight, LatencyFigure TransportLight)
     {
+        /// <summary>What the message path adds to a prediction at light load: fleet p50 minus the in-process single-forward p50.</summary>
+        public double OverheadP50Ms => Light.P50Ms - SingleP50Ms;
+
         /// <summary>The best by-reference round (series + asOf, the window read from Redis).</summary>
         public LatencyFigure ByReference => ByReferenceRounds.MaxBy(t => t.PerSecond)!;
 

@@ -61,6 +61,8 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
             await load.MeasureAsync(requests, inFlight, "warm-up (transport)", echo: true);
 
             var measured = await MeasureRoundsAsync(load, first, candles, micro.Batch32Threads);
+            var echoLight = await load.MeasureAsync(Math.Min(1_500, requests), 1, "transport only, light load (1 in flight)", echo: true);
+            log($"transport only (echo), light load p50 {echoLight.P50Ms:F2} ms, p99 {echoLight.P99Ms:F2} ms");
             var light = await load.MeasureAsync(Math.Min(1_500, requests), 1, "light load (1 in flight)");
             List<double> inside = [.. load.ServiceMs.TakeLast(light.Requests)];
             log($"light load p50 {light.P50Ms:F2} ms, p99 {light.P99Ms:F2} ms, max {light.MaxMs:F2} ms; inside the worker p50 " +
@@ -73,7 +75,7 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
             var memory = await MeasureMemoryAsync(load);
             await host.StopAsync();
             return new Figures(micro, measured, light, levels, swapping, memory.Before, memory.After, memoryPredictions, memory.ManagedBefore,
-                memory.ManagedAfter, memory.Readings, byReference, byReferenceLight);
+                memory.ManagedAfter, memory.Readings, byReference, byReferenceLight, echoLight);
         }
         finally
         {

@@ -124,6 +124,11 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
         new("fleet predictions/s vs shared-CPU limit 1/(1/transport + 1/model)", f.Sustained.PerSecond.ToString("N0"),
             $"{SharedLimit(f):N0} (both on the same cores)", f.Sustained.PerSecond / SharedLimit(f), "", null),
         new("light load (1 in flight) p50 / p99", $"{f.Light.P50Ms:F2} / {f.Light.P99Ms:F2} ms", single, lightRatio, "≤ 3.0", lightRatio <= 3),
+        // The anchor: what the message path adds per prediction, next to the same request's round trip through the
+        // broker to a consumer that only answers (two deliveries, two confirmed publishes, no model).
+        new("message path per prediction at light load: fleet p50 − single-forward p50", $"{f.OverheadP50Ms:F2} ms",
+            $"{f.TransportLight.P50Ms:F2} ms (same request's RabbitMQ round trip to an echo, p50; p99 {f.TransportLight.P99Ms:F2})",
+            f.OverheadP50Ms / f.TransportLight.P50Ms, "", null),
         new($"by reference (series + asOf, window read from Redis): predictions/s (best of {f.ByReferenceRounds.Count})",
             $"{f.ByReference.PerSecond:N0} (p99 {f.ByReference.P99Ms:F1} ms; failed {f.ByReference.Failed}, lost {f.ByReference.Lost})",
             $"{f.BoundPerSecond:N0} (in-process batch 32)", byReferenceRatio, "≥ 0.70", byReferenceRatio >= 0.7),
@@ -162,7 +167,7 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
         ratios = new
         {
             rateRatio, roundRatios = f.Rounds.Select(r => r.Sustained.PerSecond / r.BoundPerSecond).ToArray(), transportRatio = f.Sustained.PerSecond / f.Transport.PerSecond, sharedLimit = SharedLimit(f),
-            sharedLimitRatio = f.Sustained.PerSecond / SharedLimit(f), lightRatio, byReferenceRatio, byReferenceLightRatio, swapRatio, swapRate, growth,
+            sharedLimitRatio = f.Sustained.PerSecond / SharedLimit(f), lightRatio, overheadP50Ms = f.OverheadP50Ms, transportLightP50Ms = f.TransportLight.P50Ms, byReferenceRatio, byReferenceLightRatio, swapRatio, swapRate, growth,
             levels = f.Levels.Select(l => new { l.Fraction, p99Ratio = l.Figure.P99Ms / f.SingleP99Ms }).ToArray(),
         },
     });
