@@ -27,6 +27,10 @@ var seriesCounts = new Option<int[]>("--series")
     Description = "Stream: the numbers of series whose closes arrive together (one run each).", DefaultValueFactory = _ => [10, 100, 500],
     AllowMultipleArgumentsPerToken = true,
 };
+var oneMessage = new Option<bool>("--one-message-per-close")
+{
+    Description = "Stream: the feed sends each close as one market.candles holding every series' candle, instead of one message per series.",
+};
 var closeCount = new Option<int>("--closes") { Description = "Stream: timed closes per round and series count.", DefaultValueFactory = _ => 10 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
 Option<FileInfo> Output(string name) => new("--out")
@@ -176,7 +180,7 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
 async Task<SuiteReport> StreamAsync(ParseResult parse)
 {
     var run = new StreamThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(seriesCounts)!, parse.GetValue(closeCount),
-        parse.GetValue(rounds), Log);
+        parse.GetValue(rounds), parse.GetValue(oneMessage), Log);
     var f = await run.RunAsync();
     List<ReportRow> rows =
     [
@@ -247,12 +251,12 @@ var inference = Single("inference", "Inference through RabbitMQ and Redis vs the
 
 var stream = Single("stream", "The fleet's main traffic: closes of N series at once (--series 10 100 500) through Ingest and Inference, each series' "
     + "prediction awaited by a subscriber; close → prediction latency and predictions/s against the same predictions in process, in alternated rounds. "
-    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds);
+    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds, oneMessage);
 
 var suiteOutput = Output("suite");
 var all = new Command("all", "The whole suite in one run: inference, stream, ingest, training; one table of every figure against its bound, and JSON.")
 {
-    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, suiteOutput,
+    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, oneMessage, suiteOutput,
 };
 all.SetAction(async (parse, cancellationToken) =>
 {

@@ -26,8 +26,10 @@ namespace NeuralTrade.Events.Benchmarks;
 /// rate, N ÷ (last prediction − first publish). The bound, in alternated rounds of the same run: the same N predictions
 /// in process (each series' model on its window, features already computed), with every libtorch thread setting tried.
 /// </summary>
+/// <param name="oneMessage">The feed sends a close as one <c>market.candles</c> holding every series' candle (the contract allows
+/// any mix of series) instead of one message per series.</param>
 internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, string redisUrl, IReadOnlyList<int> seriesCounts, int closes, int rounds,
-    Action<string> log)
+    bool oneMessage, Action<string> log)
 {
     const string Venue = "bench";
     const string SubscriberQueue = "bench-stream-subscriber";
@@ -57,7 +59,7 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
     }
 
     public sealed record Figures(IReadOnlyList<SeriesFigures> Counts, double SingleForwardP50Ms, double SingleForwardP99Ms, double BrokerRoundTripP50Ms,
-        double BrokerRoundTripP99Ms, int Closes);
+        double BrokerRoundTripP99Ms, int Closes, bool OneMessagePerClose);
 
     public async Task<Figures> RunAsync()
     {
@@ -134,7 +136,7 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
             }
 
             await host.StopAsync();
-            return new Figures(results, singleP50, singleP99, rtP50, rtP99, closes);
+            return new Figures(results, singleP50, singleP99, rtP50, rtP99, closes, oneMessage);
         }
         finally
         {
@@ -149,7 +151,7 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
     async Task<Close> CloseAsync(Feed feed, Candle[][] candles, int[] next, int n, string? warmUp)
     {
         var close = Enumerable.Range(0, n).Select(i => candles[i][next[i]++]).ToArray();
-        var (latencies, seconds, lost) = await feed.CloseAsync(close, Patience, record: warmUp is null);
+        var (latencies, seconds, lost) = await feed.CloseAsync(close, Patience, record: warmUp is null, oneMessage);
         if (lost > 0)
             log($"{n} series: {lost} predictions of a close did not arrive within {Patience.TotalSeconds:N0} s");
         return new Close(n, InferenceLoad.Percentile(latencies, 0.5), InferenceLoad.Percentile(latencies, 0.99), latencies.Count == 0 ? double.NaN : latencies.Max(),
@@ -346,19 +348,20 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
         }
 
         /// <summary>Publishes one candle per series at once and waits for each series' prediction for it.</summary>
-        public async Task<(List<double> Latencies, double Seconds, int Lost)> CloseAsync(Candle[] close, TimeSpan patience, bool record)
+        public async Task<(List<double> Latencies, double Seconds, int Lost)> CloseAsync(Candle[] close, TimeSpan patience, bool record, bool oneMessage)
         {
             _pending.Clear();
             _arrived = new long[close.Length];
             for (var i = 0; i < close.Length; i++)
                 _pending[(close[i].Symbol, close[i].OpenTime.ToUnixTimeMilliseconds())] = i;
-            var bodies = close.Select(c => JsonSerializer.SerializeToUtf8Bytes(new MarketCandles { Candles = [c], Source = "bench-feed" }, ContractJson.Options)).ToArray();
+            var bodies = (oneMessage ? close.Chunk(10_000) : close.Select(c => new[] { c }))
+                .Select(c => JsonSerializer.SerializeToUtf8Bytes(new MarketCandles { Candles = c, Source = "bench-feed" }, ContractJson.Options)).ToArray();
             _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _remaining, close.Length);
 
             var start = Stopwatch.GetTimestamp();
-            var publishes = new Task[close.Length];
-            for (var i = 0; i < close.Length; i++)
+            var publishes = new Task[bodies.Length];
+            for (var i = 0; i < bodies.Length; i++)
             {
                 var properties = new BasicProperties
                 {
