@@ -23,7 +23,7 @@ namespace NeuralTrade.Events.Benchmarks;
 /// best of each is reported, as the training benchmark does.
 /// </summary>
 internal sealed partial class InferenceThroughput(string rabbitUrl, string managementUrl, string redisUrl, int requests, int inFlight, int memoryPredictions,
-    int rounds, Action<string> log)
+    int rounds, Hyperparameters hp, Action<string> log)
 {
     static readonly SeriesKey Series = new("bench", "BTC/USDT", "1m");
     internal static readonly string Model = ModelNames.For(Series);
@@ -32,8 +32,7 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
     public async Task<Figures> RunAsync()
     {
         var candles = new MarketSimulator(new SimulatedMarket { Exchange = Series.Exchange, Symbol = Series.Symbol, Seed = 3 }).Generate(3_000).ToList();
-        var hp = new Hyperparameters { Epochs = 1, MinSamples = 500 };
-        log($"training a default-size model for one epoch (window {hp.WindowSize}, hidden {hp.HiddenSize}×{hp.NumLayers}) to serve…");
+        log($"training a model for one epoch (window {hp.WindowSize}, hidden {hp.HiddenSize}×{hp.NumLayers}) to serve…");
         var first = ModelTraining.Run(Model, Series, candles, hp, CPU);
         var second = ModelTraining.Run(Model, Series, candles, hp with { Seed = 43 }, CPU);
 

@@ -31,6 +31,18 @@ var oneMessage = new Option<bool>("--one-message-per-close")
 {
     Description = "Stream: the feed sends each close as one market.candles holding every series' candle, instead of one message per series.",
 };
+// The served model's size: the default is the "fast" case; a larger one (e.g. --hidden-size 256 --layers 3) is the slow
+// case, a model that costs more than the message path, as the default does on a slower CPU.
+var hiddenSize = new Option<int>("--hidden-size")
+{
+    Description = "Inference and stream: hidden size of the served model (default: the Hyperparameters default, 128).",
+    DefaultValueFactory = _ => new NeuralTrade.Events.Modeling.Hyperparameters().HiddenSize,
+};
+var layers = new Option<int>("--layers")
+{
+    Description = "Inference and stream: LSTM layers of the served model (default: the Hyperparameters default, 2).",
+    DefaultValueFactory = _ => new NeuralTrade.Events.Modeling.Hyperparameters().NumLayers,
+};
 var closeCount = new Option<int>("--closes") { Description = "Stream: timed closes per round and series count.", DefaultValueFactory = _ => 10 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
 Option<FileInfo> Output(string name) => new("--out")
@@ -47,6 +59,10 @@ static string Env(string name) => Environment.GetEnvironmentVariable(name) is { 
     : throw new InvalidOperationException($"{name} is not set; run deploy/benchmark.sh, or start the services and export what `deploy/services.sh env` prints.");
 
 static void Log(string line) => AnsiConsole.MarkupLine(Markup.Escape(line));
+
+// The model the inference and stream benchmarks train for one epoch and serve.
+NeuralTrade.Events.Modeling.Hyperparameters ServedModel(ParseResult parse) =>
+    new() { Epochs = 1, MinSamples = 500, HiddenSize = parse.GetValue(hiddenSize), NumLayers = parse.GetValue(layers) };
 
 async Task<SuiteReport> IngestAsync(ParseResult parse)
 {
@@ -95,7 +111,7 @@ SuiteReport Training(ParseResult parse)
 async Task<SuiteReport> InferenceAsync(ParseResult parse)
 {
     var run = new InferenceThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(requestCount),
-        parse.GetValue(inFlight), parse.GetValue(memoryCount), parse.GetValue(rounds), Log);
+        parse.GetValue(inFlight), parse.GetValue(memoryCount), parse.GetValue(rounds), ServedModel(parse), Log);
     var f = await run.RunAsync();
     var m = f.Micro;
     var rateRatio = f.Sustained.PerSecond / f.BoundPerSecond;
@@ -106,8 +122,10 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
     var swapRate = f.Swapping.PerSecond / f.Sustained.PerSecond;
     var growth = (double)(f.ResidentAfter - f.ResidentBefore) / f.ResidentBefore;
     var single = $"{f.SingleP99Ms:F2} ms (in-process single forward p99)";
+    var served = ServedModel(parse);
     List<ReportRow> rows =
     [
+        new("served model", $"window {served.WindowSize}, hidden {served.HiddenSize} × {served.NumLayers} layers", "", null, "", null),
         new("in-process forward, batch 32 (BenchmarkDotNet)", $"{m.Batch32PerSecond:N0}/s ({m.Batch32MeanMs:F2} ms, {m.Batch32Threads} torch threads)", "", null,
             "", null),
         new($"in-process forward, batch 32 (best of {f.Rounds.Count} rounds)", $"{f.RoundBoundPerSecond:N0}/s",
@@ -166,6 +184,7 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
 
     return new SuiteReport("inference", rows, new
     {
+        model = served.ToDictionary(),
         figures = f,
         rounds = f.Rounds,
         ratios = new
@@ -180,10 +199,13 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
 async Task<SuiteReport> StreamAsync(ParseResult parse)
 {
     var run = new StreamThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(seriesCounts)!, parse.GetValue(closeCount),
-        parse.GetValue(rounds), parse.GetValue(oneMessage), Log);
+        parse.GetValue(rounds), parse.GetValue(oneMessage), ServedModel(parse), Log);
     var f = await run.RunAsync();
+    var served = ServedModel(parse);
     List<ReportRow> rows =
     [
+        new("served model", $"window {served.WindowSize}, hidden {served.HiddenSize} × {served.NumLayers} layers; " +
+            (parse.GetValue(oneMessage) ? "one market.candles per close" : "one market.candles per series"), "", null, "", null),
         new("in-process single forward (1 torch thread) p50 / p99", $"{f.SingleForwardP50Ms:F2} / {f.SingleForwardP99Ms:F2} ms", "", null, "", null),
         new("RabbitMQ round trip (persistent, confirmed, 1 in flight) p50 / p99", $"{f.BrokerRoundTripP50Ms:F3} / {f.BrokerRoundTripP99Ms:F3} ms", "", null, "", null),
     ];
@@ -202,7 +224,7 @@ async Task<SuiteReport> StreamAsync(ParseResult parse)
             s.BestPerSecond / s.Rounds.Max(r => r.FeaturesAndForwardPerSecond), "", null));
     }
 
-    return new SuiteReport("stream", rows, new { figures = f });
+    return new SuiteReport("stream", rows, new { model = served.ToDictionary(), figures = f });
 }
 
 static double Median(IEnumerable<double> values)
@@ -247,16 +269,16 @@ var training = Single("training", "Training samples/s of the worker's loop vs a 
     + "and resident memory across epochs. In process; needs no services.", p => Task.FromResult(Training(p)), candles, epochs, rounds);
 var inference = Single("inference", "Inference through RabbitMQ and Redis vs the in-process forward pass, in alternated rounds: rate, latency at "
     + "light load and at 10/50/90% of capacity, hot swaps, memory. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", InferenceAsync,
-    requestCount, inFlight, memoryCount, rounds);
+    requestCount, inFlight, memoryCount, rounds, hiddenSize, layers);
 
 var stream = Single("stream", "The fleet's main traffic: closes of N series at once (--series 10 100 500) through Ingest and Inference, each series' "
     + "prediction awaited by a subscriber; close → prediction latency and predictions/s against the same predictions in process, in alternated rounds. "
-    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds, oneMessage);
+    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds, oneMessage, hiddenSize, layers);
 
 var suiteOutput = Output("suite");
 var all = new Command("all", "The whole suite in one run: inference, stream, ingest, training; one table of every figure against its bound, and JSON.")
 {
-    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, oneMessage, suiteOutput,
+    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, oneMessage, hiddenSize, layers, suiteOutput,
 };
 all.SetAction(async (parse, cancellationToken) =>
 {

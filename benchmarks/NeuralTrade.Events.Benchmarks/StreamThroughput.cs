@@ -29,7 +29,7 @@ namespace NeuralTrade.Events.Benchmarks;
 /// <param name="oneMessage">The feed sends a close as one <c>market.candles</c> holding every series' candle (the contract allows
 /// any mix of series) instead of one message per series.</param>
 internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, string redisUrl, IReadOnlyList<int> seriesCounts, int closes, int rounds,
-    bool oneMessage, Action<string> log)
+    bool oneMessage, Hyperparameters hp, Action<string> log)
 {
     const string Venue = "bench";
     const string SubscriberQueue = "bench-stream-subscriber";
@@ -64,10 +64,9 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
     public async Task<Figures> RunAsync()
     {
         var most = seriesCounts.Max();
-        var hp = new Hyperparameters { Epochs = 1, MinSamples = 500 };
         var first = SeriesOf(0);
         var market = new MarketSimulator(new SimulatedMarket { Exchange = first.Exchange, Symbol = first.Symbol, Seed = 3 }).Generate(3_000).ToList();
-        log($"training a default-size model for one epoch (window {hp.WindowSize}, hidden {hp.HiddenSize}×{hp.NumLayers}), to be bound to each of {most} series…");
+        log($"training a model for one epoch (window {hp.WindowSize}, hidden {hp.HiddenSize}×{hp.NumLayers}), to be bound to each of {most} series…");
         var trained = ModelTraining.Run(ModelNames.For(first), first, market, hp, CPU);
         using var template = ModelArtifact.Read(trained.Artifact, null);
 
