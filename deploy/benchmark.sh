@@ -4,7 +4,8 @@
 #   deploy/benchmark.sh [all]    every benchmark below in one run (about 15 minutes on 2 cores); takes all their options
 #   deploy/benchmark.sh ingest   [--messages N] [--batch-size N] [--publishers N]   real RabbitMQ + Redis (started and stopped here)
 #   deploy/benchmark.sh inference [--requests N] [--in-flight N] [--memory-predictions N] [--rounds N]  real RabbitMQ + Redis; BenchmarkDotNet
-#   deploy/benchmark.sh stream   [--series 10 100 500] [--closes N] [--rounds N]        real RabbitMQ + Redis: closes of N series → predictions
+#   deploy/benchmark.sh stream   [--series 10 100 500] [--closes N] [--rounds N] [--one-message-per-close]  real RabbitMQ + Redis: closes of N series → predictions
+#     inference and stream also take [--hidden-size N] [--layers N]: the served model (defaults 128, 2; the slow case: 256, 3)
 #   deploy/benchmark.sh training [--candles N] [--epochs N] [--rounds N]            in process, no services
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
