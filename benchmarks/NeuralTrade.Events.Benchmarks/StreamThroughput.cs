@@ -34,6 +34,7 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
     const string Venue = "bench";
     const string SubscriberQueue = "bench-stream-subscriber";
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    const int WarmUpCloses = 3;
 
     internal static SeriesKey SeriesOf(int i) => new(Venue, $"S{i:D3}/USDT", "1m");
 
@@ -72,7 +73,7 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
 
         // Each series: its own simulated market, the history its features need stored, and one new candle per close to come.
         var stored = ServingWindow.CandlesWanted(template) + 8;
-        var perSeries = stored + seriesCounts.Count * rounds * (closes + 1) + 1;
+        var perSeries = stored + seriesCounts.Count * rounds * (closes + WarmUpCloses) + 1;
         log($"simulating {most} series of {perSeries:N0} candles ({stored} stored before the first close)…");
         var candles = Enumerable.Range(0, most).AsParallel().AsOrdered()
             .Select(i => new MarketSimulator(new SimulatedMarket { Exchange = Venue, Symbol = SeriesOf(i).Symbol, Seed = 100 + i }).Generate(perSeries).ToArray())
@@ -115,7 +116,11 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
                     log($"{n} series, round {round}: in process {string.Join(", ", bounds.Select(b => $"{b.Setting} {b.PerSecond:N0}/s"))}; " +
                         $"features + forward {compute:N0}/s");
 
-                    await CloseAsync(feed, candles, next, n, "warm-up"); // the first close after a pause pays for cold caches
+                    // The first closes after a pause pay for cold caches, and a young process for the JIT: a worker runs for days,
+                    // so each round starts with three unmeasured closes and a second for the background JIT to finish.
+                    for (var w = 0; w < WarmUpCloses; w++)
+                        await CloseAsync(feed, candles, next, n, "warm-up");
+                    await Task.Delay(TimeSpan.FromSeconds(1));
                     feed.Inside.Clear();
                     var measuredCloses = new List<Close>();
                     for (var c = 0; c < closes; c++)
