@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ namespace NeuralTrade.Events.Modeling;
 /// </summary>
 public sealed class SignalPredictor : nn.Module<Tensor, Tensor>
 {
-    readonly BatchNorm1d input_norm;
+    readonly HeldScalarBatchNorm1d input_norm;
     readonly Linear input_projection;
     readonly LSTM lstm;
     readonly Linear attention_hidden;
@@ -27,7 +28,7 @@ public sealed class SignalPredictor : nn.Module<Tensor, Tensor>
     public SignalPredictor(int features, int hiddenSize = 128, int numLayers = 2, double dropout = 0.2) : base(nameof(SignalPredictor))
     {
         var h = hiddenSize;
-        input_norm = nn.BatchNorm1d(features);
+        input_norm = new HeldScalarBatchNorm1d(features);
         input_projection = nn.Linear(features, h / 2);
         lstm = nn.LSTM(h / 2, h, numLayers: numLayers, batchFirst: true, bidirectional: true, dropout: numLayers > 1 ? dropout : 0);
         attention_hidden = nn.Linear(2 * h, h);
@@ -57,7 +58,11 @@ public sealed class SignalPredictor : nn.Module<Tensor, Tensor>
                 parameter.zero_();
                 // Gates are ordered (input, forget, cell, output); the two bias vectors add up, so set one of them.
                 if (name.StartsWith("bias_ih", StringComparison.Ordinal))
-                    parameter[TensorIndex.Slice(hiddenSize, 2 * hiddenSize)].fill_(1.0);
+                {
+                    using var one = 1.0.ToScalar(); // held for the call (see HeldScalarBatchNorm1d)
+                    using var forget = parameter[TensorIndex.Slice(hiddenSize, 2 * hiddenSize)];
+                    forget.fill_(one);
+                }
             }
         }
 
