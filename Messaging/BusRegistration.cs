@@ -93,6 +93,17 @@ public static class BusRegistration
             h.Username(address.Username);
             h.Password(address.Password);
             h.PublisherConfirmation = true;
+            var endpoints = options.Endpoints();
+            if (endpoints.Count > 1)
+            {
+                // A cluster: MassTransit connects to the first node that answers and, on losing it, to the next.
+                h.UseCluster(c =>
+                {
+                    foreach (var (host, port) in endpoints)
+                        c.Node(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}");
+                });
+            }
+
             if (address.UseTls)
             {
                 h.UseSsl(s =>

@@ -35,13 +35,12 @@ internal sealed partial class DeadLetterWatch(MessagingOptions options, WorkQueu
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = Gauge;
-        var factory = BrokerConnections.Factory(options, "neuraltrade-dead-letter-watch");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(options.DeadLetterCheckSeconds), stoppingToken);
-                await using var connection = await factory.CreateConnectionAsync(stoppingToken);
+                await using var connection = await BrokerConnections.ConnectAsync(options, "neuraltrade-dead-letter-watch", stoppingToken);
                 foreach (var queue in queues.All)
                     await CheckAsync(connection, QueueTopology.ErrorQueue(queue), stoppingToken);
             }

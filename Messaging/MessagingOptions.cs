@@ -13,6 +13,33 @@ public sealed class MessagingOptions
     public string? RabbitMqUrl { get; set; }
 
     /// <summary>
+    /// The nodes of a RabbitMQ cluster, <c>host:port</c>, comma-separated (at most 16): the worker connects to the first
+    /// that answers, the URL's own host first, and after losing a node reconnects to another. The URL still gives the
+    /// credentials, virtual host and scheme (TLS is used for every node when it is amqps://). Unset: the URL's host only.
+    /// Environment: <c>RABBITMQ_CLUSTER_NODES</c>.
+    /// </summary>
+    public string? ClusterNodes { get; set; }
+
+    /// <summary>The hosts to connect to, in order: the URL's, then <see cref="ClusterNodes"/> not already named.</summary>
+    public IReadOnlyList<(string Host, int Port)> Endpoints()
+    {
+        var endpoints = new List<(string Host, int Port)>();
+        if (UsesRabbitMq && RabbitMqAddress.TryParse(RabbitMqUrl!, out var address, out _))
+            endpoints.Add((address!.Host, address.Port));
+        foreach (var node in ClusterNodeList())
+        {
+            if (RabbitMqAddress.TryParseNode(node, endpoints.Count > 0 ? endpoints[0].Port : 5672, out var endpoint, out _)
+                && !endpoints.Contains(endpoint))
+                endpoints.Add(endpoint);
+        }
+
+        return endpoints;
+    }
+
+    internal IEnumerable<string> ClusterNodeList() =>
+        (ClusterNodes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
     /// Run on MassTransit's in-memory bus when <see cref="RabbitMqUrl"/> is unset: the process talks only to itself, and
     /// nothing published elsewhere reaches it. For trying one worker alone; never implied. Environment: <c>Messaging__Embedded=true</c>.
     /// </summary>

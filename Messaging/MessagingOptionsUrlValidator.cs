@@ -11,6 +11,18 @@ public sealed class MessagingOptionsUrlValidator : IValidateOptions<MessagingOpt
         var failures = new List<string>();
         if (options.UsesRabbitMq && !RabbitMqAddress.TryParse(options.RabbitMqUrl!, out _, out var error))
             failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)} (RABBITMQ_URL): {error}");
+        var nodes = options.ClusterNodeList().ToList();
+        if (nodes.Count > 16)
+            failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.ClusterNodes)} (RABBITMQ_CLUSTER_NODES) names {nodes.Count} nodes; at most 16.");
+        foreach (var node in nodes.Take(16))
+        {
+            if (!RabbitMqAddress.TryParseNode(node, 5672, out _, out var nodeError))
+                failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.ClusterNodes)} (RABBITMQ_CLUSTER_NODES): {nodeError}");
+        }
+
+        if (nodes.Count > 0 && !options.UsesRabbitMq)
+            failures.Add($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.ClusterNodes)} (RABBITMQ_CLUSTER_NODES) is set without RABBITMQ_URL, "
+                + "which gives the credentials, virtual host and scheme.");
         if (options.TlsCaFile is { Length: > 0 } caFile)
         {
             try

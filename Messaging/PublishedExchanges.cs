@@ -23,13 +23,12 @@ internal sealed partial class PublishedExchanges(MessagingOptions options, IRead
         var names = published.Select(Exchanges.NameOf).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (names.Count == 0)
             return;
-        var factory = BrokerConnections.Factory(options, "neuraltrade-topology");
         var until = DateTimeOffset.UtcNow + Patience;
         for (var delay = TimeSpan.FromSeconds(1); ; delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 10)))
         {
             try
             {
-                await using var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connection = await BrokerConnections.ConnectAsync(options, "neuraltrade-topology", cancellationToken).ConfigureAwait(false);
                 await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var name in names)
                     await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -30,6 +30,22 @@ public sealed record RabbitMqAddress(string Host, int Port, string VirtualHost, 
         return true;
     }
 
+    /// <summary>One node of a cluster, <c>host</c> or <c>host:port</c> (a bracketed IPv6 address with a port: <c>[::1]:5672</c>).</summary>
+    public static bool TryParseNode(string node, int defaultPort, out (string Host, int Port) endpoint, out string? error)
+    {
+        endpoint = default;
+        if (!Uri.TryCreate("amqp://" + node, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || uri.UserInfo.Length > 0
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || node.EndsWith('/'))
+        {
+            error = $"'{node}' is not host or host:port.";
+            return false;
+        }
+
+        endpoint = (uri.Host.Trim('[', ']'), uri.IsDefaultPort || uri.Port <= 0 ? defaultPort : uri.Port);
+        error = null;
+        return true;
+    }
+
     /// <summary>The URL without its password, for logs and errors.</summary>
     public static string Redact(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal)

@@ -11,6 +11,7 @@ public static class ConfigurationExtensions
     [
         ("RABBITMQ_URL", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.RabbitMqUrl)}"),
         ("REDIS_URL", $"{RedisOptions.SectionName}:{nameof(RedisOptions.Url)}"),
+        ("RABBITMQ_CLUSTER_NODES", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.ClusterNodes)}"),
         ("RABBITMQ_CA_FILE", $"{MessagingOptions.SectionName}:{nameof(MessagingOptions.TlsCaFile)}"),
         ("REDIS_CA_FILE", $"{RedisOptions.SectionName}:{nameof(RedisOptions.CaFile)}"),
         ("MLFLOW_TRACKING_URI", "Tracking:MlflowUri"),
@@ -23,7 +24,7 @@ public static class ConfigurationExtensions
     ];
 
     /// <summary>
-    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c>, <c>REDIS_CA_FILE</c>, <c>MLFLOW_TRACKING_URI</c> and MLflow's
+    /// Adds <c>RABBITMQ_URL</c>, <c>RABBITMQ_CLUSTER_NODES</c>, <c>RABBITMQ_CA_FILE</c>, <c>REDIS_URL</c>, <c>REDIS_CA_FILE</c>, <c>MLFLOW_TRACKING_URI</c> and MLflow's
     /// credentials (<c>MLFLOW_TRACKING_USERNAME</c>/<c>PASSWORD</c> or <c>MLFLOW_TRACKING_TOKEN</c>) as configuration keys, and
     /// <c>NEURALTRADE_INSTANCE_ID</c>.
     /// They win over appsettings, as environment variables do.

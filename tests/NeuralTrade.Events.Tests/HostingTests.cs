@@ -33,6 +33,32 @@ public sealed class HostingTests
     }
 
     [Test]
+    public void Cluster_nodes_follow_the_url_host_in_order_without_repeats()
+    {
+        var options = new MessagingOptions
+        {
+            RabbitMqUrl = "amqp://guest:guest@127.0.0.1:5691/",
+            ClusterNodes = "127.0.0.1:5691, 127.0.0.1:5692 ,rabbit-3,[::1]:5694",
+        };
+
+        Assert.That(options.Endpoints(), Is.EqualTo(new[] { ("127.0.0.1", 5691), ("127.0.0.1", 5692), ("rabbit-3", 5691), ("::1", 5694) }));
+        Assert.That(new MessagingOptions { RabbitMqUrl = "amqps://u:p@rabbit/" }.Endpoints(), Is.EqualTo(new[] { ("rabbit", 5671) }));
+    }
+
+    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "127.0.0.1:notaport", "'127.0.0.1:notaport' is not host or host:port")]
+    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "user:pw@rabbit:5672", "is not host or host:port")]
+    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "rabbit:5672/vhost", "is not host or host:port")]
+    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", "names 17 nodes; at most 16")]
+    [TestCase(null, "rabbit-1:5672", "set without RABBITMQ_URL")]
+    public void Bad_cluster_nodes_are_refused_with_the_reason(string? url, string nodes, string expected)
+    {
+        var result = new MessagingOptionsUrlValidator().Validate(null, new MessagingOptions { RabbitMqUrl = url, ClusterNodes = nodes });
+
+        Assert.That(result.Failed, Is.True);
+        Assert.That(result.FailureMessage, Does.Contain("RABBITMQ_CLUSTER_NODES").And.Contain(expected));
+    }
+
+    [Test]
     public void Password_is_redacted_from_urls_in_messages()
     {
         Assert.That(RabbitMqAddress.Redact("amqp://ingest:topsecret@rabbit:5672/"), Is.EqualTo("amqp://ingest:***@rabbit:5672/"));
@@ -41,6 +67,7 @@ public sealed class HostingTests
     [TestCase("Messaging:RabbitMqUrl", "http://rabbit", "RABBITMQ_URL")]
     [TestCase("Messaging:PrefetchCount", "0", "PrefetchCount")]
     [TestCase("Messaging:RetryIntervalsMs", "200,soon", "RetryIntervalsMs")]
+    [TestCase("Messaging:ClusterNodes", "rabbit:port", "RABBITMQ_CLUSTER_NODES")]
     [TestCase("Redis:Url", "redis://localhost:notaport", "REDIS_URL")]
     [TestCase("Redis:KeyPrefix", "has spaces", "KeyPrefix")]
     public void Bad_setting_stops_the_host_with_a_message_naming_it(string key, string value, string named)
