@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace NeuralTrade.Events.Tests;
@@ -12,9 +11,7 @@ namespace NeuralTrade.Events.Tests;
 [Category("Node")]
 public sealed class AsyncApiValidationTests
 {
-    static readonly string Project = Path.Combine(AsyncApiTests.Repository(), "tests", "asyncapi");
-    static readonly SemaphoreSlim Installing = new(1, 1);
-    const string Install = "`bash deploy/services.sh install` installs Debian's nodejs and npm";
+    static readonly NodeProject Project = new(Path.Combine(AsyncApiTests.Repository(), "tests", "asyncapi"));
 
     [Test]
     public async Task The_committed_document_is_valid_and_its_examples_fit_their_schemas()
@@ -74,71 +71,5 @@ public sealed class AsyncApiValidationTests
     }
 
     /// <summary>Runs tests/asyncapi/validate.mjs on a document; its exit code and everything it printed.</summary>
-    static async Task<(int Exit, string Output)> Validate(string document)
-    {
-        await EnsureInstalled();
-        var (exit, output) = await Run("node", [Path.Combine(Project, "validate.mjs"), document], TimeSpan.FromMinutes(2));
-        await TestContext.Out.WriteLineAsync($"$ node validate.mjs {document} → {exit}\n{output}");
-        return (exit, output);
-    }
-
-    /// <summary>Node 18.18 or later and npm are there, and node_modules holds exactly what package-lock.json locks.</summary>
-    static async Task EnsureInstalled()
-    {
-        await Installing.WaitAsync();
-        try
-        {
-            var (_, version) = await Run("node", ["--version"], TimeSpan.FromSeconds(30));
-            if (!Version.TryParse(version.Trim().TrimStart('v'), out var node) || node < new Version(18, 18))
-                Assert.Fail($"@asyncapi/parser needs Node.js 18.18 or later; this node is {version.Trim()}: {Install}");
-            var installed = Path.Combine(Project, "node_modules", ".package-lock.json");
-            if (File.Exists(installed) && File.GetLastWriteTimeUtc(installed) >= File.GetLastWriteTimeUtc(Path.Combine(Project, "package-lock.json")))
-                return;
-            // --ignore-scripts: nothing the packages ship runs at install (one of them would report the install to its vendor).
-            var (exit, output) = await Run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], TimeSpan.FromMinutes(10));
-            Assert.That(exit, Is.EqualTo(0), $"npm ci in {Project} failed:\n{output}");
-        }
-        finally
-        {
-            Installing.Release();
-        }
-    }
-
-    static async Task<(int Exit, string Output)> Run(string program, string[] arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = Project,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Fail($"{program} is not installed ({e.Message}): {Install}");
-            throw;
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cancel = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within {timeout}");
-            }
-
-            return (process.ExitCode, (await stdout) + (await stderr));
-        }
-    }
+    static Task<(int Exit, string Output)> Validate(string document) => Project.NodeAsync("validate.mjs", document);
 }
