@@ -223,22 +223,30 @@ sealed class ConfirmingFeed : IAsyncDisposable
 
     public int Republished => _republished;
 
-    public static async Task<ConfirmingFeed> ConnectAsync(string url)
+    /// <summary>Connects to the URL's node or, given <paramref name="clusterNodes"/> (host:port), to the first of them that answers,
+    /// and after losing it recovers onto another, as a feed in front of a cluster must.</summary>
+    public static async Task<ConfirmingFeed> ConnectAsync(string url, IReadOnlyList<string>? clusterNodes = null)
     {
         var factory = new ConnectionFactory
         {
             Uri = new Uri(url), ClientProvidedName = RawAmqp.ClientName, AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
         };
-        var connection = await factory.CreateConnectionAsync();
+        var connection = clusterNodes is { Count: > 0 }
+            ? await factory.CreateConnectionAsync(clusterNodes.Select(n => AmqpTcpEndpoint.Parse(n)).ToList())
+            : await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
             publisherConfirmationTrackingEnabled: true));
         return new ConfirmingFeed(connection, channel);
     }
 
-    public async Task DeclareCollectorAsync(string queue, params string[] exchanges)
+    /// <summary>A durable queue bound to the exchanges; on a cluster a quorum queue, which outlives the loss of any one node.</summary>
+    public async Task DeclareCollectorAsync(string queue, params string[] exchanges) => await DeclareCollectorAsync(queue, quorum: false, exchanges);
+
+    public async Task DeclareCollectorAsync(string queue, bool quorum, params string[] exchanges)
     {
-        await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: quorum ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null);
         foreach (var exchange in exchanges)
         {
             await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
