@@ -21,8 +21,12 @@ if [[ "$before" == *"redis: PONG"* && "$before" == *"rabbitmq: Ping succeeded"* 
   already_up=1   # started by someone else: leave them running
 fi
 deploy/services.sh start
+# The reliability suite's cluster scenarios start their own RabbitMQ cluster and Redis replicas (deploy/cluster.sh) and
+# remove them afterwards; whatever a stopped run left is removed here too.
 if [ "$already_up" -eq 0 ]; then
-  trap 'deploy/services.sh stop' EXIT
+  trap 'deploy/services.sh stop; deploy/cluster.sh wipe >/dev/null 2>&1 || true' EXIT
+else
+  trap 'deploy/cluster.sh wipe >/dev/null 2>&1 || true' EXIT
 fi
 
 # The tests read these (not RABBITMQ_URL / REDIS_URL, which would switch the unit tests' hosts to the real services).
