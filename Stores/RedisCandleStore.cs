@@ -12,7 +12,7 @@ namespace NeuralTrade.Events.Stores;
 /// <see cref="RecentCandles"/> (Inference registers it), the newest window is read as its openTimes and only the
 /// candles not read before.
 /// </summary>
-public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys keys, RecentCandles? recent = null) : ICandleStore
+public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys keys, RecentCandles? recent = null, RedisReplication? replication = null) : ICandleStore
 {
     /// <summary>How long an append's receipt is kept to recognise a redelivered message.</summary>
     public static readonly TimeSpan ReceiptLifetime = TimeSpan.FromDays(7);
@@ -73,6 +73,9 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         var receiptKey = keys.For("ingest-receipt", $"{{{series}}}", receipt ?? "none");
         var result = (string?)await Db.ScriptEvaluateAsync(AppendScript, [Values(series), Times(series), receiptKey, Index], args)
             .WaitAsync(cancellationToken);
+        // Stored candles are held by the replicas asked for before Ingest acknowledges their message.
+        if (replication is not null)
+            await replication.AwaitReplicasAsync(cancellationToken);
         // A receipt recorded before the answer carried the previous newest time has no '|': it replays without one.
         var bar = result?.IndexOf('|') ?? -1;
         var letters = bar < 0 ? result : result![..bar];

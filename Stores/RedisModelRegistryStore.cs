@@ -9,8 +9,15 @@ namespace NeuralTrade.Events.Stores;
 /// <c>…:runs</c> (hash run id → version), <c>…:seq</c>, <c>…:history</c> (list of earlier champions, newest first),
 /// <c>…:lock</c>, and <c>registry:champions</c> (hash model name → champion version JSON).
 /// </summary>
-public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisKeys keys) : IModelRegistryStore
+public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisKeys keys, RedisReplication? replication = null) : IModelRegistryStore
 {
+    /// <summary>Returns once the replicas <see cref="RedisReplication"/> asks for hold the registry's writes so far.</summary>
+    async Task ReplicatedAsync(CancellationToken cancellationToken)
+    {
+        if (replication is not null)
+            await replication.AwaitReplicasAsync(cancellationToken);
+    }
+
     const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
     IDatabase Db => redis.GetDatabase();
@@ -40,6 +47,7 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
         var stored = version with { Version = number };
         await Db.HashSetAsync(Key(version.ModelName, "versions"), number, JsonSerializer.Serialize(stored, ContractJson.Options)).WaitAsync(cancellationToken);
         await Db.HashSetAsync(Key(version.ModelName, "runs"), version.RunId, number).WaitAsync(cancellationToken);
+        await ReplicatedAsync(cancellationToken);
         return stored;
     }
 
@@ -74,6 +82,7 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
             _ = transaction.ListLeftPushAsync(Key(modelName, "history"), current.Version);
         _ = transaction.HashSetAsync(Champions, modelName, JsonSerializer.Serialize(target, ContractJson.Options));
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
+        await ReplicatedAsync(cancellationToken);
         return current?.Version;
     }
 
@@ -94,6 +103,7 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
         _ = transaction.ListLeftPopAsync(Key(modelName, "history"));
         _ = transaction.HashSetAsync(Champions, modelName, JsonSerializer.Serialize(target, ContractJson.Options));
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
+        await ReplicatedAsync(cancellationToken);
         return true;
     }
 
@@ -101,6 +111,7 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
     {
         var key = keys.For("registry", "plan", commandKey);
         await Db.StringSetAsync(key, plan, MessageLedgerLifetime, When.NotExists).WaitAsync(cancellationToken);
+        await ReplicatedAsync(cancellationToken);
         return (await Db.StringGetAsync(key).WaitAsync(cancellationToken)).ToString();
     }
 

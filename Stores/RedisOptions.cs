@@ -20,6 +20,18 @@ public sealed class RedisOptions
     /// </summary>
     public string? CaFile { get; set; }
 
+    /// <summary>
+    /// Replicas that must hold a critical write (candles, training jobs, the registry, the message ledger) before the
+    /// message that caused it is acknowledged (Redis WAIT): 0 (default) for a Redis without replicas; 1 with Sentinel and
+    /// two replicas, so that a failover loses nothing acknowledged. docs/scaling.md.
+    /// </summary>
+    [Range(0, 8)]
+    public int WaitReplicas { get; set; }
+
+    /// <summary>How long a critical write waits for <see cref="WaitReplicas"/> before its message is tried again.</summary>
+    [Range(10, 60_000)]
+    public int WaitTimeoutMs { get; set; } = 2_000;
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Url);
 
     /// <summary>The URL as logs and errors show it: without its password.</summary>

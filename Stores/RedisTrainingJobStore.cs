@@ -2,7 +2,7 @@ using StackExchange.Redis;
 
 namespace NeuralTrade.Events.Stores;
 
-public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time) : ITrainingJobStore
+public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time, RedisReplication? replication = null) : ITrainingJobStore
 {
     // Job hashes are addressed from inside the scripts (KEYS cannot name them in advance): standalone Redis only.
     const string EnqueueScript = """
@@ -58,14 +58,25 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
     long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task<bool> EnqueueAsync(Guid requestId, string requestJson, CancellationToken cancellationToken = default) =>
-        (int)await Db.ScriptEvaluateAsync(EnqueueScript, [Job(requestId), Pending], [requestId.ToString("N"), requestJson, Now])
-            .WaitAsync(cancellationToken) == 1;
+        await Replicated((int)await Db.ScriptEvaluateAsync(EnqueueScript, [Job(requestId), Pending], [requestId.ToString("N"), requestJson, Now])
+            .WaitAsync(cancellationToken) == 1, cancellationToken);
+
+    /// <summary>The write's answer, once the replicas <see cref="RedisReplication"/> asks for hold the write (a job's state is critical).</summary>
+    async Task<T> Replicated<T>(T answer, CancellationToken cancellationToken)
+    {
+        if (replication is not null)
+            await replication.AwaitReplicasAsync(cancellationToken);
+        return answer;
+    }
 
     public async Task<TrainingJob?> TryClaimAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         var result = await Db.ScriptEvaluateAsync(ClaimScript, [Pending, Leases],
             [Now, owner, Now + (long)lease.TotalMilliseconds, keys.For("training", "job", "").ToString()]).WaitAsync(cancellationToken);
-        return result.IsNull ? null : await GetAsync(Guid.ParseExact((string)result!, "N"), cancellationToken);
+        if (result.IsNull)
+            return null;
+        await Replicated(true, cancellationToken);
+        return await GetAsync(Guid.ParseExact((string)result!, "N"), cancellationToken);
     }
 
     public async Task<bool> RenewAsync(Guid requestId, string owner, TimeSpan lease, CancellationToken cancellationToken = default) =>
@@ -77,12 +88,12 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
 
     public async Task<bool> TransitionAsync(Guid requestId, string owner, string status, string? resultJson = null, string? error = null,
         TimeSpan? retryAfter = null, CancellationToken cancellationToken = default) =>
-        (int)await Db.ScriptEvaluateAsync(TransitionScript, [Job(requestId), Leases],
+        await Replicated((int)await Db.ScriptEvaluateAsync(TransitionScript, [Job(requestId), Leases],
             [requestId.ToString("N"), owner, status, resultJson ?? "", error ?? "", Now + (long)(retryAfter ?? TimeSpan.Zero).TotalMilliseconds])
-            .WaitAsync(cancellationToken) == 1;
+            .WaitAsync(cancellationToken) == 1, cancellationToken);
 
-    public Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default) =>
-        Db.HashSetAsync(Job(requestId), "run", runId).WaitAsync(cancellationToken);
+    public async Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default) =>
+        await Replicated(await Db.HashSetAsync(Job(requestId), "run", runId).WaitAsync(cancellationToken), cancellationToken);
 
     public async Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default)
     {

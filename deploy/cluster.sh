@@ -12,11 +12,20 @@
 #   deploy/cluster.sh stop-node N      # stop node N cleanly (rabbitmqctl stop)
 #   deploy/cluster.sh start-node N     # start node N again; it rejoins the cluster and catches its quorum queues up
 #   deploy/cluster.sh rolling-restart  # restart 1, 2, 3 one at a time, each only when no quorum queue would lose its majority
-#   deploy/cluster.sh wipe             # stop and delete the cluster's data
+#   deploy/cluster.sh wipe             # stop and delete the cluster's data (RabbitMQ and Redis)
 #   deploy/cluster.sh rabbitmqctl N ARGS
 #
-# Ports (NEURALTRADE_CLUSTER_PORT_BASE, default 5690): node N takes AMQP base+N, management 10000+base+N, Erlang
-# distribution 20000+base+N. Node names are neuraltrade-cN@localhost.
+# Redis with replicas, from Debian's redis-server: a primary and two replicas (append-only files), and three Sentinels
+# that watch them (quorum 2) and promote a replica when the primary is down for 2 s.
+#   deploy/cluster.sh redis-start          # start the three servers (1 the primary, 2 and 3 its replicas) and the Sentinels
+#   deploy/cluster.sh redis-kill-primary   # SIGKILL whichever server is the primary now; prints its number
+#   deploy/cluster.sh redis-start-node N   # start server N again; the Sentinels make it a replica of the current primary
+#   deploy/cluster.sh redis-status         # the primary the Sentinels name, and each server's role
+#   deploy/cluster.sh redis-stop
+#
+# Ports (NEURALTRADE_CLUSTER_PORT_BASE, default 5690): RabbitMQ node N takes AMQP base+N, management 10000+base+N, Erlang
+# distribution 20000+base+N; node names are neuraltrade-cN@localhost. Redis server N takes REDIS_BASE+N and Sentinel N
+# 20000+REDIS_BASE+N (NEURALTRADE_CLUSTER_REDIS_PORT_BASE, default 6390); the Sentinels call the primary "neuraltrade".
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +33,8 @@ DATA="${NEURALTRADE_CLUSTER_DIR:-${NEURALTRADE_SERVICES_DIR:-$ROOT/.services}/cl
 BASE="${NEURALTRADE_CLUSTER_PORT_BASE:-5690}"
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 NODES=(1 2 3)
+REDIS_BASE="${NEURALTRADE_CLUSTER_REDIS_PORT_BASE:-6390}"
+SERVICE=neuraltrade
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 amqp_port() { echo $((BASE + $1)); }
@@ -153,6 +164,111 @@ print_env() {
   echo "export RABBITMQ_URL=amqp://guest:guest@127.0.0.1:$(amqp_port 1)/"
   echo "export RABBITMQ_CLUSTER_NODES=127.0.0.1:$(amqp_port 1),127.0.0.1:$(amqp_port 2),127.0.0.1:$(amqp_port 3)"
   echo "export RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$(mgmt_port 1)/"
+  # StackExchange.Redis asks the Sentinels for the primary named $SERVICE and follows it through failovers.
+  echo "export REDIS_URL=127.0.0.1:$(sentinel_port 1),127.0.0.1:$(sentinel_port 2),127.0.0.1:$(sentinel_port 3),serviceName=$SERVICE"
+}
+
+redis_port() { echo $((REDIS_BASE + $1)); }
+sentinel_port() { echo $((20000 + REDIS_BASE + $1)); }
+redis_up() { redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG; }
+
+start_redis_node() {
+  local n="$1" dir="$DATA/redis$1" port; port="$(redis_port "$1")"
+  mkdir -p "$dir"
+  if redis_up "$port"; then log "redis $n already up on $port"; return; fi
+  # A fresh server 2 or 3 starts as a replica of server 1; a server that has run before keeps the role its config file
+  # holds (the Sentinels rewrite it on failover), so a returning old primary is turned into a replica by them.
+  if [ ! -f "$dir/redis.conf" ]; then
+    printf 'bind 127.0.0.1\nport %s\ndir %s\nappendonly yes\nappendfsync everysec\nsave ""\nprotected-mode yes\n' "$port" "$dir" > "$dir/redis.conf"
+    [ "$n" = 1 ] || printf 'replicaof 127.0.0.1 %s\n' "$(redis_port 1)" >> "$dir/redis.conf"
+  fi
+  redis-server "$dir/redis.conf" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+  for _ in $(seq 1 50); do redis_up "$port" && { log "redis $n up on 127.0.0.1:$port"; return; }; sleep 0.2; done
+  log "redis $n did not start; see $dir/redis.log"; exit 1
+}
+
+start_sentinel() {
+  local n="$1" dir="$DATA/sentinel$1" port; port="$(sentinel_port "$1")"
+  mkdir -p "$dir"
+  if redis_up "$port"; then return; fi
+  if [ ! -f "$dir/sentinel.conf" ]; then
+    cat > "$dir/sentinel.conf" <<CONF
+bind 127.0.0.1
+port $port
+dir $dir
+sentinel resolve-hostnames no
+sentinel monitor $SERVICE 127.0.0.1 $(redis_port 1) 2
+sentinel down-after-milliseconds $SERVICE 2000
+sentinel failover-timeout $SERVICE 10000
+sentinel parallel-syncs $SERVICE 1
+CONF
+  fi
+  redis-server "$dir/sentinel.conf" --sentinel --daemonize yes --pidfile "$dir/sentinel.pid" --logfile "$dir/sentinel.log"
+  for _ in $(seq 1 50); do redis_up "$port" && return; sleep 0.2; done
+  log "sentinel $n did not start; see $dir/sentinel.log"; exit 1
+}
+
+# A field of what Sentinel N knows of the primary (SENTINEL MASTER answers name/value lines).
+sentinel_field() { redis-cli -h 127.0.0.1 -p "$(sentinel_port "$1")" sentinel master "$SERVICE" 2>/dev/null | awk -v k="$2" 'p == k { print; exit } { p = $0 }'; }
+
+# The primary's port, as the Sentinels name it.
+redis_primary_port() { redis-cli -h 127.0.0.1 -p "$(sentinel_port "${1:-1}")" sentinel get-master-addr-by-name "$SERVICE" 2>/dev/null | sed -n 2p; }
+
+redis_start() {
+  for n in "${NODES[@]}"; do start_redis_node "$n"; done
+  for n in "${NODES[@]}"; do start_sentinel "$n"; done
+  # Ready when both replicas are connected and in sync, and every Sentinel knows both replicas and the other two.
+  for _ in $(seq 1 150); do
+    local primary settled=1; primary="$(redis_primary_port)"
+    if [ -n "$primary" ] && [ "$(redis-cli -h 127.0.0.1 -p "$primary" info replication | grep -c 'state=online')" -ge 2 ]; then
+      for s in "${NODES[@]}"; do
+        [ "$(sentinel_field "$s" num-slaves)" = 2 ] && [ "$(sentinel_field "$s" num-other-sentinels)" = 2 ] || settled=0
+      done
+      if [ "$settled" = 1 ]; then
+        log "redis up: primary on $primary, 2 replicas in sync, 3 sentinels on $(sentinel_port 1)-$(sentinel_port 3) watching \"$SERVICE\""
+        return
+      fi
+    fi
+    sleep 0.2
+  done
+  log "redis replicas or sentinels did not settle"; redis_status >&2; exit 1
+}
+
+redis_kill_primary() {
+  local primary pid n
+  primary="$(redis_primary_port)"
+  [ -n "$primary" ] || { log "no sentinel names a primary"; return 1; }
+  n=$((primary - REDIS_BASE))
+  pid="$(cat "$DATA/redis$n/redis.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || { log "redis $n (the primary) is not running"; return 1; }
+  kill -9 "$pid"
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$DATA/redis$n/redis.pid"
+  log "redis $n, the primary on $primary, killed (-9, pid $pid)"
+  echo "$n"
+}
+
+redis_status() {
+  echo "primary (sentinel 1): $(redis_primary_port 1 || true)"
+  for n in "${NODES[@]}"; do
+    if redis_up "$(redis_port "$n")"; then
+      echo "redis $n on $(redis_port "$n"): $(redis-cli -h 127.0.0.1 -p "$(redis_port "$n")" info replication | sed -n 's/^role:\(.*\)\r$/\1/p')"
+    else
+      echo "redis $n on $(redis_port "$n"): down"
+    fi
+  done
+}
+
+redis_stop() {
+  local f pid
+  for f in "$DATA"/sentinel*/sentinel.pid "$DATA"/redis*/redis.pid; do
+    [ -f "$f" ] || continue
+    pid="$(cat "$f" 2>/dev/null || true)"
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$f"
+  done
+  log "redis and sentinels stopped"
 }
 
 node_arg() { [[ "${1:-}" =~ ^[123]$ ]] || { echo "a node is 1, 2 or 3" >&2; exit 2; }; }
@@ -166,7 +282,22 @@ case "${1:-}" in
   stop-node) node_arg "${2:-}"; stop_node "$2" ;;
   start-node) node_arg "${2:-}"; start_node "$2" ;;
   rolling-restart) rolling_restart ;;
-  wipe) stop; rm -rf "$DATA"; log "cluster data removed" ;;
+  wipe) stop; redis_stop; rm -rf "$DATA"; log "cluster data removed" ;;
+  redis-start) mkdir -p "$DATA"; redis_start ;;
+  redis-stop) redis_stop ;;
+  redis-status) redis_status ;;
+  redis-kill-primary) redis_kill_primary ;;
+  redis-start-node)
+    node_arg "${2:-}"; start_redis_node "$2"
+    # Until the Sentinels have made it a replica of the current primary (it may come back believing it is the primary).
+    primary="$(redis_primary_port)"
+    if [ -n "$primary" ] && [ "$primary" != "$(redis_port "$2")" ]; then
+      for _ in $(seq 1 150); do
+        redis-cli -h 127.0.0.1 -p "$(redis_port "$2")" info replication | grep -q '^master_link_status:up' && { log "redis $2 is a replica of $primary"; exit 0; }
+        sleep 0.2
+      done
+      log "redis $2 did not become a replica of $primary within 30 s"; exit 1
+    fi ;;
   rabbitmqctl) node_arg "${2:-}"; n="$2"; shift 2; ctl "$n" "$@" ;;
-  *) echo "usage: $0 start|stop|status|env|kill N|stop-node N|start-node N|rolling-restart|wipe|rabbitmqctl N ARGS" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|kill N|stop-node N|start-node N|rolling-restart|wipe|rabbitmqctl N ARGS|redis-start|redis-stop|redis-status|redis-kill-primary|redis-start-node N" >&2; exit 2 ;;
 esac

@@ -25,7 +25,7 @@ namespace NeuralTrade.Events.Benchmarks;
 internal sealed partial class InferenceThroughput(string rabbitUrl, string managementUrl, string redisUrl, int requests, int inFlight, int memoryPredictions,
     int rounds, Hyperparameters hp, Action<string> log)
 {
-    static readonly SeriesKey Series = new("bench", "BTC/USDT", "1m");
+    internal static readonly SeriesKey Series = new("bench", "BTC/USDT", "1m");
     internal static readonly string Model = ModelNames.For(Series);
     /// <summary>Request bodies of this many windows spread over the market, used in turn.</summary>
     const int Windows = 256;
@@ -84,7 +84,7 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
     }
 
     /// <summary>Writes each trained model to the run directory and registers it as a version (the Registry's record).</summary>
-    static async Task<List<RegisteredVersion>> RegisterAsync(IModelRegistryStore registry, string directory, params (TrainingOutcome Outcome, string Run)[] runs)
+    internal static async Task<List<RegisteredVersion>> RegisterAsync(IModelRegistryStore registry, string directory, params (TrainingOutcome Outcome, string Run)[] runs)
     {
         var versions = new List<RegisteredVersion>();
         Directory.CreateDirectory(directory);
@@ -238,7 +238,7 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
     /// Request bodies of <see cref="Windows"/> windows of the market, spread over it, each with its own asOf: used in
     /// turn, the newest prediction of the series (what the cache keeps) is never the one asked for again.
     /// </summary>
-    static List<RawTradingClient.Template> Templates(List<Candle> candles, int length)
+    internal static List<RawTradingClient.Template> Templates(List<Candle> candles, int length)
     {
         return Starts(candles, length).Select(start => new RawTradingClient.Template(new PredictionRequested
             {

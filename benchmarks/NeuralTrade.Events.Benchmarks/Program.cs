@@ -43,6 +43,15 @@ var layers = new Option<int>("--layers")
     Description = "Inference and stream: LSTM layers of the served model (default: the Hyperparameters default, 2).",
     DefaultValueFactory = _ => new NeuralTrade.Events.Modeling.Hyperparameters().NumLayers,
 };
+var withMonitor = new Option<bool>("--monitor")
+{
+    Description = "Stream: Monitor runs beside Ingest and Inference (as deployed) and its check duration per data.ingested is reported.",
+};
+var instanceCounts = new Option<int[]>("--instances")
+{
+    Description = "Scale: Inference instance counts (processes) to measure, one after another.", AllowMultipleArgumentsPerToken = true,
+    DefaultValueFactory = _ => [1, 2, 3],
+};
 var closeCount = new Option<int>("--closes") { Description = "Stream: timed closes per round and series count.", DefaultValueFactory = _ => 10 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
 Option<FileInfo> Output(string name) => new("--out")
@@ -199,7 +208,7 @@ async Task<SuiteReport> InferenceAsync(ParseResult parse)
 async Task<SuiteReport> StreamAsync(ParseResult parse)
 {
     var run = new StreamThroughput(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(seriesCounts)!, parse.GetValue(closeCount),
-        parse.GetValue(rounds), parse.GetValue(oneMessage), ServedModel(parse), Log);
+        parse.GetValue(rounds), parse.GetValue(oneMessage), ServedModel(parse), Log, parse.GetValue(withMonitor));
     var f = await run.RunAsync();
     var served = ServedModel(parse);
     List<ReportRow> rows =
@@ -222,9 +231,46 @@ async Task<SuiteReport> StreamAsync(ParseResult parse)
         rows.Add(new($"stream, {s.Series} series: fleet vs in-process features + forward", s.BestPerSecond.ToString("N0"),
             $"{s.Rounds.Max(r => r.FeaturesAndForwardPerSecond):N0} (features from candles + forward, 2 threads)",
             s.BestPerSecond / s.Rounds.Max(r => r.FeaturesAndForwardPerSecond), "", null));
+        if (s.Monitor is { } m)
+            rows.Add(new($"stream, {s.Series} series: Monitor's check per data.ingested p50 / p99 / max", $"{m.P50Ms:F2} / {m.P99Ms:F2} / {m.MaxMs:F2} ms",
+                $"{m.Checks:N0} checks", null, "", null));
+    }
+
+    foreach (var reading in f.Serving)
+    {
+        rows.Add(new($"serving {reading.Models} champions: resident memory", $"{reading.ResidentMiB:N0} MiB ({(reading.ResidentMiB - f.ResidentBeforeModelsMiB) / reading.Models:N2} MiB a model)",
+            $"{f.ResidentBeforeModelsMiB:N0} MiB before the first", null, "", null));
+        rows.Add(new($"serving {reading.Models} champions: swap (read, verify, load) p50 / p99 / max", $"{reading.SwapP50Ms:F1} / {reading.SwapP99Ms:F1} / {reading.SwapMaxMs:F1} ms",
+            "the swaps since the previous reading", null, "", null));
     }
 
     return new SuiteReport("stream", rows, new { model = served.ToDictionary(), figures = f });
+}
+
+async Task<SuiteReport> ScaleAsync(ParseResult parse)
+{
+    var run = new InferenceScaling(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(instanceCounts)!,
+        parse.GetValue(requestCount), parse.GetValue(inFlight), ServedModel(parse), Log);
+    var f = await run.RunAsync();
+    var served = ServedModel(parse);
+    var one = f.Steps[0];
+    List<ReportRow> rows =
+    [
+        new("served model", $"window {served.WindowSize}, hidden {served.HiddenSize} × {served.NumLayers} layers", "", null, "", null),
+        new("machine", $"{f.Cores} cores shared by the broker, Redis, the load generator and every instance", "", null, "", null),
+    ];
+    foreach (var step in f.Steps)
+    {
+        rows.Add(new($"{step.Instances} Inference instance(s): predictions/s ({parse.GetValue(inFlight)} in flight)",
+            $"{step.Sustained.PerSecond:N0} (p50 {step.Sustained.P50Ms:F1} / p99 {step.Sustained.P99Ms:F1} ms; failed {step.Sustained.Failed}, lost {step.Sustained.Lost})",
+            $"{one.Sustained.PerSecond:N0} (1 instance)", step.Sustained.PerSecond / one.Sustained.PerSecond, "", null));
+        rows.Add(new($"{step.Instances} Inference instance(s): light load p50 / p99", $"{step.Light.P50Ms:F2} / {step.Light.P99Ms:F2} ms",
+            $"{one.Light.P99Ms:F2} ms (1 instance, p99)", step.Light.P99Ms / one.Light.P99Ms, "", null));
+        rows.Add(new($"{step.Instances} Inference instance(s): resident memory each", string.Join(" · ", step.ResidentMiB.Select(m => $"{m:N0} MiB")),
+            "", null, "", null));
+    }
+
+    return new SuiteReport("scale", rows, new { model = served.ToDictionary(), figures = f });
 }
 
 static double Median(IEnumerable<double> values)
@@ -273,12 +319,12 @@ var inference = Single("inference", "Inference through RabbitMQ and Redis vs the
 
 var stream = Single("stream", "The fleet's main traffic: closes of N series at once (--series 10 100 500) through Ingest and Inference, each series' "
     + "prediction awaited by a subscriber; close → prediction latency and predictions/s against the same predictions in process, in alternated rounds. "
-    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds, oneMessage, hiddenSize, layers);
+    + "Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL.", StreamAsync, seriesCounts, closeCount, rounds, oneMessage, withMonitor, hiddenSize, layers);
 
 var suiteOutput = Output("suite");
 var all = new Command("all", "The whole suite in one run: inference, stream, ingest, training; one table of every figure against its bound, and JSON.")
 {
-    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, oneMessage, hiddenSize, layers, suiteOutput,
+    messages, batch, publishers, candles, epochs, rounds, requestCount, inFlight, memoryCount, seriesCounts, closeCount, oneMessage, withMonitor, hiddenSize, layers, suiteOutput,
 };
 all.SetAction(async (parse, cancellationToken) =>
 {
@@ -297,5 +343,8 @@ all.SetAction(async (parse, cancellationToken) =>
     return await WriteAsync(parse.GetValue(suiteOutput)!, reports, clock.Elapsed, cancellationToken);
 });
 
-var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference, stream };
+var scale = Single("scale", "Inference from 1 to N instances (separate processes, competing for the queue inference) under the same load: rate, "
+    + "p50/p99 and resident memory for each count. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).",
+    ScaleAsync, instanceCounts, requestCount, inFlight, hiddenSize, layers);
+var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference, stream, scale };
 return await root.Parse(args).InvokeAsync();

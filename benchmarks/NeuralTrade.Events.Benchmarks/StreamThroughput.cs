@@ -10,6 +10,7 @@ using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Inference;
 using NeuralTrade.Events.Workers.Ingest;
+using NeuralTrade.Events.Workers.Monitor;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using static TorchSharp.torch;
@@ -28,8 +29,10 @@ namespace NeuralTrade.Events.Benchmarks;
 /// </summary>
 /// <param name="oneMessage">The feed sends a close as one <c>market.candles</c> holding every series' candle (the contract allows
 /// any mix of series) instead of one message per series.</param>
+/// <param name="monitor">Monitor runs in the same host, as it deploys beside them: every data.ingested is also checked for drift,
+/// and each check's duration (its own histogram, neuraltrade.monitor.check.duration) is reported per series count.</param>
 internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, string redisUrl, IReadOnlyList<int> seriesCounts, int closes, int rounds,
-    bool oneMessage, Hyperparameters hp, Action<string> log)
+    bool oneMessage, Hyperparameters hp, Action<string> log, bool monitor = false)
 {
     const string Venue = "bench";
     const string SubscriberQueue = "bench-stream-subscriber";
@@ -52,15 +55,22 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
         public double PerSecond => Closes.Sum(c => c.Series - c.Lost) / Closes.Sum(c => c.Seconds);
     }
 
-    public sealed record SeriesFigures(int Series, IReadOnlyList<StreamRound> Rounds, double P50Ms, double P99Ms, double MaxMs, int Predictions, int Lost)
+    public sealed record SeriesFigures(int Series, IReadOnlyList<StreamRound> Rounds, double P50Ms, double P99Ms, double MaxMs, int Predictions, int Lost,
+        MonitorChecks? Monitor = null)
     {
         public double BestBoundPerSecond => Rounds.Max(r => r.BoundPerSecond);
         public double BestPerSecond => Rounds.Max(r => r.PerSecond);
         public string BestBoundSetting => Rounds.SelectMany(r => r.Bounds).MaxBy(b => b.PerSecond)!.Setting;
     }
 
+    /// <summary>Monitor's checks during the measured closes of one series count: one per data.ingested, each its duration.</summary>
+    public sealed record MonitorChecks(int Checks, double P50Ms, double P99Ms, double MaxMs);
+
+    /// <summary>The Inference host with <paramref name="Models"/> champions loaded: its resident memory, and the swaps that loaded them since the previous reading.</summary>
+    public sealed record Serving(int Models, double ResidentMiB, double ManagedMiB, double SwapP50Ms, double SwapP99Ms, double SwapMaxMs);
+
     public sealed record Figures(IReadOnlyList<SeriesFigures> Counts, double SingleForwardP50Ms, double SingleForwardP99Ms, double BrokerRoundTripP50Ms,
-        double BrokerRoundTripP99Ms, int Closes, bool OneMessagePerClose);
+        double BrokerRoundTripP99Ms, int Closes, bool OneMessagePerClose, double ResidentBeforeModelsMiB, IReadOnlyList<Serving> Serving);
 
     public async Task<Figures> RunAsync()
     {
@@ -89,11 +99,28 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
             {
                 builder.AddIngestWorker();
                 builder.AddInferenceWorker();
+                if (monitor)
+                    builder.AddMonitorWorker();
             });
+            var checks = new ConcurrentQueue<double>();
+            using var listener = new System.Diagnostics.Metrics.MeterListener();
+            if (monitor)
+            {
+                listener.InstrumentPublished = (instrument, l) =>
+                {
+                    if (instrument.Meter.Name == MonitorTelemetry.Name && instrument.Name == "neuraltrade.monitor.check.duration")
+                        l.EnableMeasurementEvents(instrument);
+                };
+                listener.SetMeasurementEventCallback<double>((_, value, _, _) => checks.Enqueue(value));
+                listener.Start();
+            }
             var store = host.Services.GetRequiredService<ICandleStore>();
             await Parallel.ForEachAsync(Enumerable.Range(0, most), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
                 await store.AppendAsync(SeriesOf(i), candles[i][..stored], receipt: null, ct));
-            await DeployAsync(host.Services, template, most, directory);
+            var (residentBefore, serving) = await DeployAsync(host.Services, template, most, directory, seriesCounts);
+            foreach (var reading in serving)
+                log($"{reading.Models} champions loaded: resident {reading.ResidentMiB:N0} MiB ({(reading.ResidentMiB - residentBefore) / reading.Models:N1} MiB a model over "
+                    + $"{residentBefore:N0} MiB before), managed {reading.ManagedMiB:N0} MiB; swaps p50 {reading.SwapP50Ms:F1} ms, p99 {reading.SwapP99Ms:F1} ms, max {reading.SwapMaxMs:F1} ms");
 
             var catalog = host.Services.GetRequiredService<ModelCatalog>();
             var (singleP50, singleP99) = SingleForward(catalog.Current(ModelNames.For(first))!.Model, candles[0][..stored]);
@@ -107,6 +134,7 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
             foreach (var n in seriesCounts)
             {
                 var measured = new List<StreamRound>();
+                var monitorChecks = new List<double>();
                 for (var round = 1; round <= rounds; round++)
                 {
                     var work = Enumerable.Range(0, n).Select(i => (Model: catalog.Current(ModelNames.For(SeriesOf(i)))!.Model,
@@ -122,9 +150,11 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
                         await CloseAsync(feed, candles, next, n, "warm-up");
                     await Task.Delay(TimeSpan.FromSeconds(1));
                     feed.Inside.Clear();
+                    checks.Clear();
                     var measuredCloses = new List<Close>();
                     for (var c = 0; c < closes; c++)
                         measuredCloses.Add(await CloseAsync(feed, candles, next, n, null));
+                    monitorChecks.AddRange(checks);
                     List<double> inside = [.. feed.Insides()];
                     var r = new StreamRound(round, bounds, compute, measuredCloses, InferenceLoad.Percentile(inside, 0.5), InferenceLoad.Percentile(inside, 0.99));
                     log($"{n} series, round {round}: fleet {r.PerSecond:N0} predictions/s over {closes} closes; per close p50 " +
@@ -135,12 +165,21 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
                 }
 
                 var all = feed.Latencies(n);
+                MonitorChecks? monitored = null;
+                if (monitor)
+                {
+                    monitored = new MonitorChecks(monitorChecks.Count, InferenceLoad.Percentile(monitorChecks, 0.5), InferenceLoad.Percentile(monitorChecks, 0.99),
+                        monitorChecks.Count == 0 ? double.NaN : monitorChecks.Max());
+                    log($"{n} series: Monitor checked {monitored.Checks:N0} data.ingested during the measured closes; check p50 {monitored.P50Ms:F2} ms, "
+                        + $"p99 {monitored.P99Ms:F2} ms, max {monitored.MaxMs:F2} ms");
+                }
+
                 results.Add(new SeriesFigures(n, measured, InferenceLoad.Percentile(all, 0.5), InferenceLoad.Percentile(all, 0.99), all.Count == 0 ? double.NaN : all.Max(),
-                    all.Count, measured.Sum(r => r.Closes.Sum(c => c.Lost))));
+                    all.Count, measured.Sum(r => r.Closes.Sum(c => c.Lost)), monitored));
             }
 
             await host.StopAsync();
-            return new Figures(results, singleP50, singleP99, rtP50, rtP99, closes, oneMessage);
+            return new Figures(results, singleP50, singleP99, rtP50, rtP99, closes, oneMessage, residentBefore, serving);
         }
         finally
         {
@@ -162,11 +201,19 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
             seconds, lost);
     }
 
-    /// <summary>The same model bound to each series (its manifest names the series' model), registered and made champion as the Registry does, then loaded.</summary>
-    static async Task DeployAsync(IServiceProvider services, LoadedModel template, int count, string directory)
+    /// <summary>
+    /// The same model bound to each series (its manifest names the series' model), registered and made champion as the
+    /// Registry does, then loaded by Inference's own swap (read, verify, load, publish to the catalog), timed. The
+    /// process's resident memory before the first and after each of <paramref name="readings"/> models.
+    /// </summary>
+    static async Task<(double ResidentBeforeMiB, List<Serving> Serving)> DeployAsync(IServiceProvider services, LoadedModel template, int count,
+        string directory, IReadOnlyList<int> readings)
     {
         var registry = services.GetRequiredService<IModelRegistryStore>();
         var swapper = services.GetRequiredService<ModelSwapper>();
+        var before = Resident();
+        var serving = new List<Serving>();
+        var swaps = new List<double>();
         for (var i = 0; i < count; i++)
         {
             var name = ModelNames.For(SeriesOf(i));
@@ -178,9 +225,30 @@ internal sealed class StreamThroughput(string rabbitUrl, string managementUrl, s
                 new ArtifactRef(new Uri(path).AbsoluteUri, ModelArtifact.Sha256(bytes), bytes.LongLength), template.Manifest.Metrics, DateTimeOffset.UtcNow,
                 RegisteredVersion.Local));
             await registry.PromoteAsync(name, version.Version);
+            var clock = Stopwatch.StartNew();
             if (!await swapper.SwapAsync(name, version.Version, version.Artifact, CancellationToken.None))
                 throw new InvalidOperationException($"{name} v{version.Version} was not loaded");
+            swaps.Add(clock.Elapsed.TotalMilliseconds);
+            if (readings.Contains(i + 1))
+            {
+                var resident = Resident();
+                serving.Add(new Serving(i + 1, resident, GC.GetTotalMemory(forceFullCollection: false) / 1048576.0, InferenceLoad.Percentile(swaps, 0.5),
+                    InferenceLoad.Percentile(swaps, 0.99), swaps.Max()));
+                swaps.Clear();
+            }
         }
+
+        return (before, serving);
+    }
+
+    /// <summary>This process's resident memory after a full collection, MiB.</summary>
+    static double Resident()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64 / 1048576.0;
     }
 
     /// <summary>

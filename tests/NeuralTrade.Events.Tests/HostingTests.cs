@@ -70,6 +70,7 @@ public sealed class HostingTests
     [TestCase("Messaging:ClusterNodes", "rabbit:port", "RABBITMQ_CLUSTER_NODES")]
     [TestCase("Redis:Url", "redis://localhost:notaport", "REDIS_URL")]
     [TestCase("Redis:KeyPrefix", "has spaces", "KeyPrefix")]
+    [TestCase("Redis:WaitReplicas", "9", "WaitReplicas")]
     public void Bad_setting_stops_the_host_with_a_message_naming_it(string key, string value, string named)
     {
         var builder = Host.CreateApplicationBuilder();
