@@ -100,7 +100,7 @@ public static class BusRegistration
                 h.UseCluster(c =>
                 {
                     foreach (var (host, port) in endpoints)
-                        c.Node(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}");
+                        c.Node($"{host}:{port}");
                 });
             }
 

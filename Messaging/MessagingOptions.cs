@@ -13,9 +13,10 @@ public sealed class MessagingOptions
     public string? RabbitMqUrl { get; set; }
 
     /// <summary>
-    /// The nodes of a RabbitMQ cluster, <c>host:port</c>, comma-separated (at most 16): the worker connects to the first
-    /// that answers, the URL's own host first, and after losing a node reconnects to another. The URL still gives the
-    /// credentials, virtual host and scheme (TLS is used for every node when it is amqps://). Unset: the URL's host only.
+    /// The nodes of a RabbitMQ cluster, <c>host:port</c>, comma-separated (at most 16; host names or IPv4 addresses): the
+    /// worker connects to one that answers (the bus tries the URL's own host first) and after losing a node reconnects
+    /// to another. The URL still gives the credentials, virtual host and scheme; with amqps:// every node is checked
+    /// against the URL host's name, so every node's certificate must carry it. Unset: the URL's host only.
     /// Environment: <c>RABBITMQ_CLUSTER_NODES</c>.
     /// </summary>
     public string? ClusterNodes { get; set; }

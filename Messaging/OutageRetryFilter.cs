@@ -36,10 +36,17 @@ internal sealed class OutageRetryFilter : IFilter<ConsumeContext>
     public static bool IsOutage(Exception exception) => exception switch
     {
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
+        // During a failover: a demoted primary refuses writes (READONLY), a promoted or restarted one is loading its
+        // data (LOADING), a replica refuses WAIT, none is primary yet (MASTERDOWN).
+        StackExchange.Redis.RedisServerException server when IsFailoverAnswer(server.Message) => true,
         System.Net.Http.HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException => true,
         _ when exception.Data.Contains(OutageMark) => true,
         _ => false,
     };
+
+    static bool IsFailoverAnswer(string message) =>
+        message.StartsWith("READONLY", StringComparison.Ordinal) || message.StartsWith("LOADING", StringComparison.Ordinal)
+        || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || message.Contains("WAIT cannot be used with replica instances", StringComparison.Ordinal);
 
     public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next) =>
         await _pipeline.ExecuteAsync(async token => await next.Send(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);

@@ -30,18 +30,35 @@ public sealed record RabbitMqAddress(string Host, int Port, string VirtualHost, 
         return true;
     }
 
-    /// <summary>One node of a cluster, <c>host</c> or <c>host:port</c> (a bracketed IPv6 address with a port: <c>[::1]:5672</c>).</summary>
+    /// <summary>
+    /// One node of a cluster, <c>host</c> or <c>host:port</c>. Not an IPv6 literal: MassTransit's cluster nodes are
+    /// <c>host:port</c> split at the colon (give the node a DNS name instead).
+    /// </summary>
     public static bool TryParseNode(string node, int defaultPort, out (string Host, int Port) endpoint, out string? error)
     {
         endpoint = default;
-        if (!Uri.TryCreate("amqp://" + node, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || uri.UserInfo.Length > 0
-            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || node.EndsWith('/'))
+        // Anything before an '@' would be credentials: never echoed.
+        var shown = node.Contains('@', StringComparison.Ordinal) ? "***@" + node[(node.LastIndexOf('@') + 1)..] : node;
+        if (node.Contains('@', StringComparison.Ordinal))
         {
-            error = $"'{node}' is not host or host:port.";
+            error = $"'{shown}' carries credentials: the nodes are host or host:port, RABBITMQ_URL gives the user and password.";
             return false;
         }
 
-        endpoint = (uri.Host.Trim('[', ']'), uri.IsDefaultPort || uri.Port <= 0 ? defaultPort : uri.Port);
+        if (node.StartsWith('[') || node.Count(c => c == ':') > 1)
+        {
+            error = $"'{shown}' is an IPv6 address, which a cluster node cannot be here: give the node a host name.";
+            return false;
+        }
+
+        if (!Uri.TryCreate("amqp://" + node, UriKind.Absolute, out var uri) || uri.Host.Length == 0
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || node.EndsWith('/'))
+        {
+            error = $"'{shown}' is not host or host:port.";
+            return false;
+        }
+
+        endpoint = (uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? defaultPort : uri.Port);
         error = null;
         return true;
     }

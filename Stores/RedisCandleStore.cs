@@ -71,11 +71,12 @@ public sealed class RedisCandleStore(IConnectionMultiplexer redis, RedisKeys key
         }
 
         var receiptKey = keys.For("ingest-receipt", $"{{{series}}}", receipt ?? "none");
+        var epoch = replication?.Epoch ?? 0;
         var result = (string?)await Db.ScriptEvaluateAsync(AppendScript, [Values(series), Times(series), receiptKey, Index], args)
             .WaitAsync(cancellationToken);
         // Stored candles are held by the replicas asked for before Ingest acknowledges their message.
         if (replication is not null)
-            await replication.AwaitReplicasAsync(cancellationToken);
+            await replication.AwaitReplicasAsync(epoch, cancellationToken);
         // A receipt recorded before the answer carried the previous newest time has no '|': it replays without one.
         var bar = result?.IndexOf('|') ?? -1;
         var letters = bar < 0 ? result : result![..bar];

@@ -11,12 +11,14 @@ namespace NeuralTrade.Events.Stores;
 /// </summary>
 public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisKeys keys, RedisReplication? replication = null) : IModelRegistryStore
 {
-    /// <summary>Returns once the replicas <see cref="RedisReplication"/> asks for hold the registry's writes so far.</summary>
-    async Task ReplicatedAsync(CancellationToken cancellationToken)
+    /// <summary>Returns once the replicas <see cref="RedisReplication"/> asks for hold the registry's writes since <paramref name="epoch"/>.</summary>
+    async Task ReplicatedAsync(long epoch, CancellationToken cancellationToken)
     {
         if (replication is not null)
-            await replication.AwaitReplicasAsync(cancellationToken);
+            await replication.AwaitReplicasAsync(epoch, cancellationToken);
     }
+
+    long Epoch => replication?.Epoch ?? 0;
 
     const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
@@ -36,8 +38,19 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
     public async Task<RegisteredVersion> AddVersionAsync(RegisteredVersion version, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(version);
+        var epoch = Epoch;
         if (await FindByRunAsync(version.ModelName, version.RunId, cancellationToken) is { } existing)
+        {
+            // Registered by an earlier attempt, which may have failed its WAIT: rewrite the run's entry (the same value)
+            // so that the WAIT covers the version before this attempt goes on.
+            if (replication is not null)
+            {
+                await Db.HashSetAsync(Key(version.ModelName, "runs"), version.RunId, existing.Version).WaitAsync(cancellationToken);
+                await ReplicatedAsync(epoch, cancellationToken);
+            }
+
             return existing;
+        }
         var number = version.Version;
         if (number <= 0)
             number = (int)await Db.StringIncrementAsync(Key(version.ModelName, "seq")).WaitAsync(cancellationToken);
@@ -47,7 +60,7 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
         var stored = version with { Version = number };
         await Db.HashSetAsync(Key(version.ModelName, "versions"), number, JsonSerializer.Serialize(stored, ContractJson.Options)).WaitAsync(cancellationToken);
         await Db.HashSetAsync(Key(version.ModelName, "runs"), version.RunId, number).WaitAsync(cancellationToken);
-        await ReplicatedAsync(cancellationToken);
+        await ReplicatedAsync(epoch, cancellationToken);
         return stored;
     }
 
@@ -77,12 +90,13 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
         var current = await GetChampionAsync(modelName, cancellationToken);
         if (current?.Version == version)
             return await PreviousChampionAsync(modelName, cancellationToken);
+        var epoch = Epoch;
         var transaction = Db.CreateTransaction();
         if (current is not null)
             _ = transaction.ListLeftPushAsync(Key(modelName, "history"), current.Version);
         _ = transaction.HashSetAsync(Champions, modelName, JsonSerializer.Serialize(target, ContractJson.Options));
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
-        await ReplicatedAsync(cancellationToken);
+        await ReplicatedAsync(epoch, cancellationToken);
         return current?.Version;
     }
 
@@ -99,19 +113,23 @@ public sealed class RedisModelRegistryStore(IConnectionMultiplexer redis, RedisK
         if (await PreviousChampionAsync(modelName, cancellationToken) is not { } previous
             || await GetVersionAsync(modelName, previous, cancellationToken) is not { } target)
             return false;
+        var epoch = Epoch;
         var transaction = Db.CreateTransaction();
         _ = transaction.ListLeftPopAsync(Key(modelName, "history"));
         _ = transaction.HashSetAsync(Champions, modelName, JsonSerializer.Serialize(target, ContractJson.Options));
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
-        await ReplicatedAsync(cancellationToken);
+        await ReplicatedAsync(epoch, cancellationToken);
         return true;
     }
 
     public async Task<string> GetOrAddPlanAsync(string commandKey, string plan, CancellationToken cancellationToken = default)
     {
         var key = keys.For("registry", "plan", commandKey);
-        await Db.StringSetAsync(key, plan, MessageLedgerLifetime, When.NotExists).WaitAsync(cancellationToken);
-        await ReplicatedAsync(cancellationToken);
+        var epoch = Epoch;
+        // Always a write (the expiry is renewed when the plan exists), so that the WAIT covers the plan however it got there.
+        if (!await Db.StringSetAsync(key, plan, MessageLedgerLifetime, When.NotExists).WaitAsync(cancellationToken) && replication is not null)
+            await Db.KeyExpireAsync(key, MessageLedgerLifetime).WaitAsync(cancellationToken);
+        await ReplicatedAsync(epoch, cancellationToken);
         return (await Db.StringGetAsync(key).WaitAsync(cancellationToken)).ToString();
     }
 

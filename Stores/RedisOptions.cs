@@ -28,9 +28,13 @@ public sealed class RedisOptions
     [Range(0, 8)]
     public int WaitReplicas { get; set; }
 
-    /// <summary>How long a critical write waits for <see cref="WaitReplicas"/> before its message is tried again.</summary>
-    [Range(10, 60_000)]
-    public int WaitTimeoutMs { get; set; } = 2_000;
+    /// <summary>
+    /// How long a critical write waits for <see cref="WaitReplicas"/> before its message is tried again. At most 4,000:
+    /// WAIT holds the connection it is sent on, and StackExchange.Redis gives up on a command after 5 s (its async
+    /// timeout), which would time out every command queued behind it.
+    /// </summary>
+    [Range(10, 4_000)]
+    public int WaitTimeoutMs { get; set; } = 1_000;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Url);
 

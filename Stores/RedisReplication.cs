@@ -13,6 +13,9 @@ namespace NeuralTrade.Events.Stores;
 /// Group commit: one WAIT is in flight at a time, and every caller who asks while it is answers to the next one, which
 /// covers all their writes (they were sent before it). WAIT blocks the connection it is sent on while it waits, so the
 /// stores' other commands queue behind it: the cost of the guarantee, measured in docs/scaling.md.
+/// WAIT covers only the writes sent on the connection it is sent on: a caller takes <see cref="Epoch"/> before its write,
+/// and if the connection failed or was restored since (a failover, a reconnect), its WAIT proves nothing and the call
+/// throws an outage, so the message is tried again (the stores' writes are idempotent) on the connection now in use.
 /// With <see cref="RedisOptions.WaitReplicas"/> 0 (the default) nothing is sent.
 /// </summary>
 public sealed class RedisReplication
@@ -31,7 +34,17 @@ public sealed class RedisReplication
         _redis = redis;
         _replicas = options.Value.WaitReplicas;
         _timeoutMs = options.Value.WaitTimeoutMs;
+        if (_replicas > 0)
+        {
+            redis.ConnectionFailed += (_, _) => Interlocked.Increment(ref _epoch);
+            redis.ConnectionRestored += (_, _) => Interlocked.Increment(ref _epoch);
+        }
     }
+
+    long _epoch;
+
+    /// <summary>Changes whenever a connection to Redis fails or is restored: take it before a write, pass it to <see cref="AwaitReplicasAsync"/>.</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
 
     /// <summary>How many WAITs were sent, and how many came back short: for tests and the benchmark.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -39,17 +52,36 @@ public sealed class RedisReplication
     long _sent;
     long _short;
 
-    /// <summary>Returns once <see cref="RedisOptions.WaitReplicas"/> replicas hold every write completed before this call.</summary>
-    public Task AwaitReplicasAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Returns once <see cref="RedisOptions.WaitReplicas"/> replicas hold every write completed before this call on the
+    /// connection of <paramref name="epoch"/> (<see cref="Epoch"/> taken before the writes); throws an outage when fewer
+    /// acknowledged in time or the connection changed since.
+    /// </summary>
+    public async Task AwaitReplicasAsync(long epoch, CancellationToken cancellationToken = default)
     {
         if (_replicas == 0)
-            return Task.CompletedTask;
+            return;
+        Task wait;
         lock (_gate)
         {
             if (_inFlight is null)
-                return Start().WaitAsync(cancellationToken);
-            _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _next.Task.WaitAsync(cancellationToken);
+            {
+                wait = Start();
+            }
+            else
+            {
+                _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _next.Task;
+            }
+        }
+
+        await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (Epoch != epoch)
+        {
+            Interlocked.Increment(ref _short);
+            throw new RedisConnectionException(ConnectionFailureType.SocketClosed,
+                "Redis: the connection failed or was restored between a critical write and its WAIT, so no replica is known to hold the write; "
+                + "the message is not acknowledged and will be tried again");
         }
     }
 

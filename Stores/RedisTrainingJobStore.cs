@@ -57,25 +57,31 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
     RedisKey Leases => keys.For("training", "leases");
     long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task<bool> EnqueueAsync(Guid requestId, string requestJson, CancellationToken cancellationToken = default) =>
-        await Replicated((int)await Db.ScriptEvaluateAsync(EnqueueScript, [Job(requestId), Pending], [requestId.ToString("N"), requestJson, Now])
+    public async Task<bool> EnqueueAsync(Guid requestId, string requestJson, CancellationToken cancellationToken = default)
+    {
+        var epoch = Epoch;
+        return await Replicated(epoch, (int)await Db.ScriptEvaluateAsync(EnqueueScript, [Job(requestId), Pending], [requestId.ToString("N"), requestJson, Now])
             .WaitAsync(cancellationToken) == 1, cancellationToken);
+    }
+
+    long Epoch => replication?.Epoch ?? 0;
 
     /// <summary>The write's answer, once the replicas <see cref="RedisReplication"/> asks for hold the write (a job's state is critical).</summary>
-    async Task<T> Replicated<T>(T answer, CancellationToken cancellationToken)
+    async Task<T> Replicated<T>(long epoch, T answer, CancellationToken cancellationToken)
     {
         if (replication is not null)
-            await replication.AwaitReplicasAsync(cancellationToken);
+            await replication.AwaitReplicasAsync(epoch, cancellationToken);
         return answer;
     }
 
     public async Task<TrainingJob?> TryClaimAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default)
     {
+        var epoch = Epoch;
         var result = await Db.ScriptEvaluateAsync(ClaimScript, [Pending, Leases],
             [Now, owner, Now + (long)lease.TotalMilliseconds, keys.For("training", "job", "").ToString()]).WaitAsync(cancellationToken);
         if (result.IsNull)
             return null;
-        await Replicated(true, cancellationToken);
+        await Replicated(epoch, true, cancellationToken);
         return await GetAsync(Guid.ParseExact((string)result!, "N"), cancellationToken);
     }
 
@@ -87,13 +93,19 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
         Db.HashSetAsync(Job(requestId), "progress", progressJson).WaitAsync(cancellationToken);
 
     public async Task<bool> TransitionAsync(Guid requestId, string owner, string status, string? resultJson = null, string? error = null,
-        TimeSpan? retryAfter = null, CancellationToken cancellationToken = default) =>
-        await Replicated((int)await Db.ScriptEvaluateAsync(TransitionScript, [Job(requestId), Leases],
+        TimeSpan? retryAfter = null, CancellationToken cancellationToken = default)
+    {
+        var epoch = Epoch;
+        return await Replicated(epoch, (int)await Db.ScriptEvaluateAsync(TransitionScript, [Job(requestId), Leases],
             [requestId.ToString("N"), owner, status, resultJson ?? "", error ?? "", Now + (long)(retryAfter ?? TimeSpan.Zero).TotalMilliseconds])
             .WaitAsync(cancellationToken) == 1, cancellationToken);
+    }
 
-    public async Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default) =>
-        await Replicated(await Db.HashSetAsync(Job(requestId), "run", runId).WaitAsync(cancellationToken), cancellationToken);
+    public async Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default)
+    {
+        var epoch = Epoch;
+        await Replicated(epoch, await Db.HashSetAsync(Job(requestId), "run", runId).WaitAsync(cancellationToken), cancellationToken);
+    }
 
     public async Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default)
     {

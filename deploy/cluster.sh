@@ -145,7 +145,9 @@ kill_node() {
 # (rabbitmq-queues check_if_node_is_quorum_critical); after it is back, it must be running and seen by the others.
 rolling_restart() {
   for n in "${NODES[@]}"; do
-    for _ in $(seq 1 120); do queues "$n" -q check_if_node_is_quorum_critical >/dev/null 2>&1 && break; sleep 1; done
+    local safe=0
+    for _ in $(seq 1 120); do queues "$n" -q check_if_node_is_quorum_critical >/dev/null 2>&1 && { safe=1; break; }; sleep 1; done
+    [ "$safe" = 1 ] || { log "node $n is still quorum-critical after 120 s (a queue would lose its majority): not stopping it"; exit 1; }
     stop_node "$n"
     start_node "$n"
     ctl "$n" -q await_online_nodes 3 >/dev/null
@@ -239,7 +241,8 @@ redis_kill_primary() {
   primary="$(redis_primary_port)"
   [ -n "$primary" ] || { log "no sentinel names a primary"; return 1; }
   n=$((primary - REDIS_BASE))
-  pid="$(cat "$DATA/redis$n/redis.pid" 2>/dev/null || true)"
+  # The pid the server reports itself, so a stale pid file cannot name another process.
+  pid="$(redis-cli -h 127.0.0.1 -p "$primary" info server 2>/dev/null | sed -n 's/^process_id:\([0-9]*\).*/\1/p')"
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || { log "redis $n (the primary) is not running"; return 1; }
   kill -9 "$pid"
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -264,7 +267,9 @@ redis_stop() {
   for f in "$DATA"/sentinel*/sentinel.pid "$DATA"/redis*/redis.pid; do
     [ -f "$f" ] || continue
     pid="$(cat "$f" 2>/dev/null || true)"
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    # Only a redis-server of this cluster's (a reused pid may belong to anything else by now).
+    if [ -z "$pid" ] || ! tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "redis-server"; then rm -f "$f"; continue; fi
+    kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 30); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     rm -f "$f"
   done

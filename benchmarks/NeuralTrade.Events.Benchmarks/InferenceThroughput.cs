@@ -108,8 +108,14 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
         var window = ServingWindow.Latest(served, candles);
         for (var round = 1; round <= rounds; round++)
         {
-            var bound = ForwardRate(served, window, batch32Threads, new InferenceOptions().TorchThreads, TimeSpan.FromSeconds(3));
-            log($"round {round}: in-process batch-32 forward {bound:N0}/s");
+            // Every way the worker could run the model: one pass at a time (BenchmarkDotNet's best torch thread count), and
+            // as many passes at once as it runs (Inference:ForwardThreads, one torch thread each).
+            var options = new InferenceOptions();
+            var oneAtATime = ForwardRate(served, window, batch32Threads, options.TorchThreads, TimeSpan.FromSeconds(3));
+            var atOnce = ParallelForwardRate(served, window, options.ForwardThreads, options.TorchThreads, TimeSpan.FromSeconds(3));
+            var bound = Math.Max(oneAtATime, atOnce);
+            log($"round {round}: in-process batch-32 forward {oneAtATime:N0}/s one at a time ({batch32Threads} torch threads), {atOnce:N0}/s as "
+                + $"{options.ForwardThreads} at once (1 torch thread each): bound {bound:N0}/s");
             var transport = await load.MeasureAsync(requests, inFlight, "transport only: same request and answer, no model", echo: true);
             log($"round {round}: transport bound {transport.PerSecond:N0}/s, p99 {transport.P99Ms:F1} ms");
             var sustained = await load.MeasureAsync(requests, inFlight, "sustained, batching");
@@ -226,6 +232,38 @@ internal sealed partial class InferenceThroughput(string rabbitUrl, string manag
                 forwards++;
             }
 
+            return forwards * 32 / watch.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            set_num_threads(workerThreads);
+        }
+    }
+
+    /// <summary><paramref name="parallel"/> batch-32 forward passes at once, each on its own thread with one libtorch thread, as the worker runs them.</summary>
+    static double ParallelForwardRate(LoadedModel served, float[] window, int parallel, int workerThreads, TimeSpan duration)
+    {
+        var batch = new float[32 * window.Length];
+        for (var i = 0; i < 32; i++)
+            window.CopyTo(batch, i * window.Length);
+        var m = served.Manifest;
+        set_num_threads(1);
+        try
+        {
+            for (var i = 0; i < 5; i++)
+                Predictor.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
+            var forwards = 0;
+            var watch = Stopwatch.StartNew();
+            var threads = Enumerable.Range(0, parallel).Select(_ => new Thread(() =>
+            {
+                while (watch.Elapsed < duration)
+                {
+                    Predictor.PredictProbabilities(served.Model, batch, 32, m.WindowSize, m.FeatureNames.Count, 32, CPU);
+                    Interlocked.Increment(ref forwards);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
             return forwards * 32 / watch.Elapsed.TotalSeconds;
         }
         finally

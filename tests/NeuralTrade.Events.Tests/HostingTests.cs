@@ -38,15 +38,16 @@ public sealed class HostingTests
         var options = new MessagingOptions
         {
             RabbitMqUrl = "amqp://guest:guest@127.0.0.1:5691/",
-            ClusterNodes = "127.0.0.1:5691, 127.0.0.1:5692 ,rabbit-3,[::1]:5694",
+            ClusterNodes = "127.0.0.1:5691, 127.0.0.1:5692 ,rabbit-3,rabbit-4.internal:5694",
         };
 
-        Assert.That(options.Endpoints(), Is.EqualTo(new[] { ("127.0.0.1", 5691), ("127.0.0.1", 5692), ("rabbit-3", 5691), ("::1", 5694) }));
+        Assert.That(options.Endpoints(), Is.EqualTo(new[] { ("127.0.0.1", 5691), ("127.0.0.1", 5692), ("rabbit-3", 5691), ("rabbit-4.internal", 5694) }));
         Assert.That(new MessagingOptions { RabbitMqUrl = "amqps://u:p@rabbit/" }.Endpoints(), Is.EqualTo(new[] { ("rabbit", 5671) }));
     }
 
     [TestCase("amqp://guest:guest@127.0.0.1:5691/", "127.0.0.1:notaport", "'127.0.0.1:notaport' is not host or host:port")]
-    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "user:pw@rabbit:5672", "is not host or host:port")]
+    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "user:s3cret@rabbit:5672", "'***@rabbit:5672' carries credentials")]
+    [TestCase("amqp://guest:guest@127.0.0.1:5691/", "[::1]:5672", "is an IPv6 address")]
     [TestCase("amqp://guest:guest@127.0.0.1:5691/", "rabbit:5672/vhost", "is not host or host:port")]
     [TestCase("amqp://guest:guest@127.0.0.1:5691/", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", "names 17 nodes; at most 16")]
     [TestCase(null, "rabbit-1:5672", "set without RABBITMQ_URL")]
@@ -56,6 +57,7 @@ public sealed class HostingTests
 
         Assert.That(result.Failed, Is.True);
         Assert.That(result.FailureMessage, Does.Contain("RABBITMQ_CLUSTER_NODES").And.Contain(expected));
+        Assert.That(result.FailureMessage, Does.Not.Contain("s3cret"), "no password in the message");
     }
 
     [Test]

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Workers.Inference;
-using NeuralTrade.Events.Workers.Training;
 
 namespace NeuralTrade.Events.Tests;
 
@@ -27,7 +27,7 @@ public sealed class KubernetesManifestTests
     {
         var (exit, output) = await Validator.NodeAsync("validate.mjs", Manifests);
         Assert.That(exit, Is.EqualTo(0), output);
-        Assert.That(output, Does.Contain("13 document(s), 0 error(s)"));
+        Assert.That(output, Does.Contain("14 document(s), 0 error(s)"));
         var summary = Summary(output);
         var workloads = summary.GetProperty("workloads");
         var scaled = summary.GetProperty("scaledObjects");
@@ -40,7 +40,7 @@ public sealed class KubernetesManifestTests
                 Assert.That(w.GetProperty("image").GetString(), Is.EqualTo($"neuraltrade/{worker}"));
                 var env = w.GetProperty("env").EnumerateArray().Select(e => e.GetString()).ToList();
                 Assert.That(env, Is.SupersetOf(new[] { "RABBITMQ_URL", "RABBITMQ_CA_FILE", "REDIS_URL", "REDIS_CA_FILE", "MLFLOW_TRACKING_URI",
-                    "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "RABBITMQ_CLUSTER_NODES" }), worker);
+                    "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "RABBITMQ_CLUSTER_NODES", "Redis__WaitReplicas" }), worker);
             }
 
             var inference = workloads.GetProperty("inference");
@@ -54,15 +54,20 @@ public sealed class KubernetesManifestTests
 
             Assert.That(scaled.GetProperty("inference").GetProperty("target").GetString(), Is.EqualTo("StatefulSet/inference"));
             Assert.That(Queues(scaled, "inference"), Is.EquivalentTo(new[] { PredictionRequestedConsumer.QueueName, DataIngestedConsumer.QueueName }));
+            // Training acknowledges training.requested once it is a job in Redis: the depth that counts is the pending list.
+            var pending = new RedisKeys(new RedisOptions().KeyPrefix).For("training", "pending").ToString();
             Assert.That(scaled.GetProperty("training").GetProperty("target").GetString(), Is.EqualTo("Deployment/training"));
-            Assert.That(Queues(scaled, "training"), Is.EqualTo(new[] { TrainingRequestedConsumer.QueueName }));
-            Assert.That(Queues(scaled, "training-cuda"), Is.EqualTo(new[] { TrainingRequestedConsumer.QueueName }));
+            Assert.That(Lists(scaled, "training"), Is.EqualTo(new[] { pending }));
+            Assert.That(Lists(scaled, "training-cuda"), Is.EqualTo(new[] { pending }));
             Assert.That(scaled.GetProperty("inference").GetProperty("min").GetInt32(), Is.GreaterThanOrEqualTo(2), "two Inference replicas at least");
         });
     }
 
     static IEnumerable<string?> Queues(JsonElement scaled, string name) =>
         scaled.GetProperty(name).GetProperty("queues").EnumerateArray().Select(q => q.GetString());
+
+    static IEnumerable<string?> Lists(JsonElement scaled, string name) =>
+        scaled.GetProperty(name).GetProperty("lists").EnumerateArray().Select(q => q.GetString());
 
     static IEnumerable<TestCaseData> Breakages()
     {
@@ -84,6 +89,14 @@ public sealed class KubernetesManifestTests
             "asks for nvidia.com/gpu without a nodeSelector for GPU nodes").SetName("A GPU trainer without a GPU node selector");
         yield return new TestCaseData("inference.yaml", "runAsNonRoot: true", "runAsNonRoot: false", "does not set securityContext.runAsNonRoot: true")
             .SetName("A pod that may run as root");
+        yield return new TestCaseData("monitor.yaml", "            periodSeconds: 10\n", "            periodSecond: 10\n",
+            "livenessProbe: unknown field \"periodSecond\"").SetName("A misspelt field deep in a container");
+        yield return new TestCaseData("ingest.yaml", "capabilities: { drop: [ALL] }", "capabilities: { drop: [NET_RAW] }", "does not drop ALL capabilities")
+            .SetName("A container that keeps capabilities");
+        yield return new TestCaseData("keda.yaml", "        listName: nt:training:pending\n        listLength: \"1\"\n        databaseIndex",
+            "        listName: nt:training:pending\n        databaseIndex", "/metadata: no listLength").SetName("A Redis scaler without its target");
+        yield return new TestCaseData("keda.yaml", "        name: neuraltrade-redis\n---", "        name: neuraltrade-redys\n---",
+            "authenticationRef names neuraltrade-redys, which these manifests do not define").SetName("A scaler whose authentication does not exist");
     }
 
     [TestCaseSource(nameof(Breakages))]

@@ -88,6 +88,12 @@ public sealed class OutageRetryTests
             Assert.That(OutageRetryFilter.IsOutage(new NeuralTrade.Events.Tracking.MlflowException(System.Net.HttpStatusCode.NotFound, "RESOURCE_DOES_NOT_EXIST", "no such run")),
                 Is.False, "a refusal is not an outage");
             Assert.That(OutageRetryFilter.IsOutage(new InvalidMessageException("bad")), Is.False);
+            // A failover's answers from Redis servers (a demoted primary, a loading one, a replica asked for WAIT).
+            Assert.That(OutageRetryFilter.IsOutage(new StackExchange.Redis.RedisServerException("READONLY You can't write against a read only replica.")), Is.True);
+            Assert.That(OutageRetryFilter.IsOutage(new StackExchange.Redis.RedisServerException("LOADING Redis is loading the dataset in memory")), Is.True);
+            Assert.That(OutageRetryFilter.IsOutage(new StackExchange.Redis.RedisServerException("ERR WAIT cannot be used with replica instances.")), Is.True);
+            Assert.That(OutageRetryFilter.IsOutage(new StackExchange.Redis.RedisServerException("NOPERM this user has no permissions")), Is.False,
+                "a refusal by the server is not an outage");
         });
     }
 

@@ -26,8 +26,19 @@ function parseFile(file) {
   const imports = new Map();
   for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g))
     for (const n of m[1].split(",").map((s) => s.trim()).filter(Boolean)) imports.set(n.split(/\s+as\s+/).pop(), { name: n.split(/\s+as\s+/)[0], from: m[2] });
-  const entry = { file, imports, interfaces: new Map() };
+  const entry = { file, imports, interfaces: new Map(), exported: new Map() };
   parsed.set(file, entry);
+  // export { IProbe as IIoK8sApiCoreV1Probe, ... }: the long names other files import.
+  for (const m of text.matchAll(/export\s*\{([^}]*)\}/g))
+    for (const part of m[1].split(",").map((x) => x.trim()).filter(Boolean)) {
+      const [local, , alias] = part.split(/\s+/);
+      if (alias) entry.exported.set(alias, local);
+    }
+  // export declare type IIntOrString = string | number;
+  for (const m of text.matchAll(/export (?:declare )?type (\w+)\s*=/g)) {
+    const [node] = parseType(text, m.index + m[0].length);
+    entry.interfaces.set(m[1], node);
+  }
   for (const m of text.matchAll(/export interface (\w+)(?:\s+extends\s+([\w, ]+))?\s*\{/g)) {
     const [node] = parseObject(text, m.index + m[0].length - 1);
     if (m[2]?.includes("TypeMeta")) { node.props.set("apiVersion", { kind: "other" }); node.props.set("kind", { kind: "other" }); }
@@ -93,16 +104,22 @@ function parseType(s, i) {
   return [parts.find((p) => p.kind !== "other") ?? parts[0], i];
 }
 
+// Types with nothing to walk: the models' base types.
+const opaque = new Set(["TypeMeta", "ModelData", "Model"]);
+
+// A named type's declaration; a name that cannot be resolved is an error, not a pass (the walk would check nothing below it).
 function resolveRef(name, entry) {
   if (entry.interfaces.has(name)) return { node: entry.interfaces.get(name), entry };
+  if (opaque.has(name)) return null;
   const imported = entry.imports.get(name);
-  if (!imported) return null;   // TypeMeta, ModelData and the like: nothing to walk
+  if (!imported) throw new Error(`the type ${name} in ${entry.file} is neither declared nor imported there`);
   const file = packageFile(imported.from, entry.file);
-  if (!existsSync(file)) return null;
+  if (!existsSync(file)) throw new Error(`the type ${name} comes from ${file}, which does not exist`);
   const target = parseFile(file);
-  const found = [...target.interfaces.entries()].find(([n]) => n === imported.name)
-    ?? [...target.interfaces.entries()].find(([n]) => imported.name.endsWith(n.slice(1)));
-  return found ? { node: found[1], entry: target } : null;
+  // A file declares I<Kind> and exports it under its long name too (IProbe as IIoK8sApiCoreV1Probe): the same type.
+  const found = target.interfaces.get(imported.name) ?? target.interfaces.get(target.exported.get(imported.name));
+  if (!found) throw new Error(`${file} declares no ${imported.name}`);
+  return { node: found, entry: target };
 }
 
 function walk(value, node, entry, path, report) {
@@ -129,6 +146,10 @@ export function unknownFields(object, declarationModule) {
   const root = entry.interfaces.get(kind);
   if (!root) return [`no declaration of ${object.kind} in ${declarationModule}`];
   const problems = [];
-  walk(object, root, entry, "", (p) => problems.push(p));
+  try {
+    walk(object, root, entry, "", (p) => problems.push(p));
+  } catch (e) {
+    problems.push(`the declarations could not be read to check for unknown fields: ${e.message}`);
+  }
   return problems;
 }

@@ -106,7 +106,11 @@ for (const { where, name, object } of workloads) {
     };
     probe("readinessProbe", "/health/ready");
     probe("livenessProbe", "/health/live");
+    // The restricted Pod Security Standard (namespace.yaml enforces it): refused at admission otherwise.
     if (container.securityContext?.allowPrivilegeEscalation !== false) fail(c, "does not set allowPrivilegeEscalation: false");
+    if (!(container.securityContext?.capabilities?.drop ?? []).includes("ALL")) fail(c, "does not drop ALL capabilities");
+    const seccomp = container.securityContext?.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+    if (!["RuntimeDefault", "Localhost"].includes(seccomp)) fail(c, "has no RuntimeDefault or Localhost seccomp profile");
     // $(VAR) is expanded from envFrom and the env entries before it; an unresolved one stays literally in the value.
     const defined = new Set();
     for (const source of container.envFrom ?? []) {
@@ -128,16 +132,28 @@ for (const { where, name, object } of workloads) {
     };
   }
 }
-// KEDA's rabbitmq trigger takes its settings as a string map, which no schema checks: its documented parameters only.
-const rabbitmqParameters = new Set(["host", "hostFromEnv", "usernameFromEnv", "passwordFromEnv", "protocol", "mode", "value", "activationValue",
-  "queueName", "vhostName", "useRegex", "excludeUnacknowledged", "pageSize", "operation", "timeout", "unsafeSsl"]);
+// KEDA's triggers take their settings as a string map, which no schema checks: each scaler's documented parameters
+// only, its required ones present, and only the scalers the fleet uses.
+const parameters = {
+  rabbitmq: new Set(["host", "hostFromEnv", "usernameFromEnv", "passwordFromEnv", "protocol", "mode", "value", "activationValue",
+    "queueName", "vhostName", "useRegex", "excludeUnacknowledged", "pageSize", "operation", "timeout", "unsafeSsl"]),
+  redis: new Set(["address", "addressFromEnv", "host", "hostFromEnv", "port", "portFromEnv", "usernameFromEnv", "passwordFromEnv", "listName",
+    "listLength", "activationListLength", "databaseIndex", "enableTLS", "unsafeSsl"]),
+};
+const required = { rabbitmq: ["queueName", "mode", "value"], redis: ["listName", "listLength"] };
+const triggerAuthentications = new Set(documents.filter((d) => d.object.kind === "TriggerAuthentication").map((d) => d.object.metadata.name));
 for (const { where, name, object } of documents.filter((d) => d.object.kind === "ScaledObject")) {
   for (const [i, trigger] of object.spec.triggers.entries()) {
-    if (trigger.type !== "rabbitmq") continue;
+    const at = `/spec/triggers/${i}`;
+    if (!parameters[trigger.type]) { fail(`${where} ${name}`, `${at}: the scaler ${trigger.type} is not one these manifests use`); continue; }
     for (const key of Object.keys(trigger.metadata ?? {}))
-      if (!rabbitmqParameters.has(key)) fail(`${where} ${name}`, `/spec/triggers/${i}/metadata: "${key}" is not a parameter of KEDA's rabbitmq scaler`);
-    if (!trigger.metadata?.queueName) fail(`${where} ${name}`, `/spec/triggers/${i}/metadata: no queueName`);
-    if (!["QueueLength", "MessageRate"].includes(trigger.metadata?.mode)) fail(`${where} ${name}`, `/spec/triggers/${i}/metadata: mode is QueueLength or MessageRate`);
+      if (!parameters[trigger.type].has(key)) fail(`${where} ${name}`, `${at}/metadata: "${key}" is not a parameter of KEDA's ${trigger.type} scaler`);
+    for (const key of required[trigger.type])
+      if (!trigger.metadata?.[key]) fail(`${where} ${name}`, `${at}/metadata: no ${key}`);
+    if (trigger.type === "rabbitmq" && !["QueueLength", "MessageRate"].includes(trigger.metadata?.mode))
+      fail(`${where} ${name}`, `${at}/metadata: mode is QueueLength or MessageRate`);
+    if (trigger.authenticationRef && !triggerAuthentications.has(trigger.authenticationRef.name))
+      fail(`${where} ${name}`, `${at}: authenticationRef names ${trigger.authenticationRef.name}, which these manifests do not define`);
   }
   const target = object.spec.scaleTargetRef;
   const match = workloads.find((w) => w.object.metadata.name === target.name && w.object.kind === (target.kind ?? "Deployment"));
@@ -145,6 +161,7 @@ for (const { where, name, object } of documents.filter((d) => d.object.kind === 
   summary.scaledObjects[object.metadata.name] = {
     target: `${target.kind ?? "Deployment"}/${target.name}`, min: object.spec.minReplicaCount ?? null, max: object.spec.maxReplicaCount ?? null,
     queues: object.spec.triggers.filter((t) => t.type === "rabbitmq").map((t) => t.metadata.queueName),
+    lists: object.spec.triggers.filter((t) => t.type === "redis").map((t) => t.metadata.listName),
   };
 }
 

@@ -12,7 +12,8 @@ namespace NeuralTrade.Events.IntegrationTests.Reliability;
 /// Reliability scenario "a clustered broker under load": three RabbitMQ nodes on this machine (deploy/cluster.sh), the
 /// fleet's quorum queues replicated on all three, two Ingest and two Inference processes (competing consumers) connected
 /// through <c>RABBITMQ_CLUSTER_NODES</c>, feeds of candles and prediction requests that publish with confirms and keep
-/// going for the whole disruption. One node is killed (SIGKILL: the node every client first connected to, which leads
+/// going for the whole disruption, and a new champion deployed while the fault happens, which both Inference instances
+/// must swap to. One node is killed (SIGKILL: the node every client first connected to, which leads
 /// the queues), or all three are restarted one at a time. Every candle is stored and announced exactly once, every
 /// request answered once, nothing dead-lettered, and every worker recovers without a restart.
 /// The cluster is started once for the class and removed afterwards; its ports are 5691-5693 (management 15691-15693,
@@ -117,7 +118,8 @@ public sealed class ClusterScenarioTests : BrokerTest
         var url = $"amqp://guest:guest@127.0.0.1:{PortBase + 1}/{Uri.EscapeDataString(VirtualHost)}";
 
         await CandleStore.AppendAsync(TrainedModels.Series, TrainedModels.Market, null);
-        await RegisterTrainedModelAsync("cluster-run", champion: true);
+        var v1 = await RegisterTrainedModelAsync("cluster-run", champion: true);
+        var v2 = await RegisterTrainedModelAsync("cluster-run-2", champion: false);
         var logs = Path.Combine(ScratchDirectory, "logs");
         Dictionary<string, string> Environment(string instance) => new()
         {
@@ -186,8 +188,25 @@ public sealed class ClusterScenarioTests : BrokerTest
                 }
             });
 
+            // A deployment while the fault happens: v2 becomes champion (as the Registry records it) and model.deployed is
+            // published; each Inference instance must swap, through its own swap queue.
+            var inferences = workers.Where(w => w.Name.StartsWith("cluster-", StringComparison.Ordinal)).ToList();
+            var swapsBefore = new Dictionary<string, double>();
+            foreach (var (name, process) in inferences)
+                swapsBefore[name] = await SwapsAsync(process.Port, "swapped");
             await Task.Delay(3_000);
+            var deploying = Task.Run(async () =>
+            {
+                await Task.Delay(1_500);
+                await RegistryState.PromoteAsync(v2.ModelName, v2.Version);
+                await feedCandles.PublishAsync(Exchanges.ModelDeployed, JsonSerializer.Serialize(new ModelDeployed
+                {
+                    ModelName = v2.ModelName, Version = v2.Version, RunId = v2.RunId, Artifact = v2.Artifact, Metrics = v2.Metrics, PreviousVersion = v1.Version,
+                }, ContractJson.Options), $"deploy-{v2.Version}");
+                Say($"v{v2.Version} deployed");
+            });
             await disrupt(Say);
+            await deploying;
             await Task.Delay(TimeSpan.FromSeconds(Long ? 15 : 5));
             await stopFeeds.CancelAsync();
             await Task.WhenAll(candleFeed, requestFeed).WaitAsync(TimeSpan.FromMinutes(4));
@@ -204,6 +223,20 @@ public sealed class ClusterScenarioTests : BrokerTest
             await management.WaitForQueueEmptyAsync(VirtualHost, "inference", TimeSpan.FromSeconds(90));
             await Task.Delay(1_500);
             var ready = await AllReadyAsync(workers, TimeSpan.FromSeconds(90));
+            var swapped = new Dictionary<string, double>();
+            var swapWait = Stopwatch.StartNew();
+            do
+            {
+                foreach (var (name, process) in inferences)
+                    swapped[name] = await SwapsAsync(process.Port, "swapped") - swapsBefore[name];
+                if (swapped.Values.All(v => v >= 1))
+                    break;
+                await Task.Delay(500);
+            }
+            while (swapWait.Elapsed < TimeSpan.FromSeconds(60));
+            var refused = 0.0;
+            foreach (var (_, process) in inferences)
+                refused += await SwapsAsync(process.Port, "refused");
 
             var stored = await CandleStore.CountAsync(series);
             var ingested = (await feedCandles.DrainAsync("cluster-ingested")).Select(body => JsonDocument.Parse(body).RootElement).ToList();
@@ -225,7 +258,8 @@ public sealed class ClusterScenarioTests : BrokerTest
                 + $"{feedCandles.Republished + feedRequests.Republished} unconfirmed messages. counted: stored {stored:N0}, announced {announced.Count:N0} "
                 + $"candles in {distinctEvents.Count} events ({ingested.Count - distinctEvents.Count} re-sent with the same eventId), answered "
                 + $"{completed}/{requests} ({failed} prediction.failed), dead-lettered {deadIngest} + {deadInference}, in {clock.Elapsed.TotalSeconds:F1} s; "
-                + $"workers ready at the end: {string.Join(", ", ready.Select(r => $"{r.Key} {(r.Value ? "yes" : "no")}"))}");
+                + $"workers ready at the end: {string.Join(", ", ready.Select(r => $"{r.Key} {(r.Value ? "yes" : "no")}"))}; swaps to v{v2.Version}: "
+                + $"{string.Join(", ", swapped.Select(s => $"{s.Key} {s.Value}"))}, refused {refused}");
             ReliabilityTable.Add($"{scenario}: candles", "RabbitMQ cluster under load", sentCandles.Count, stored,
                 announced.Count - announced.Distinct().Count(), deadIngest, sentCandles.Count - announced.Distinct().Count());
             ReliabilityTable.Add($"{scenario}: predictions", "RabbitMQ cluster under load", requests, completed, doubleAnswers, deadInference,
@@ -243,6 +277,8 @@ public sealed class ClusterScenarioTests : BrokerTest
                 Assert.That(doubleAnswers, Is.Zero, "no request answered twice with different events");
                 Assert.That(deadIngest + deadInference, Is.Zero, "nothing dead-lettered: nothing was invalid");
                 Assert.That(ready.Where(r => !r.Value).Select(r => r.Key), Is.Empty, "every worker ready again without a restart");
+                Assert.That(swapped.Where(s => s.Value < 1).Select(s => s.Key), Is.Empty, "every Inference instance swapped to the deployed version");
+                Assert.That(refused, Is.Zero, "no swap refused");
             });
         }
         finally
@@ -259,6 +295,16 @@ public sealed class ClusterScenarioTests : BrokerTest
                 // The cluster is wiped after the class anyway.
             }
         }
+    }
+
+    /// <summary>An Inference instance's count of swaps with this outcome, from its Prometheus scrape.</summary>
+    static async Task<double> SwapsAsync(int port, string outcome)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var scrape = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        return scrape.Split('\n')
+            .Where(l => l.StartsWith("neuraltrade_inference_swaps_total{", StringComparison.Ordinal) && l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Each worker's /health/ready, polled until all answer 200 or the time is up.</summary>
