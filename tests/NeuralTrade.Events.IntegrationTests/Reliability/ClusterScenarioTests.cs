@@ -10,7 +10,7 @@ namespace NeuralTrade.Events.IntegrationTests.Reliability;
 
 /// <summary>
 /// Reliability scenario "a clustered broker under load": three RabbitMQ nodes on this machine (deploy/cluster.sh), the
-/// fleet's quorum queues replicated on all three, two Ingest and two Inference processes (competing consumers) connected
+/// fleet's quorum queues replicated on all three, two Ingest, two Inference and two Monitor processes (competing consumers) connected
 /// through <c>RABBITMQ_CLUSTER_NODES</c>, feeds of candles and prediction requests that publish with confirms and keep
 /// going for the whole disruption, and a new champion deployed while the fault happens, which both Inference instances
 /// must swap to. One node is killed (SIGKILL: the node every client first connected to, which leads
@@ -30,28 +30,7 @@ public sealed class ClusterScenarioTests : BrokerTest
     static readonly bool Long = Environment.GetEnvironmentVariable("NEURALTRADE_CLUSTER_LONG") == "1";
     static IReadOnlyList<string> Nodes => [.. Enumerable.Range(1, 3).Select(n => $"127.0.0.1:{PortBase + n}")];
 
-    static async Task<(int Exit, string Output)> ClusterAsync(string arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("bash", $"deploy/cluster.sh {arguments}")
-        {
-            WorkingDirectory = WorkerProcess.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"deploy/cluster.sh {arguments} did not finish within {timeout}: {await output}{await error}");
-        }
-
-        return (process.ExitCode, (await output) + (await error));
-    }
+    static Task<(int Exit, string Output)> ClusterAsync(string arguments, TimeSpan timeout) => DeployScript.RunAsync("cluster.sh", arguments, timeout);
 
     [OneTimeSetUp]
     public async Task StartCluster()
@@ -108,7 +87,7 @@ public sealed class ClusterScenarioTests : BrokerTest
     }
 
     /// <summary>
-    /// Two Ingest and two Inference processes on the cluster, a candle feed and a request feed (one message each every
+    /// Two Ingest, two Inference and two Monitor processes on the cluster, a candle feed and a request feed (one message each every
     /// 40 ms) from before <paramref name="disrupt"/> until a while after it; then the exact counts.
     /// </summary>
     async Task RunUnderLoadAsync(string scenario, Func<Action<string>, Task> disrupt, int checkOn)
@@ -125,11 +104,17 @@ public sealed class ClusterScenarioTests : BrokerTest
         {
             ["RABBITMQ_URL"] = url, ["RABBITMQ_CLUSTER_NODES"] = string.Join(',', Nodes), ["REDIS_URL"] = Services.RedisUrl,
             ["Redis__KeyPrefix"] = KeyPrefix, ["Tracking__LocalDirectory"] = ScratchDirectory, ["Inference__InstanceId"] = instance,
+            // No Training runs here: drift found on the simulated load must not ask for retrains nobody would take.
+            ["Monitor__Retrain"] = "false",
         };
         var workers = new List<(string Name, WorkerProcess Process)>();
         try
         {
-            foreach (var (worker, instance) in new[] { ("Ingest", "ingest-a"), ("Ingest", "ingest-b"), ("Inference", "cluster-a"), ("Inference", "cluster-b") })
+            foreach (var (worker, instance) in new[]
+                     {
+                         ("Ingest", "ingest-a"), ("Ingest", "ingest-b"), ("Inference", "cluster-a"), ("Inference", "cluster-b"),
+                         ("Monitor", "monitor-a"), ("Monitor", "monitor-b"),
+                     })
                 workers.Add((instance, await WorkerProcess.StartAsync(worker, Environment(instance), logs)));
 
             // The fleet's work queues are quorum queues with a replica on each of the three nodes.
@@ -252,12 +237,14 @@ public sealed class ClusterScenarioTests : BrokerTest
             var doubleAnswers = answerEvents.Values.Count(n => n > 1);
             var deadIngest = await feedCandles.CountAsync("ingest_error");
             var deadInference = await feedCandles.CountAsync("inference_error");
+            // Monitor checks every data.ingested and streamed prediction of the load (two instances, a lock per series).
+            var deadMonitor = await feedCandles.CountAsync("monitor_error") + await feedCandles.CountAsync("monitor-predictions_error");
 
             TestContext.Out.WriteLine($"{scenario}: sent {sentMessages} messages × {perMessage} candles and {requests} prediction requests, one each every "
                 + $"40 ms, persistent and confirmed, through {string.Join(", ", Nodes)}; {string.Join("; ", events)}; the feeds re-published "
                 + $"{feedCandles.Republished + feedRequests.Republished} unconfirmed messages. counted: stored {stored:N0}, announced {announced.Count:N0} "
                 + $"candles in {distinctEvents.Count} events ({ingested.Count - distinctEvents.Count} re-sent with the same eventId), answered "
-                + $"{completed}/{requests} ({failed} prediction.failed), dead-lettered {deadIngest} + {deadInference}, in {clock.Elapsed.TotalSeconds:F1} s; "
+                + $"{completed}/{requests} ({failed} prediction.failed), dead-lettered {deadIngest} + {deadInference} (Monitor {deadMonitor}), in {clock.Elapsed.TotalSeconds:F1} s; "
                 + $"workers ready at the end: {string.Join(", ", ready.Select(r => $"{r.Key} {(r.Value ? "yes" : "no")}"))}; swaps to v{v2.Version}: "
                 + $"{string.Join(", ", swapped.Select(s => $"{s.Key} {s.Value}"))}, refused {refused}");
             ReliabilityTable.Add($"{scenario}: candles", "RabbitMQ cluster under load", sentCandles.Count, stored,
@@ -276,6 +263,7 @@ public sealed class ClusterScenarioTests : BrokerTest
                 Assert.That(failed, Is.Zero, "no request answered with prediction.failed");
                 Assert.That(doubleAnswers, Is.Zero, "no request answered twice with different events");
                 Assert.That(deadIngest + deadInference, Is.Zero, "nothing dead-lettered: nothing was invalid");
+                Assert.That(deadMonitor, Is.Zero, "Monitor dead-lettered nothing");
                 Assert.That(ready.Where(r => !r.Value).Select(r => r.Key), Is.Empty, "every worker ready again without a restart");
                 Assert.That(swapped.Where(s => s.Value < 1).Select(s => s.Key), Is.Empty, "every Inference instance swapped to the deployed version");
                 Assert.That(refused, Is.Zero, "no swap refused");

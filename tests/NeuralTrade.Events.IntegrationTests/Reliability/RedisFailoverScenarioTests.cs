@@ -27,28 +27,7 @@ public sealed class RedisFailoverScenarioTests : BrokerTest
     static readonly int PortBase = int.TryParse(Environment.GetEnvironmentVariable("NEURALTRADE_CLUSTER_REDIS_PORT_BASE"), out var b) ? b : 6390;
     static string SentinelUrl => $"127.0.0.1:{20000 + PortBase + 1},127.0.0.1:{20000 + PortBase + 2},127.0.0.1:{20000 + PortBase + 3},serviceName=neuraltrade";
 
-    static async Task<(int Exit, string Output)> ClusterAsync(string arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("bash", $"deploy/cluster.sh {arguments}")
-        {
-            WorkingDirectory = WorkerProcess.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"deploy/cluster.sh {arguments} did not finish within {timeout}: {await output}{await error}");
-        }
-
-        return (process.ExitCode, (await output) + (await error));
-    }
+    static Task<(int Exit, string Output)> ClusterAsync(string arguments, TimeSpan timeout) => DeployScript.RunAsync("cluster.sh", arguments, timeout);
 
     [OneTimeSetUp]
     public async Task StartReplicatedRedis()
