@@ -19,19 +19,7 @@ namespace NeuralTrade.Events.IntegrationTests.Reliability;
 [Category("Reliability")]
 public sealed class BrokerRestartScenarioTests : BrokerTest
 {
-    static async Task<string> ServicesAsync(string arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("bash", $"deploy/services.sh {arguments}")
-        {
-            WorkingDirectory = WorkerProcess.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        return (await output) + (await error);
-    }
+    static async Task<string> ServicesAsync(string arguments, TimeSpan timeout) => (await DeployScript.RunAsync("services.sh", arguments, timeout)).Output;
 
     [TestCase("stop")]
     [TestCase("kill -9")]

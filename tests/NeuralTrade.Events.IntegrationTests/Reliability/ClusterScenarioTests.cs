@@ -178,7 +178,7 @@ public sealed class ClusterScenarioTests : BrokerTest
             var inferences = workers.Where(w => w.Name.StartsWith("cluster-", StringComparison.Ordinal)).ToList();
             var swapsBefore = new Dictionary<string, double>();
             foreach (var (name, process) in inferences)
-                swapsBefore[name] = await SwapsAsync(process.Port, "swapped");
+                swapsBefore[name] = await InferenceMetrics.SwapsAsync(process.Port, "swapped");
             await Task.Delay(3_000);
             var deploying = Task.Run(async () =>
             {
@@ -213,7 +213,7 @@ public sealed class ClusterScenarioTests : BrokerTest
             do
             {
                 foreach (var (name, process) in inferences)
-                    swapped[name] = await SwapsAsync(process.Port, "swapped") - swapsBefore[name];
+                    swapped[name] = await InferenceMetrics.SwapsAsync(process.Port, "swapped") - swapsBefore[name];
                 if (swapped.Values.All(v => v >= 1))
                     break;
                 await Task.Delay(500);
@@ -221,7 +221,7 @@ public sealed class ClusterScenarioTests : BrokerTest
             while (swapWait.Elapsed < TimeSpan.FromSeconds(60));
             var refused = 0.0;
             foreach (var (_, process) in inferences)
-                refused += await SwapsAsync(process.Port, "refused");
+                refused += await InferenceMetrics.SwapsAsync(process.Port, "refused");
 
             var stored = await CandleStore.CountAsync(series);
             var ingested = (await feedCandles.DrainAsync("cluster-ingested")).Select(body => JsonDocument.Parse(body).RootElement).ToList();
@@ -283,16 +283,6 @@ public sealed class ClusterScenarioTests : BrokerTest
                 // The cluster is wiped after the class anyway.
             }
         }
-    }
-
-    /// <summary>An Inference instance's count of swaps with this outcome, from its Prometheus scrape.</summary>
-    static async Task<double> SwapsAsync(int port, string outcome)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var scrape = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
-        return scrape.Split('\n')
-            .Where(l => l.StartsWith("neuraltrade_inference_swaps_total{", StringComparison.Ordinal) && l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Each worker's /health/ready, polled until all answer 200 or the time is up.</summary>

@@ -28,3 +28,17 @@ internal static class DeployScript
         return (process.ExitCode, (await output) + (await error));
     }
 }
+
+/// <summary>What an Inference process reports of itself on its Prometheus scrape.</summary>
+internal static class InferenceMetrics
+{
+    /// <summary>Its count of swaps with this outcome (swapped, unchanged, refused).</summary>
+    public static async Task<double> SwapsAsync(int port, string outcome)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var scrape = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        return scrape.Split('\n')
+            .Where(l => l.StartsWith("neuraltrade_inference_swaps_total{", StringComparison.Ordinal) && l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

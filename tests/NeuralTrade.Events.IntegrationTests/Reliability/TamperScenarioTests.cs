@@ -98,7 +98,7 @@ public sealed class TamperScenarioTests : BrokerTest
             await Task.Delay(200);
 
         var dead = await Amqp.DrainAsync("inference-swap-tamper_error");
-        var refusedMetric = await RefusedSwapsAsync(worker.Port);
+        var refusedMetric = await InferenceMetrics.SwapsAsync(worker.Port, "refused");
         var versions = answers.Received.Select(d => d.Json.GetProperty("model").GetProperty("version").GetInt32()).ToList();
         var byVersion = versions.GroupBy(v => v).OrderBy(g => g.Key).Select(g => $"v{g.Key}: {g.Count()}");
         var beforeGenuine = versions.Take(answeredBeforeGenuine).ToList();
@@ -123,15 +123,5 @@ public sealed class TamperScenarioTests : BrokerTest
             Assert.That(refusedMetric, Is.EqualTo(3), "neuraltrade.inference.swaps{outcome=refused} counts all three");
             Assert.That(worker.HasExited, Is.False);
         });
-    }
-
-    /// <summary>The worker's own count of refused swaps, from its Prometheus scrape.</summary>
-    static async Task<double> RefusedSwapsAsync(int port)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var scrape = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
-        return scrape.Split('\n')
-            .Where(l => l.StartsWith("neuraltrade_inference_swaps_total{", StringComparison.Ordinal) && l.Contains("outcome=\"refused\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
     }
 }
