@@ -18,8 +18,8 @@ namespace NeuralTrade.Events.IntegrationTests.Reliability;
 /// request answered once, nothing dead-lettered, and every worker recovers without a restart.
 /// The cluster is started once for the class and removed afterwards; its ports are 5691-5693 (management 15691-15693,
 /// Erlang distribution 25691-25693), NEURALTRADE_CLUSTER_PORT_BASE moves them. NEURALTRADE_SKIP_CLUSTER=1 skips it.
-/// The long form (NEURALTRADE_CLUSTER_LONG=1) keeps the load up three times as long around each disruption and kills
-/// each of the three nodes in turn.
+/// The long form (NEURALTRADE_CLUSTER_LONG=1) keeps the load up three times as long around each disruption, kills
+/// each of the three nodes in turn, and adds the rolling restart (2½ minutes, kept out of CI's 45-minute budget).
 /// </summary>
 [Category("Reliability")]
 [Category("Cluster")]
@@ -77,6 +77,8 @@ public sealed class ClusterScenarioTests : BrokerTest
     [Test]
     public async Task A_rolling_restart_of_all_three_nodes_under_load_loses_and_doubles_nothing()
     {
+        if (!Long)
+            Assert.Ignore("the rolling restart is in the long form: NEURALTRADE_CLUSTER_LONG=1");
         await RunUnderLoadAsync("cluster: rolling restart", async say =>
         {
             var (exit, output) = await ClusterAsync("rolling-restart", TimeSpan.FromMinutes(10));
