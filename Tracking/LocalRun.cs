@@ -46,6 +46,28 @@ internal sealed class LocalRun
         return local;
     }
 
+    /// <summary>
+    /// The local run <paramref name="runId"/> of <paramref name="experiment"/> under <paramref name="root"/>, or null where
+    /// there is none (another machine's run, or one only MLflow holds). The names are made safe as <see cref="Create"/> makes them.
+    /// </summary>
+    public static LocalRun? Open(string root, string experiment, string runId)
+    {
+        var directory = Path.GetFullPath(Path.Combine(root, Safe(experiment), Safe(runId)));
+        var path = Path.Combine(directory, "run.json");
+        if (!File.Exists(path))
+            return null;
+        return JsonNode.Parse(File.ReadAllText(path)) is JsonObject run ? new LocalRun(directory, experiment, runId, run) : null;
+    }
+
+    public string Status
+    {
+        get
+        {
+            lock (_gate)
+                return _run["status"]?.GetValue<string>() ?? "";
+        }
+    }
+
     public void SetAll(string section, IReadOnlyDictionary<string, string> values)
     {
         lock (_gate)

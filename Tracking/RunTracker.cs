@@ -32,13 +32,21 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
     }
 
     /// <summary>
-    /// Ends a run that a worker abandoned (it was killed, or lost its job's lease) as KILLED in MLflow, with the reason
-    /// as a tag, where MLflow still shows it RUNNING; a run that ended, or that only exists locally, is left as it is.
-    /// Best effort: MLflow being down is logged, never fatal to the job taking over.
+    /// Ends a run that a worker abandoned (it was killed, gave up, or lost its job's lease) as KILLED, with the reason as the
+    /// tag <c>neuraltrade.abandoned</c>, where it still shows RUNNING: in MLflow, and in the local run store when this
+    /// machine holds the run. A run that ended is left as it is. Best effort: MLflow being down is logged, never fatal to
+    /// the job taking over.
     /// </summary>
-    public async Task EndAbandonedAsync(string runId, string reason, CancellationToken cancellationToken = default)
+    public async Task EndAbandonedAsync(string experiment, string runId, string reason, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(runId);
+        if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { Status: "RUNNING" } local)
+        {
+            local.SetAll("tags", new Dictionary<string, string> { ["neuraltrade.abandoned"] = reason });
+            local.End("KILLED");
+        }
+
         if (mlflow is null)
             return;
         try
@@ -50,11 +58,37 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
             await mlflow.UpdateRunAsync(runId, "KILLED", time.GetUtcNow(), cancellationToken);
             LogKilled(runId, reason);
         }
+        catch (MlflowException e) when (e.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
+        {
+            // a run that only ever existed locally (MLflow was down when it started)
+        }
         catch (Exception e) when (e is HttpRequestException or MlflowException or TaskCanceledException or TimeoutException
                                       or Polly.Timeout.TimeoutRejectedException)
         {
             LogAbandonedNotEnded(runId, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Adds metrics and tags to a run that has ended (the Registry's decision on a candidate's run): in MLflow when
+    /// <paramref name="inMlflow"/>, and in the local run store when this machine holds the run, so that the figures a
+    /// decision was made on are on the run wherever the run is kept. MLflow's failures propagate (the caller retries).
+    /// </summary>
+    public async Task RecordOnRunAsync(string experiment, string runId, bool inMlflow, IReadOnlyDictionary<string, double> metrics,
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(tags);
+        var finite = metrics.Where(m => double.IsFinite(m.Value)).ToList();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { } local)
+        {
+            local.AppendMetrics([.. finite.Select(m => new RunMetric(m.Key, m.Value, 0))], now);
+            local.SetAll("tags", tags);
+        }
+
+        if (inMlflow && mlflow is not null)
+            await mlflow.LogBatchAsync(runId, [.. finite.Select(m => new MlflowMetric(m.Key, m.Value, now, 0))], new Dictionary<string, string>(), tags, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was abandoned by its worker and is now KILLED in MLflow: {Reason}")]

@@ -18,6 +18,7 @@ public sealed partial class ModelDecisions(
     IModelRegistryStore registry,
     ICandleStore candles,
     ArtifactReader artifacts,
+    RunTracker tracker,
     IServiceProvider services,
     IOptions<RegistryOptions> options,
     TimeProvider time,
@@ -198,17 +199,41 @@ public sealed partial class ModelDecisions(
         return Deployed(target, fromVersion, "rollback", command.CorrelationId, $"{commandKey}|rollback");
     }
 
-    /// <summary>Decision tags and <c>gate_</c> metrics on the candidate's MLflow run (nothing when the run is not in MLflow).</summary>
+    /// <summary>
+    /// Decision tags and <c>gate_</c> metrics on the candidate's run: in MLflow when the run is there, and in the local
+    /// run store when this machine holds it (the demo, one machine), so the run shows the figures the gate decided on.
+    /// </summary>
     async Task RecordDecisionOnRunAsync(TrainingCompleted candidate, GateDecision decision, CancellationToken cancellationToken)
     {
-        if (Mlflow is not { } mlflow || !candidate.Artifact.Uri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal))
-            return;
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var metrics = decision.CandidateMetrics.Where(m => double.IsFinite(m.Value)).Select(m => new MlflowMetric("gate_" + m.Key, m.Value, now, 0))
-            .Concat(decision.ChampionMetrics.Where(m => double.IsFinite(m.Value) && m.Key is "macro_f1" or "accuracy" or "log_loss")
-                .Select(m => new MlflowMetric("gate_champion_" + m.Key, m.Value, now, 0)))
-            .ToList();
-        await mlflow.LogBatchAsync(candidate.RunId, metrics, new Dictionary<string, string>(), GateTags(decision), cancellationToken);
+        var inMlflow = Mlflow is not null && candidate.Artifact.Uri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal);
+        await tracker.RecordOnRunAsync(candidate.ModelName, candidate.RunId, inMlflow, GateMetrics(decision), GateTags(decision), cancellationToken);
+    }
+
+    /// <summary>The decision's figures as run metrics: <c>gate_*</c> for the candidate, <c>gate_champion_*</c> for the champion's headline figures.</summary>
+    static Dictionary<string, double> GateMetrics(GateDecision decision)
+    {
+        var metrics = decision.CandidateMetrics.ToDictionary(m => "gate_" + m.Key, m => m.Value);
+        foreach (var (k, v) in decision.ChampionMetrics.Where(m => m.Key is "macro_f1" or "accuracy" or "log_loss"))
+            metrics["gate_champion_" + k] = v;
+        return metrics;
+    }
+
+    /// <summary>
+    /// The model version's tags in MLflow (versions have tags, not metrics): the decision, its reason and window, and the
+    /// headline figures it was made on, formatted invariantly.
+    /// </summary>
+    static Dictionary<string, string> VersionTags(TrainingCompleted candidate, GateDecision decision)
+    {
+        var tags = GateTags(decision);
+        foreach (var (k, v) in GateMetrics(decision).Where(m => double.IsFinite(m.Value) && IsHeadline(m.Key)))
+            tags[k] = v.ToString("R", CultureInfo.InvariantCulture);
+        tags["sha256"] = candidate.Artifact.Sha256;
+        tags["artifact"] = candidate.Artifact.Uri;
+        return tags;
+
+        static bool IsHeadline(string key) => key is "gate_macro_f1" or "gate_accuracy" or "gate_log_loss" or "gate_backtest_sharpe" or "gate_samples"
+            or "gate_champion_macro_f1" or $"gate_{ChampionGate.ChampionDeltaMetric}" or $"gate_{ChampionGate.ChampionLowerMetric}"
+            or $"gate_{ChampionGate.BaselineLowerMetric}" or $"gate_{ChampionGate.SharpeLowerMetric}";
     }
 
     static Dictionary<string, string> GateTags(GateDecision decision) => new()
@@ -235,7 +260,7 @@ public sealed partial class ModelDecisions(
             // that version again instead of registering a second one.
             var existing = (await mlflow.FindModelVersionsByRunAsync(candidate.ModelName, candidate.RunId, cancellationToken)).FirstOrDefault();
             var number = existing?.Version ?? await mlflow.CreateModelVersionAsync(candidate.ModelName, source, candidate.RunId,
-                new Dictionary<string, string>(GateTags(decision)) { ["sha256"] = candidate.Artifact.Sha256, ["artifact"] = candidate.Artifact.Uri },
+                VersionTags(candidate, decision),
                 null, cancellationToken);
             version = version with { Version = number, Registry = RegisteredVersion.Mlflow };
             FaultPoints.Reach(AfterMlflowVersion);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 
@@ -107,6 +108,10 @@ public sealed partial class TrainingJobRunner(
             }
             else if (job.Attempts > _options.MaxAttempts)
             {
+                // The last attempt's worker stopped mid-run: its run ends KILLED before the job ends failed.
+                await training.EndAbandonedAsync(job, ModelNames.For(new SeriesKey(request.Exchange, request.Symbol, request.Interval)),
+                    $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease) and was the last of {_options.MaxAttempts}",
+                    stoppingToken);
                 await FailAsync(request, null, $"gave up after {job.Attempts - 1} attempts; last error: {job.Error ?? "the worker stopped during the job"}",
                     stoppingToken);
             }

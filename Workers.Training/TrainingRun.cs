@@ -24,6 +24,14 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
     /// <summary>Trains <paramref name="job"/>; null when it was trained and handed over, else the failed run.</summary>
     /// <param name="owner">The job's owner, which reports its progress.</param>
     /// <param name="handOver">Stores and announces the result (with the job loop's own cancellation).</param>
+    /// <summary>
+    /// Ends the run of the job's last attempt as KILLED (MLflow and the local run store) where it is still RUNNING: that
+    /// attempt's worker stopped before ending it. Called when a later attempt takes the job over, and when the job is
+    /// given up because its attempts ran out.
+    /// </summary>
+    public Task EndAbandonedAsync(TrainingJob job, string modelName, string reason, CancellationToken cancellationToken) =>
+        job.RunId is { } abandoned ? tracker.EndAbandonedAsync(modelName, abandoned, reason, cancellationToken) : Task.CompletedTask;
+
     public async Task<FailedRun?> RunAsync(TrainingJob job, TrainingRequested request, string owner, Func<TrainingCompleted, Task> handOver,
         CancellationToken cancellationToken)
     {
@@ -35,9 +43,8 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
         var modelName = ModelNames.For(series);
         var hp = Hyperparameters.Apply(request.Hyperparameters, out _);
         var device = TorchDevices.Best();
-        // A run abandoned by an earlier attempt (its worker killed, its lease lost) ends KILLED in MLflow, not RUNNING forever.
-        if (job.RunId is { } abandoned)
-            await tracker.EndAbandonedAsync(abandoned, $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease); attempt {job.Attempts} took over", cancellationToken);
+        // A run abandoned by an earlier attempt (its worker killed, its lease lost) ends KILLED, not RUNNING forever.
+        await EndAbandonedAsync(job, modelName, $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease); attempt {job.Attempts} took over", cancellationToken);
 
         TrackedRun run;
         try

@@ -45,6 +45,8 @@ public sealed class FakeMlflowServer : IAsyncDisposable
         public required string Name { get; init; }
         public List<(int Version, string Source, string? RunId)> Versions { get; } = [];
         public Dictionary<string, int> Aliases { get; } = [];
+        /// <summary>Each version's tags as <c>model-versions/create</c> received them (version → key → value).</summary>
+        public Dictionary<int, Dictionary<string, string>> VersionTags { get; } = [];
     }
 
     public ConcurrentDictionary<string, RegisteredModel> Models { get; } = new();
@@ -317,11 +319,22 @@ public sealed class FakeMlflowServer : IAsyncDisposable
             var runId = body!["run_id"]?.GetValue<string>();
             if (runId is not null && !Runs.ContainsKey(runId))
                 return ErrorResult(404, "RESOURCE_DOES_NOT_EXIST", $"Run with id={runId} not found");
+            // MLflow: a model version tag's value is at most 5000 characters (MAX_MODEL_VERSION_TAG_VALUE_LENGTH).
+            var tags = new Dictionary<string, string>();
+            foreach (var tag in body["tags"]?.AsArray() ?? [])
+            {
+                var key = tag?["key"]?.GetValue<string>();
+                var value = tag?["value"]?.GetValue<string>() ?? "";
+                if (string.IsNullOrEmpty(key) || value.Length > 5000)
+                    return ErrorResult(400, "INVALID_PARAMETER_VALUE", $"Invalid model version tag '{key}': a key is required and a value is at most 5000 characters.");
+                tags[key] = value;
+            }
             int version;
             lock (_gate)
             {
                 version = model.Versions.Count + 1;
                 model.Versions.Add((version, source, runId));
+                model.VersionTags[version] = tags;
                 _pending[(name, version)] = PendingPolls;
             }
 
@@ -444,6 +457,7 @@ public sealed class FakeMlflowServer : IAsyncDisposable
             name = model.Name, version = version.ToString(System.Globalization.CultureInfo.InvariantCulture), source, run_id = runId,
             current_stage = "None", status = pending ? "PENDING_REGISTRATION" : "READY", status_message = "",
             aliases = model.Aliases.Where(a => a.Value == version).Select(a => a.Key).ToArray(),
+            tags = model.VersionTags.GetValueOrDefault(version, []).Select(t => new { key = t.Key, value = t.Value }).ToArray(),
         };
     }
 

@@ -68,6 +68,41 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
     }
 
     [Test]
+    public async Task The_gate_figures_and_decision_land_on_the_candidates_local_run_promoted_or_rejected()
+    {
+        await StartAsync(new() { ["Registry:Margin"] = "0.5" });
+        // Two finished local runs, as Training leaves them; the candidates name them, as its training.completed does.
+        var tracker = Get<RunTracker>();
+        var ids = new List<string>();
+        foreach (var name in new[] { "local-a", "local-b" })
+        {
+            var run = await tracker.StartRunAsync(TrainedModels.ModelName, name, new Dictionary<string, string>());
+            await run.EndAsync(succeeded: true);
+            ids.Add(run.RunId);
+        }
+
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, ids[0]!));
+        var deployed = await Published<ModelDeployed>(d => d.RunId == ids[0]);
+        await Harness.Bus.Publish(TrainedModels.Completed(Scratch, ids[1]!));
+        var rejected = await Published<ModelRejected>(r => r.RunId == ids[1]);
+
+        foreach (var (id, decision, metrics) in new (string, string, IReadOnlyDictionary<string, double>)[] { (ids[0]!, "promoted", deployed.Metrics), (ids[1]!, "rejected", rejected.CandidateMetrics.ToDictionary(m => "gate_" + m.Key, m => m.Value)) })
+        {
+            var directory = Path.Combine(Scratch, TrainedModels.ModelName, id);
+            var tags = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "run.json")))!["tags"]!;
+            Assert.That(tags["neuraltrade.gate.decision"]!.GetValue<string>(), Is.EqualTo(decision), id);
+            var logged = (await File.ReadAllLinesAsync(Path.Combine(directory, "metrics.jsonl"))).Select(l => JsonNode.Parse(l)!)
+                .ToDictionary(m => m["key"]!.GetValue<string>(), m => m["value"]!.GetValue<double>());
+            Assert.That(logged["gate_macro_f1"], Is.EqualTo(metrics["gate_macro_f1"]), id);
+            Assert.That(logged["gate_samples"], Is.EqualTo(metrics["gate_samples"]), id);
+        }
+
+        Assert.That(rejected.Reason, Does.Contain("does not beat the champion"));
+        Assert.That(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Scratch, TrainedModels.ModelName, ids[1]!, "run.json")))!["tags"]!
+            ["neuraltrade.gate.reason"]!.GetValue<string>(), Is.EqualTo(rejected.Reason));
+    }
+
+    [Test]
     public async Task Candidate_as_good_as_the_champion_replaces_it_when_the_margin_is_zero()
     {
         await StartAsync(new() { ["Registry:Margin"] = "0" });
@@ -234,7 +269,19 @@ public sealed class RegistryWorkerTests : WorkerHarnessFixture
         }
 
         await Harness.Bus.Publish(TrainedModels.Completed(Scratch, run.RunId) with { Artifact = new ArtifactRef(uri, ModelArtifact.Sha256(bytes), bytes.LongLength) });
-        await Published<ModelDeployed>(d => d.RunId == run.RunId);
+        var deployed = await Published<ModelDeployed>(d => d.RunId == run.RunId);
+
+        // The figures the gate decided on are the event's, the run's and the version's: one set of numbers everywhere.
+        var recorded = Mlflow.Runs[run.RunId];
+        Assert.That(recorded.Tags["neuraltrade.gate.decision"], Is.EqualTo("promoted"));
+        Assert.That(recorded.Tags["neuraltrade.gate.reason"], Does.StartWith("first model:"));
+        foreach (var key in new[] { "gate_macro_f1", "gate_accuracy", "gate_samples" })
+            Assert.That(recorded.Metrics[key].Single().Value, Is.EqualTo(deployed.Metrics[key]), key);
+        var versionTags = Mlflow.Models[TrainedModels.ModelName].VersionTags[deployed.Version];
+        Assert.That(versionTags["neuraltrade.gate.decision"], Is.EqualTo("promoted"));
+        Assert.That(versionTags["neuraltrade.gate.reason"], Is.EqualTo(recorded.Tags["neuraltrade.gate.reason"]));
+        Assert.That(double.Parse(versionTags["gate_macro_f1"], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(deployed.Metrics["gate_macro_f1"]));
+        Assert.That(versionTags["sha256"], Is.EqualTo(ModelArtifact.Sha256(bytes)));
 
         // models:/<name>@champion as MLflow's client resolves it: the alias's version, that version's download URI, the files under it.
         using var http = new HttpClient { BaseAddress = new Uri(Mlflow.Uri) };

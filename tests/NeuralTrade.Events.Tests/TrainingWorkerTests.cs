@@ -342,6 +342,54 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(completed.ModelName, Is.EqualTo("signal-sim-plant_susd-1m"));
     }
 
+    [Test]
+    public async Task A_job_whose_last_attempt_was_killed_fails_and_that_attempts_run_ends_killed_not_running()
+    {
+        var jobs = new InMemoryTrainingJobStore(TimeProvider.System);
+        var request = Request();
+        await jobs.EnqueueAsync(request.RequestId, JsonSerializer.Serialize(request, ContractJson.Options));
+        for (var attempt = 1; attempt <= 3; attempt++) // Training:MaxAttempts: each attempt's worker killed, its lease left to expire
+        {
+            Assert.That(await jobs.TryClaimAsync($"killed-{attempt}", TimeSpan.FromMilliseconds(1)), Is.Not.Null);
+            await Task.Delay(20);
+        }
+
+        // The last attempt's run, as its worker left it: RUNNING in MLflow and in the local run store.
+        var local = new NeuralTrade.Events.Tracking.RunTracker(new NeuralTrade.Events.Tracking.TrackingOptions { LocalDirectory = Scratch }, null,
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<NeuralTrade.Events.Tracking.RunTracker>.Instance);
+        var modelName = ModelNames.For(Series);
+        var run = await local.StartRunAsync(modelName, "killed-attempt-3", new Dictionary<string, string>());
+        Mlflow.Runs[run.RunId] = new FakeMlflowServer.Run { RunId = run.RunId, ExperimentId = "0" };
+        await jobs.RecordRunAsync(request.RequestId, run.RunId);
+        await StartAsync(services: s => s.AddSingleton<ITrainingJobStore>(jobs));
+
+        var failed = await Single<TrainingFailed>(e => e.RequestId == request.RequestId);
+
+        Assert.That(failed.Error, Does.Contain("gave up after 3 attempts"));
+        Assert.That(Mlflow.Runs[run.RunId].Status, Is.EqualTo("KILLED"));
+        Assert.That(Mlflow.Runs[run.RunId].Tags["neuraltrade.abandoned"], Does.Contain("was the last of 3"));
+        var localRun = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(run.LocalPath, "run.json")))!;
+        Assert.That(localRun["status"]!.GetValue<string>(), Is.EqualTo("KILLED"));
+        Assert.That(localRun["tags"]!["neuraltrade.abandoned"]!.GetValue<string>(), Does.Contain("was the last of 3"));
+        Assert.That(Mlflow.Runs.Values.Count(r => r.Status == "RUNNING"), Is.Zero, "no run started for a job given up");
+    }
+
+    [Test]
+    public async Task An_abandoned_run_that_had_ended_is_left_as_it_ended()
+    {
+        var tracker = new NeuralTrade.Events.Tracking.RunTracker(new NeuralTrade.Events.Tracking.TrackingOptions { LocalDirectory = Scratch }, null,
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<NeuralTrade.Events.Tracking.RunTracker>.Instance);
+        var run = await tracker.StartRunAsync("m", "finished", new Dictionary<string, string>());
+        await run.EndAsync(succeeded: true);
+
+        await tracker.EndAbandonedAsync("m", run.RunId, "late takeover");
+        await tracker.EndAbandonedAsync("m", "no-such-run", "never existed here");
+
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(run.LocalPath, "run.json")))!;
+        Assert.That(json["status"]!.GetValue<string>(), Is.EqualTo("FINISHED"));
+        Assert.That(json["tags"]!["neuraltrade.abandoned"], Is.Null);
+    }
+
     /// <summary>The job once it left the announcing state: it is marked completed just after its announcement is confirmed.</summary>
     static async Task<TrainingJob?> FinishedJobAsync(ITrainingJobStore jobs, Guid requestId)
     {
