@@ -180,7 +180,7 @@ internal sealed class FleetObserver(TimeProvider time) : IConsumeObserver, IPubl
             case TrainingCompleted completed:
                 lock (_gate)
                     _trainingCompleted.Add(completed);
-                Log("blue", "training.completed", $"run {completed.RunId}: test macro-F1 {Metric(completed.Metrics, "macro_f1")}" +
+                Log("blue", "training.completed", $"run {completed.RunId}: macro-F1 {Metric(completed.Metrics, "macro_f1")} on its own test split" +
                     (completed.Metrics.TryGetValue("seed_macro_f1_sd", out var sd) ? $" (seeds {Metric(completed.Metrics, "seed_macro_f1_mean")} ± {sd:0.000})" : "") +
                     $" in {completed.DurationSeconds:0.0} s");
                 break;
@@ -192,7 +192,9 @@ internal sealed class FleetObserver(TimeProvider time) : IConsumeObserver, IPubl
             case ModelDeployed deployed:
                 lock (_gate)
                     _deployed.Add(deployed);
+                // The figure the gate decided on (its own window, unseen by either model), as on the run and the model version.
                 Log("green", "model.deployed", $"{deployed.ModelName} v{deployed.Version} ({deployed.Reason ?? "gate"})" +
+                    (deployed.Metrics.ContainsKey("gate_macro_f1") ? $": gate macro-F1 {Metric(deployed.Metrics, "gate_macro_f1")}" : "") +
                     $"{(deployed.PreviousVersion is { } p ? $", replaces v{p}" : "")}");
                 break;
             case ModelRejected rejectedModel:
