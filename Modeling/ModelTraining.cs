@@ -59,8 +59,8 @@ public static class ModelTraining
         foreach (var (k, v) in seeds.ToMetrics())
             metrics[k] = v;
         metrics["calibration_temperature"] = temperature;
-        metrics["test_ece_before"] = calibration.TestBefore.Ece;
-        metrics["test_ece"] = calibration.TestAfter.Ece;
+        metrics["ece_uncalibrated"] = calibration.TestBefore.Ece;
+        metrics["ece"] = calibration.TestAfter.Ece;
 
         var trainRows = (First: split.Train.Min(s => s.End) - data.Window + 1, Last: split.Train.Max(s => s.End));
         var dataset = new DatasetRange(candles[0].OpenTime, candles[^1].OpenTime, data.Samples.Count);
@@ -157,13 +157,21 @@ public static class ModelTraining
                 $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}, feature warm-up {FeatureSpec.OhlcvV1.Warmup}).");
     }
 
-    /// <summary>The test split's metrics, the validation split's (prefixed <c>validation_</c>), the baseline and the epoch kept.</summary>
+    /// <summary>The validation split's headline figures (the rest of its report is in the run's evaluation artifact).</summary>
+    public static readonly string[] ValidationHeadline = ["accuracy", "macro_f1", "log_loss", "samples"];
+
+    /// <summary>
+    /// A run's final metrics (docs/modeling.md, "What a run records"): the test split's unprefixed, the validation split's
+    /// headline figures prefixed <c>validation_</c>, the training labels' majority class as <c>baseline_majority_macro_f1</c>
+    /// (named as the other baselines are), and the epoch kept.
+    /// </summary>
     static Dictionary<string, double> Metrics(EvaluationReport test, EvaluationReport validation, double baseline, int bestEpoch)
     {
         var metrics = new Dictionary<string, double>(test.ToMetrics());
-        foreach (var (k, v) in validation.ToMetrics("validation_"))
-            metrics[k] = v;
-        metrics["baseline_macro_f1"] = baseline;
+        var validationMetrics = validation.ToMetrics();
+        foreach (var name in ValidationHeadline)
+            metrics["validation_" + name] = validationMetrics[name];
+        metrics["baseline_majority_macro_f1"] = baseline;
         metrics["best_epoch"] = bestEpoch;
         return metrics;
     }

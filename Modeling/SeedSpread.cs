@@ -24,7 +24,7 @@ public sealed record SeedSpread(IReadOnlyList<int> SeedValues, IReadOnlyList<dou
     /// <summary>Metric names for MLflow, the event and the registry.</summary>
     public IReadOnlyDictionary<string, double> ToMetrics() => new Dictionary<string, double>
     {
-        ["seeds"] = TestMacroF1.Count,
+        ["seed_count"] = TestMacroF1.Count,
         ["seed_macro_f1_mean"] = Mean,
         ["seed_macro_f1_sd"] = StandardDeviation,
         ["seed_macro_f1_min"] = Min,

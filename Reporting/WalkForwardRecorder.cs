@@ -48,9 +48,9 @@ public static class WalkForwardRecorder
                 ["test_to"] = fold.TestTo.ToString("O", c),
                 ["best_epoch"] = fold.BestEpoch.ToString(c),
             }, cancellationToken);
-            var metrics = fold.Test.ToMetrics("test_").Select(m => new RunMetric(m.Key, m.Value, 0)).ToList();
-            metrics.Add(new RunMetric("test_macro_f1_lower", fold.MacroF1Interval.Lower, 0));
-            metrics.Add(new RunMetric("test_macro_f1_upper", fold.MacroF1Interval.Upper, 0));
+            var metrics = fold.Test.ToMetrics().Select(m => new RunMetric(m.Key, m.Value, 0)).ToList();
+            metrics.Add(new RunMetric("macro_f1_lower", fold.MacroF1Interval.Lower, 0));
+            metrics.Add(new RunMetric("macro_f1_upper", fold.MacroF1Interval.Upper, 0));
             foreach (var epoch in fold.History)
             {
                 metrics.Add(new RunMetric("train_loss", epoch.TrainLoss, epoch.Epoch));

@@ -156,7 +156,7 @@ public static class ChampionGate
                 (options.Confidence > 0 ? $" at {options.Confidence:P0} confidence" : ""), candidateMetrics, championMetrics, from, to);
         }
 
-        var seedSpread = candidate.Manifest.Seeds?.StandardDeviation ?? options.SeedSpreadPrior;
+        var seedSpread = CandidateSeedSpread(candidate.Manifest.Seeds, options);
         var (championDelta, championLower) = Compare(truth, candidatePredicted, championPredicted!, score, blockLength, options, seedSpread);
         candidateMetrics[ChampionDeltaMetric] = championDelta;
         candidateMetrics[ChampionLowerMetric] = championLower;
@@ -174,6 +174,20 @@ public static class ChampionGate
                       (options.Margin > 0 ? $", difference at least {options.Margin}" : "") + ")"
                     : $" (must be at least {options.Margin})"),
                 candidateMetrics, championMetrics, from, to);
+    }
+
+    /// <summary>
+    /// The seed spread that widens the interval against the champion: the candidate's score is one draw of its recipe's
+    /// seeds, so its run's standard deviation over its seeds, never below <see cref="RegistryOptions.SeedSpreadPrior"/>
+    /// (three seeds estimate a standard deviation poorly, and a one-seed run has none). The champion's weights are fixed
+    /// and were not chosen on this window, so its score here is not a lucky draw: the bootstrap covers its noise.
+    /// </summary>
+    public static double CandidateSeedSpread(SeedSpread? candidate, RegistryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return candidate is { SeedValues.Count: > 1 } && double.IsFinite(candidate.StandardDeviation)
+            ? Math.Max(candidate.StandardDeviation, options.SeedSpreadPrior)
+            : options.SeedSpreadPrior;
     }
 
     /// <summary>

@@ -28,6 +28,13 @@ internal static partial class TrainingTracking
     /// <summary>The run's calibration (the manifest's <see cref="CalibrationInfo"/>), as indented JSON.</summary>
     public const string CalibrationArtifact = "calibration.json";
 
+    /// <summary>
+    /// The run's evaluation as data: for the test and validation splits, the confusion matrix (rows the true class,
+    /// columns the predicted, in <see cref="SignalClasses.Names"/> order) and every metric of the split, the
+    /// validation split's included in full (the run's metrics keep only its headline figures).
+    /// </summary>
+    public const string EvaluationArtifact = "evaluation.json";
+
     /// <summary>The plots every run leaves under <c>plots/</c>.</summary>
     public const string LearningCurvesPlot = "plots/learning_curves.png", ConfusionMatrixPlot = "plots/confusion_matrix.png",
         ReliabilityPlot = "plots/reliability.png", EquityCurvesPlot = "plots/equity_curves.png";
@@ -125,7 +132,7 @@ internal static partial class TrainingTracking
     public const string MlflowModelErrorTag = "neuraltrade.mlflow_model.error";
 
     /// <summary>
-    /// Logs <see cref="CalibrationArtifact"/> (where the manifest has a calibration) and the plots: learning curves,
+    /// Logs <see cref="CalibrationArtifact"/> (where the manifest has a calibration), <see cref="EvaluationArtifact"/> and the plots: learning curves,
     /// the test confusion matrix, the test reliability before and after calibration, and the test equity against
     /// buy-and-hold. A plot that cannot be drawn or stored is logged and left out: plots never fail a training.
     /// </summary>
@@ -133,6 +140,18 @@ internal static partial class TrainingTracking
     {
         if (outcome.Manifest.Calibration is { } calibration)
             await run.LogArtifactAsync(CalibrationArtifact, JsonSerializer.SerializeToUtf8Bytes(calibration, IndentedJson), cancellationToken);
+        await run.LogArtifactAsync(EvaluationArtifact, JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            classes = SignalClasses.Names,
+            test = Split(outcome.Test),
+            validation = Split(outcome.Validation),
+        }, IndentedJson), cancellationToken);
+
+        static object Split(EvaluationReport report) => new
+        {
+            confusionMatrix = report.ConfusionMatrix,
+            metrics = Finite(report.ToMetrics()),
+        };
         foreach (var (path, draw) in PlotArtifacts(outcome))
         {
             try

@@ -114,7 +114,7 @@ public sealed class SeededCalibratedTrainingTests
             Assert.That(seeds.Mean, Is.EqualTo(seeds.TestMacroF1.Average()).Within(1e-12));
             Assert.That(seeds.Min, Is.LessThanOrEqualTo(seeds.Mean).And.LessThanOrEqualTo(seeds.Max));
             Assert.That(outcome.Manifest.Training.Seed, Is.EqualTo(seeds.ServedSeed));
-            Assert.That(outcome.Manifest.Metrics["seeds"], Is.EqualTo(3));
+            Assert.That(outcome.Manifest.Metrics["seed_count"], Is.EqualTo(3));
             Assert.That(outcome.Manifest.Metrics["seed_macro_f1_sd"], Is.EqualTo(seeds.StandardDeviation));
             // Epochs are numbered across seeds: one history, increasing.
             Assert.That(outcome.History.Select(e => e.Epoch), Is.Ordered.Ascending);

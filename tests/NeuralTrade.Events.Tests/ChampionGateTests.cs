@@ -57,6 +57,9 @@ public sealed class GateStatisticsTests
     static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     /// <summary>Share of draws in which the candidate of the given skill is promoted over a champion of the given skill.</summary>
+    /// <summary>The seed spread the gate adds for a candidate whose run reports none, or less than the prior.</summary>
+    static readonly double OneSeedEach = ChampionGate.CandidateSeedSpread(null, Production);
+
     static double PromotionRate(double candidateSkill, double championSkill, double seedSpread, int seed)
     {
         var random = new Random(seed);
@@ -77,12 +80,27 @@ public sealed class GateStatisticsTests
     }
 
     [Test]
+    public void The_candidates_seed_spread_is_its_runs_never_below_the_prior()
+    {
+        static SeedSpread Spread(double sd, int seeds = 3) => new([.. Enumerable.Range(0, seeds)], [.. Enumerable.Repeat(0.5, seeds)], 0, 0.5, sd, 0.5, 0.5);
+        var prior = Production.SeedSpreadPrior;
+        Assert.Multiple(() =>
+        {
+            Assert.That(ChampionGate.CandidateSeedSpread(null, Production), Is.EqualTo(prior), "one seed: the prior");
+            Assert.That(ChampionGate.CandidateSeedSpread(Spread(0.004), Production), Is.EqualTo(prior), "three seeds that happened to agree do not narrow the interval");
+            Assert.That(ChampionGate.CandidateSeedSpread(Spread(0.12), Production), Is.EqualTo(0.12), "a wide spread widens it");
+            Assert.That(ChampionGate.CandidateSeedSpread(Spread(0, seeds: 1), Production), Is.EqualTo(prior));
+            Assert.That(ChampionGate.CandidateSeedSpread(Spread(double.NaN), Production), Is.EqualTo(prior));
+        });
+    }
+
+    [Test]
     public void A_no_skill_candidate_replaces_a_no_skill_champion_at_most_5_percent_of_the_time()
     {
-        var withSeedSpread = PromotionRate(0, 0, Production.SeedSpreadPrior, seed: 1);
+        var withSeedSpread = PromotionRate(0, 0, OneSeedEach, seed: 1);
         var bootstrapAlone = PromotionRate(0, 0, 0, seed: 2);
         TestContext.Progress.WriteLine($"no skill vs no skill over {Draws} draws of {Samples} samples: promoted {withSeedSpread:P1} " +
-            $"(seed spread {Production.SeedSpreadPrior} included), {bootstrapAlone:P1} on the bootstrap alone");
+            $"(seed spread {OneSeedEach:0.###} included), {bootstrapAlone:P1} on the bootstrap alone");
         Assert.Multiple(() =>
         {
             Assert.That(withSeedSpread, Is.LessThanOrEqualTo(0.05));
@@ -95,8 +113,8 @@ public sealed class GateStatisticsTests
     {
         // Skill 0.3: right on 30 % of windows beyond chance, a macro-F1 about 0.2 above a no-skill champion's. The planted
         // market's models score 0.2 to 0.3 above the baselines (docs/modeling.md), so this is the low end of their edge.
-        var rate = PromotionRate(0.3, 0, Production.SeedSpreadPrior, seed: 3);
-        var smallEdge = PromotionRate(0.1, 0, Production.SeedSpreadPrior, seed: 4);
+        var rate = PromotionRate(0.3, 0, OneSeedEach, seed: 3);
+        var smallEdge = PromotionRate(0.1, 0, OneSeedEach, seed: 4);
         TestContext.Progress.WriteLine($"skill 0.3 vs no skill: promoted {rate:P1}; skill 0.1: {smallEdge:P1} (over {Draws} draws of {Samples} samples)");
         Assert.That(rate, Is.GreaterThanOrEqualTo(0.9));
         Assert.That(smallEdge, Is.LessThan(rate), "a smaller edge is harder to tell from luck");

@@ -110,6 +110,11 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(completed.Dataset.Samples, Is.GreaterThan(1_000));
 
         var run = Mlflow.Runs[completed.RunId];
+        // Few metrics, one naming rule (docs/modeling.md, "What a run records"): the test split's unprefixed, the validation
+        // split's headline prefixed, baselines as baseline_<name>_<metric>, per-epoch curves; nothing else.
+        Assert.That(run.Metrics.Keys.Order(), Is.EqualTo(ExpectedRunMetrics.Order()), "the run's metric names");
+        Assert.That(completed.Metrics.Keys.Order(), Is.EqualTo(ExpectedRunMetrics.Except(["train_loss", "validation_loss", "learning_rate"]).Order()),
+            "training.completed carries the run's final metrics");
         Assert.That(run.Status, Is.EqualTo("FINISHED"));
         Assert.That(run.Params["hiddenSize"], Is.EqualTo("8"));
         Assert.That(run.Tags["feature_spec"], Is.EqualTo("ohlcv-v1"));
@@ -127,6 +132,24 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(JsonNode.Parse(job.ProgressJson!)!["epoch"]!.GetValue<int>(), Is.EqualTo(9), "progress is visible in the job");
     }
 
+    /// <summary>Every metric a training run logs (three seeds, no walk-forward): the list docs/modeling.md documents.</summary>
+    static readonly string[] ExpectedRunMetrics =
+    [
+        "accuracy", "macro_f1", "log_loss", "samples",
+        "precision_sell", "recall_sell", "f1_sell", "precision_hold", "recall_hold", "f1_hold", "precision_buy", "recall_buy", "f1_buy",
+        "backtest_total_return", "backtest_total_return_lower", "backtest_total_return_upper", "backtest_annual_return",
+        "backtest_sharpe", "backtest_sharpe_lower", "backtest_sharpe_upper", "backtest_hit_rate", "backtest_max_drawdown",
+        "backtest_trades", "backtest_exposure",
+        "baseline_buy_and_hold_macro_f1", "baseline_buy_and_hold_sharpe", "baseline_always_hold_macro_f1", "baseline_always_hold_sharpe",
+        "baseline_persistence_macro_f1", "baseline_persistence_sharpe", "baseline_stratified_random_macro_f1", "baseline_stratified_random_sharpe",
+        "baseline_majority_macro_f1",
+        "validation_accuracy", "validation_macro_f1", "validation_log_loss", "validation_samples",
+        "calibration_temperature", "ece", "ece_uncalibrated",
+        "seed_macro_f1_mean", "seed_macro_f1_sd", "seed_macro_f1_min", "seed_macro_f1_max", "seed_count",
+        "best_epoch",
+        "train_loss", "validation_loss", "learning_rate",
+    ];
+
     [Test]
     public async Task A_run_logs_its_calibration_plots_and_description_with_mlflow_system_tags()
     {
@@ -143,18 +166,31 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
             Assert.That(run.Status, Is.EqualTo("FINISHED"));
             Assert.That(artifacts.Keys, Is.SupersetOf(new[]
             {
-                "calibration.json", "plots/learning_curves.png", "plots/confusion_matrix.png", "plots/reliability.png", "plots/equity_curves.png",
+                "calibration.json", "evaluation.json", "plots/learning_curves.png", "plots/confusion_matrix.png", "plots/reliability.png", "plots/equity_curves.png",
             }));
             Assert.That(artifacts.Keys.Where(k => k.StartsWith("walk_forward/", StringComparison.Ordinal)), Is.Empty, "no walk-forward unless asked");
             Assert.That(Mlflow.Runs.Values.Where(r => r.Tags.ContainsKey("mlflow.parentRunId")), Is.Empty);
             Assert.That(run.Tags["mlflow.user"], Is.EqualTo(Environment.UserName));
             Assert.That(run.Tags["mlflow.source.name"], Is.EqualTo("NeuralTrade.Events.Workers.Training"));
             Assert.That(run.Tags["mlflow.source.type"], Is.EqualTo("JOB"));
-            Assert.That(run.Tags, Does.ContainKey("mlflow.source.git.commit"));
+            // The commit the worker was built from (the SDK stamps it from git; images pass it as GIT_COMMIT).
+            Assert.That(run.Tags["mlflow.source.git.commit"], Does.Match("^[0-9a-f]{40}$|^unknown$"));
+            if (Environment.GetEnvironmentVariable("NEURALTRADE_GIT_COMMIT") is null && Directory.Exists(Path.Combine(RepositoryRoot(), ".git")))
+                Assert.That(run.Tags["mlflow.source.git.commit"], Does.Match("^[0-9a-f]{40}$"), "built from a git checkout");
             Assert.That(run.Params["walkForwardFolds"], Is.EqualTo("0"));
         });
         foreach (var png in artifacts.Where(a => a.Key.StartsWith("plots/", StringComparison.Ordinal)))
             Assert.That(png.Value.Take(8), Is.EqualTo(PngSignature), png.Key);
+        // The confusion matrices as data: rows the true class, columns the predicted; each sums to its split's samples.
+        var evaluation = JsonNode.Parse(artifacts["evaluation.json"])!;
+        Assert.That(evaluation["classes"]!.AsArray().Select(c => c!.GetValue<string>()), Is.EqualTo(new[] { "sell", "hold", "buy" }));
+        foreach (var split in new[] { "test", "validation" })
+        {
+            var matrix = evaluation[split]!["confusionMatrix"]!.AsArray();
+            Assert.That(matrix.Sum(r => r!.AsArray().Sum(v => v!.GetValue<int>())), Is.EqualTo(evaluation[split]!["metrics"]!["samples"]!.GetValue<double>()), split);
+        }
+        Assert.That(evaluation["test"]!["metrics"]!["macro_f1"]!.GetValue<double>(), Is.EqualTo(completed.Metrics["macro_f1"]));
+        Assert.That(evaluation["validation"]!["metrics"]!["macro_f1"]!.GetValue<double>(), Is.EqualTo(completed.Metrics["validation_macro_f1"]));
 
         // The dataset it read, as an MLflow dataset input: the stored candles, their digest, columns and profile.
         var candles = await Get<ICandleStore>().GetRangeAsync(Series);
@@ -233,10 +269,10 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
             Assert.That(children.Select(c => c.ExperimentId), Is.All.EqualTo(parent.ExperimentId));
             Assert.That(children.Select(c => c.Tags["neuraltrade.request_id"]), Is.All.EqualTo(request.RequestId.ToString()));
             Assert.That(children.Select(c => c.Tags["mlflow.source.type"]), Is.All.EqualTo("JOB"));
-            Assert.That(children.Select(c => c.Metrics.ContainsKey("test_macro_f1")), Is.All.True);
+            Assert.That(children.Select(c => c.Metrics.ContainsKey("macro_f1")), Is.All.True);
             Assert.That(parent.Metrics.Keys, Is.SupersetOf(pooled));
             Assert.That(completed.Metrics.Keys, Is.SupersetOf(pooled), "the Registry's version carries the walk-forward");
-            Assert.That(completed.Metrics.Keys, Is.SupersetOf(new[] { "macro_f1", "test_ece" }), "beside the run's own");
+            Assert.That(completed.Metrics.Keys, Is.SupersetOf(new[] { "macro_f1", "ece" }), "beside the run's own");
             Assert.That(completed.Metrics["walk_forward_folds"], Is.EqualTo(2));
             Assert.That(parent.Tags, Does.ContainKey("neuraltrade.walk_forward.verdict"));
             Assert.That(parent.Tags["mlflow.note.content"], Does.Contain("Walk-forward: 2 folds"));
@@ -401,6 +437,14 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         }
 
         return job;
+    }
+
+    static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NeuralTrade.Events.slnx")))
+            directory = directory.Parent;
+        return directory?.FullName ?? AppContext.BaseDirectory;
     }
 
     static JsonElement J(string raw) => JsonDocument.Parse(raw).RootElement;
