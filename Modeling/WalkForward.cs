@@ -42,7 +42,11 @@ public sealed record WalkForwardFold(
     int[] Ends,
     int[] Labels,
     int[] Predicted,
-    float[] Probabilities);
+    float[] Probabilities)
+{
+    /// <summary>The fold's temperature, fitted on its validation part; <see cref="Probabilities"/> and the log-loss are calibrated with it.</summary>
+    public double Temperature { get; init; } = 1;
+}
 
 /// <summary>The model against one baseline on the pooled test samples.</summary>
 /// <param name="MacroF1Difference">Model macro-F1 minus the baseline's, with its paired block-bootstrap interval.</param>
@@ -194,6 +198,8 @@ public static class WalkForward
         var purge = hp.Horizon;
         var embargo = options.Embargo ?? hp.Horizon;
         var data = SignalDataset.Build(candles, hp.WindowSize, hp.Labels, null, hp.MaxGapCandles);
+        // The same guard as a training: no feature reads a later candle (every fold trains on these features).
+        LeakageGuards.VerifyCausalFeatures(candles, c => FeatureCalculator.Compute(c), data.Features);
         var layouts = Layout(data.Samples.Count, options.Folds, purge, embargo, hp.ValidationFraction / (hp.TrainFraction + hp.ValidationFraction),
             options.MinTrainSamples);
         progress?.Invoke($"walk-forward over {data.Samples.Count} samples: {layouts.Count} folds of {layouts[0].Test.Count} test samples, " +
@@ -226,7 +232,12 @@ public static class WalkForward
             progress is null ? null : e => progress($"{name}: epoch {e.Epoch}/{e.MaxEpochs} train loss {e.TrainLoss:F4} validation loss {e.ValidationLoss:F4}"),
             cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+        // Calibrated as a training is: temperature scaling fitted on the fold's validation part (argmax, and so every
+        // classification and trading figure, unchanged; the log-loss is the calibrated one). One seed per fold.
+        var validationRaw = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Validation, SignalTrainer.EvaluationBatch(hp), device);
+        var temperature = Calibration.FitTemperature(validationRaw, [.. split.Validation.Select(s => s.Label)]);
         var probabilities = Predictor.PredictProbabilities(trained.Model, data, trained.Scaler, split.Test, SignalTrainer.EvaluationBatch(hp), device);
+        Calibration.Apply(probabilities, temperature);
         var foldOptions = backtest with { Seed = backtest.Seed + layout.Fold };
         var report = Evaluation.Evaluate(candles, split.Test, probabilities, foldOptions, trainLabels);
         var labels = split.Test.Select(s => s.Label).ToArray();
@@ -236,7 +247,7 @@ public static class WalkForward
         progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"{name}: macro-F1 {report.MacroF1:F3}, Sharpe {report.Backtest.Sharpe:F2}, total return {report.Backtest.TotalReturn:P2}"));
         return new WalkForwardFold(layout, candles[split.Test[0].End].OpenTime, candles[split.Test[^1].End].OpenTime, report, f1, trained.BestEpoch,
-            trained.History, split.Test.Select(s => s.End).ToArray(), labels, predicted, probabilities);
+            trained.History, split.Test.Select(s => s.End).ToArray(), labels, predicted, probabilities) { Temperature = temperature };
     }
 
     static WalkForwardAggregate Aggregate(IReadOnlyList<Candle> candles, List<WalkForwardFold> folds, BacktestOptions backtest)

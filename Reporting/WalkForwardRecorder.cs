@@ -51,6 +51,7 @@ public static class WalkForwardRecorder
             var metrics = fold.Test.ToMetrics().Select(m => new RunMetric(m.Key, m.Value, 0)).ToList();
             metrics.Add(new RunMetric("macro_f1_lower", fold.MacroF1Interval.Lower, 0));
             metrics.Add(new RunMetric("macro_f1_upper", fold.MacroF1Interval.Upper, 0));
+            metrics.Add(new RunMetric("calibration_temperature", fold.Temperature, 0));
             foreach (var epoch in fold.History)
             {
                 metrics.Add(new RunMetric("train_loss", epoch.TrainLoss, epoch.Epoch));

@@ -94,6 +94,21 @@ public sealed class BatchingPredictorTests
     }
 
     [Test]
+    public void Served_probabilities_are_the_calibrated_ones_softmax_of_logits_over_the_temperature()
+    {
+        var manifest = _model.Manifest;
+        Assert.That(_model.Temperature, Is.Not.EqualTo(1.0).And.EqualTo(manifest.Calibration!.Temperature), "the trained model carries a fitted temperature");
+        for (var w = 0; w < 8; w++)
+        {
+            // softmax(z / T) = normalise(softmax(z)^(1/T)): from the uncalibrated probabilities to the calibrated ones.
+            var raw = Predictor.PredictProbabilities(_model.Model, _windows[w], 1, manifest.WindowSize, manifest.FeatureNames.Count, 1, CPU, 1.0);
+            var powered = raw.Select(p => Math.Pow(p, 1 / _model.Temperature)).ToArray();
+            var expected = powered.Select(p => p / powered.Sum()).ToArray();
+            Assert.That(_alone[w].Select(p => (double)p), Is.EqualTo(expected).Within(1e-5), $"window {w}");
+        }
+    }
+
+    [Test]
     public async Task Requests_queued_together_share_forward_passes_up_to_the_maximum_and_each_gets_its_own_answer()
     {
         using var passes = new ForwardPasses();

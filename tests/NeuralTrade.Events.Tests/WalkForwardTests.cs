@@ -85,6 +85,10 @@ public sealed class WalkForwardTests
             Assert.That(fold.Test.MacroF1, Is.EqualTo(Evaluation.MacroF1(fold.Labels, fold.Predicted)).Within(1e-12));
             Assert.That(fold.MacroF1Interval.Lower, Is.LessThanOrEqualTo(fold.MacroF1Interval.Upper));
             Assert.That(fold.History, Is.Not.Empty.And.Count.LessThanOrEqualTo(hp.Epochs));
+            // Calibrated as a training is: a temperature fitted on the fold's validation part, rows still distributions.
+            Assert.That(fold.Temperature, Is.GreaterThan(0).And.Not.EqualTo(1.0));
+            for (var row = 0; row < l.Test.Count; row++)
+                Assert.That(fold.Probabilities[(3 * row)..(3 * row + 3)].Sum(), Is.EqualTo(1f).Within(1e-5f));
             Assert.That(fold.Test.Baselines.Select(b => b.Name),
                 Is.EquivalentTo(new[] { Baselines.BuyAndHold, Baselines.AlwaysHold, Baselines.Persistence, Baselines.StratifiedRandom }));
         }
