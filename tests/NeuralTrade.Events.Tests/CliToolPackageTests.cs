@@ -114,6 +114,83 @@ public sealed class CliToolPackageTests
         });
     }
 
+    /// <summary>
+    /// The C# client as a trading service gets it: Contracts and Client packed, a program restored from those packages
+    /// (and, for their dependencies, this machine's NuGet cache as a feed) with a NuGet cache of its own, built and run.
+    /// It depends on RabbitMQ.Client, never on MassTransit itself (Contracts carries MassTransit.Abstractions for the
+    /// message URNs), and it runs: connecting to a port nobody listens on fails with the client's own error.
+    /// </summary>
+    [Test, CancelAfter(900_000)]
+    public async Task The_client_packages_restore_into_a_program_that_runs_without_MassTransit(CancellationToken ct)
+    {
+        var repo = RepositoryRoot();
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var feed = Path.Combine(_work.FullName, "nupkgs");
+        foreach (var project in new[] { "Contracts/NeuralTrade.Events.Contracts.csproj", "Client/NeuralTrade.Events.Client.csproj" })
+        {
+            var pack = await RunAsync(dotnet, ["pack", Path.Combine(repo, project), "-c", "Release", "-o", feed,
+                "--artifacts-path", Path.Combine(_work.FullName, "artifacts"), "-nologo"], ct);
+            Assert.That(pack.Code, Is.Zero, pack.Output);
+        }
+
+        var client = Directory.GetFiles(feed, "NeuralTrade.Events.Client.*.nupkg").Single();
+        var version = System.Text.RegularExpressions.Regex.Match(Path.GetFileName(client), @"^NeuralTrade\.Events\.Client\.(.+)\.nupkg$").Groups[1].Value;
+        using (var package = ZipFile.OpenRead(client))
+        {
+            using var reader = new StreamReader(package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+            var nuspec = System.Xml.Linq.XDocument.Parse(await reader.ReadToEndAsync(ct));
+            var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).Distinct().ToList();
+            Assert.That(dependencies, Is.SupersetOf(new[] { "NeuralTrade.Events.Contracts", "RabbitMQ.Client", "Microsoft.Extensions.Logging.Abstractions" }));
+            Assert.That(dependencies.Where(d => d.StartsWith("MassTransit", StringComparison.Ordinal)), Is.SubsetOf(new[] { "MassTransit.Abstractions" }),
+                "the client does not depend on the MassTransit bus (Abstractions holds the contracts' message URN attribute)");
+            Assert.That(package.Entries.Select(e => e.FullName), Does.Contain("lib/net10.0/NeuralTrade.Events.Client.dll").And.Contain("lib/net10.0/NeuralTrade.Events.Client.xml"));
+        }
+
+        // A program of a trading service: restored from the packages just made (a cache of its own, so a cached 0.1.0 from an
+        // earlier run cannot hide them) and from this machine's NuGet cache for RabbitMQ.Client and the rest.
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages
+            ? packages : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var app = Directory.CreateDirectory(Path.Combine(_work.FullName, "trading-service")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources><clear /><add key="local" value="{feed}" /><add key="cache" value="{cache}" /></packageSources>
+            </configuration>
+            """, ct);
+        await File.WriteAllTextAsync(Path.Combine(app, "trading-service.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+              <ItemGroup><PackageReference Include="NeuralTrade.Events.Client" Version="{version}" /></ItemGroup>
+            </Project>
+            """, ct);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using NeuralTrade.Events.Client;
+            var filter = new SeriesFilter("binance", "BTC/USDT", "1m");
+            try
+            {
+                await using var client = await NeuralTradeClient.ConnectAsync(new NeuralTradeClientOptions
+                {
+                    Url = "amqp://trading:secret@127.0.0.1:1/", ConnectTimeout = TimeSpan.FromSeconds(3),
+                });
+                Console.WriteLine("connected?");
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine($"filter {filter}; refused: {e.GetType().Name}: {e.Message}");
+            }
+            """, ct);
+        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(_work.FullName, "packages") };
+        var run = await RunAsync(dotnet, ["run", "--project", app, "-c", "Release"], ct, environment);
+
+        Assert.That(run.Code, Is.Zero, run.Output);
+        Assert.That(run.Stdout, Does.Contain("refused:").And.Not.Contain("connected?"), run.Output);
+        var output = Directory.GetFiles(Path.Combine(app, "bin"), "NeuralTrade.Events.Client.dll", SearchOption.AllDirectories).Single();
+        var binaries = Directory.GetFiles(Path.GetDirectoryName(output)!, "*.dll").Select(Path.GetFileName).ToList();
+        Assert.That(binaries, Does.Contain("RabbitMQ.Client.dll").And.Contain("NeuralTrade.Events.Contracts.dll"));
+        Assert.That(binaries.Where(b => b!.StartsWith("MassTransit", StringComparison.Ordinal)), Is.EqualTo(new[] { "MassTransit.Abstractions.dll" }),
+            "MassTransit.Abstractions only (Contracts' message URNs), never the bus");
+    }
+
     async Task<(int Code, string Stdout, string Output)> RunAsync(string file, string[] args, CancellationToken ct,
         IReadOnlyDictionary<string, string?>? environment = null)
     {
