@@ -100,7 +100,8 @@ public sealed class RealMarketTests
 /// <summary>
 /// The gate's two probabilities checked with real trainings rather than simulated predictions: a model of the demo
 /// market (its planted edge) is promoted as a first model, and a model of a random walk does not replace a random-walk
-/// champion. CI trains <c>NEURALTRADE_GATE_TRAININGS</c> (default 1) of each; the figures of docs/modeling.md come from 40.
+/// champion. CI trains three of the first and one of the second (<c>NEURALTRADE_GATE_TRAININGS</c> sets more); the figures
+/// of docs/modeling.md come from 40.
 /// The random-walk test also reports how often the comparison with the champion alone (no floor, no baseline or trading
 /// test) would have replaced it, since the production gate stops most random-walk models at the floor first.
 /// </summary>
@@ -138,7 +139,8 @@ public sealed class GatePowerTests
     {
         set_num_threads(1);
         var promoted = 0;
-        for (var i = 0; i < Trainings; i++)
+        var trainings = Math.Max(Trainings, 3);
+        for (var i = 0; i < trainings; i++)
         {
             var market = new MarketSimulator(SimulatedMarket.Demo(100_000) with { Seed = TestSeeds.Of(100 + i) }).Generate(3_500).ToList();
             var series = new SeriesKey(market[0].Exchange, market[0].Symbol, market[0].Interval);
@@ -149,8 +151,13 @@ public sealed class GatePowerTests
                 promoted++;
         }
 
-        TestContext.Progress.WriteLine($"PLANTED EDGE: promoted {promoted} of {Trainings}");
-        Assert.That((double)promoted / Trainings, Is.GreaterThanOrEqualTo(0.9));
+        TestContext.Progress.WriteLine($"PLANTED EDGE: promoted {promoted} of {trainings}");
+        // The rate is the claim (≥ 90 %, measured 37 of 40); CI's short form trains three and allows one refusal, since a
+        // single model of the planted market is refused about 7 % of the time (and another CPU's floats train another model).
+        if (trainings >= 10)
+            Assert.That((double)promoted / trainings, Is.GreaterThanOrEqualTo(0.9));
+        else
+            Assert.That(promoted, Is.GreaterThanOrEqualTo(trainings - 1), $"promoted {promoted} of {trainings}");
     }
 
     [Test]
