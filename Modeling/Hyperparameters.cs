@@ -65,6 +65,22 @@ public sealed record Hyperparameters
         .Where(p => p.CanWrite)
         .ToDictionary(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The type of the hyperparameter <paramref name="name"/> (int or double), when there is one by that name.</summary>
+    public static bool TryGetType(string name, out Type type)
+    {
+        type = Properties.TryGetValue(name, out var property) ? property.PropertyType : typeof(void);
+        return type != typeof(void);
+    }
+
+    /// <summary>A copy with <paramref name="name"/> set to <paramref name="value"/> (rounded for an integer hyperparameter); not validated.</summary>
+    public Hyperparameters With(string name, double value)
+    {
+        var property = Properties.TryGetValue(name, out var p) ? p : throw new ArgumentException($"unknown hyperparameter '{name}'", nameof(name));
+        var copy = this with { };
+        property.SetValue(copy, property.PropertyType == typeof(int) ? (object)checked((int)Math.Round(value)) : value);
+        return copy;
+    }
+
     /// <summary>Names and values, for tracking (MLflow params) and the artifact.</summary>
     public IReadOnlyDictionary<string, string> ToDictionary() => Properties.ToDictionary(
         kv => kv.Key, kv => Convert.ToString(kv.Value.GetValue(this), CultureInfo.InvariantCulture)!);

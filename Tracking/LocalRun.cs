@@ -64,20 +64,24 @@ internal sealed class LocalRun
         get
         {
             lock (_gate)
-                return _run["status"]?.GetValue<string>() ?? "";
+                return _run["status"] is JsonValue v && v.TryGetValue<string>(out var status) ? status : "";
         }
     }
 
-    public void SetAll(string section, IReadOnlyDictionary<string, string> values)
+    /// <summary>The run's tag <paramref name="key"/> as stored now, or null.</summary>
+    public string? Tag(string key)
     {
         lock (_gate)
-        {
-            var target = _run[section]!.AsObject();
-            foreach (var (k, v) in values)
-                target[k] = v;
-            Save();
-        }
+            return _run["tags"]?[key] is JsonValue v && v.TryGetValue<string>(out var tag) ? tag : null;
     }
+
+    public void SetAll(string section, IReadOnlyDictionary<string, string> values) => Update(run =>
+    {
+        if (run[section] is not JsonObject target)
+            run[section] = target = new JsonObject();
+        foreach (var (k, v) in values)
+            target[k] = v;
+    });
 
     public void AppendMetrics(IReadOnlyList<RunMetric> metrics, long timestamp)
     {
@@ -99,8 +103,9 @@ internal sealed class LocalRun
             var all = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsArray() : [];
             foreach (var input in inputs)
                 all.Add(JsonSerializer.SerializeToNode(input, JsonSerializerOptions.Web));
-            File.WriteAllText(path + ".tmp", all.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            File.Move(path + ".tmp", path, overwrite: true);
+            var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(temp, all.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(temp, path, overwrite: true);
         }
     }
 
@@ -116,21 +121,69 @@ internal sealed class LocalRun
         return path;
     }
 
-    public void End(string status)
+    public void End(string status) => Update(run =>
+    {
+        run["status"] = status;
+        run["endTime"] = DateTimeOffset.UtcNow.ToString("O");
+    });
+
+    /// <summary>
+    /// Changes run.json as it is on disk now, not as this instance last saw it: another process (the Registry recording
+    /// its decision, a later attempt ending an abandoned run) may have written it since. The read, change and atomic
+    /// replace happen under an exclusive lock file, so two writers never lose each other's change.
+    /// </summary>
+    void Update(Action<JsonObject> change)
     {
         lock (_gate)
         {
-            _run["status"] = status;
-            _run["endTime"] = DateTimeOffset.UtcNow.ToString("O");
+            var path = Path.Combine(Directory, "run.json");
+            using var _ = AcquireFileLock(path + ".lock");
+            var current = ReadOnDisk(path) ?? _run.DeepClone().AsObject(); // a missing or damaged file is rewritten from this copy
+            change(current);
+            _run.Clear();
+            foreach (var (k, v) in current.ToList())
+            {
+                current.Remove(k);
+                _run[k] = v;
+            }
+
             Save();
+        }
+    }
+
+    static JsonObject? ReadOnDisk(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    static FileStream AcquireFileLock(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+            }
+            catch (IOException) when (attempt < 200)
+            {
+                Thread.Sleep(10);
+            }
         }
     }
 
     void Save()
     {
         var path = Path.Combine(Directory, "run.json");
-        File.WriteAllText(path + ".tmp", _run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temp, _run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temp, path, overwrite: true);
     }
 
     static string Safe(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));

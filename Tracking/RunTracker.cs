@@ -41,10 +41,17 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(runId);
-        if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { Status: "RUNNING" } local)
+        try
         {
-            local.SetAll("tags", new Dictionary<string, string> { ["neuraltrade.abandoned"] = reason });
-            local.End("KILLED");
+            if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { Status: "RUNNING" } local)
+            {
+                local.SetAll("tags", new Dictionary<string, string> { ["neuraltrade.abandoned"] = reason });
+                local.End("KILLED");
+            }
+        }
+        catch (Exception e) when (IsLocalStoreFailure(e))
+        {
+            LogLocalRunNotUpdated(runId, e.Message);
         }
 
         if (mlflow is null)
@@ -60,7 +67,7 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
         }
         catch (MlflowException e) when (e.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
         {
-            // a run that only ever existed locally (MLflow was down when it started)
+            LogAbandonedNotInMlflow(runId); // a run that only ever existed locally (MLflow was down when it started)
         }
         catch (Exception e) when (e is HttpRequestException or MlflowException or TaskCanceledException or TimeoutException
                                       or Polly.Timeout.TimeoutRejectedException)
@@ -71,25 +78,46 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
 
     /// <summary>
     /// Adds metrics and tags to a run that has ended (the Registry's decision on a candidate's run): in MLflow when
-    /// <paramref name="inMlflow"/>, and in the local run store when this machine holds the run, so that the figures a
-    /// decision was made on are on the run wherever the run is kept. MLflow's failures propagate (the caller retries).
+    /// <paramref name="inMlflow"/>, then in the local run store when this machine holds the run, so that the figures a
+    /// decision was made on are on the run wherever it is kept. MLflow's failures propagate (the caller retries, and
+    /// nothing was written locally yet); the local store is best effort, and a run that already carries the tag
+    /// <paramref name="onceTag"/> with the same value is not written again (a redelivered decision appends nothing).
     /// </summary>
     public async Task RecordOnRunAsync(string experiment, string runId, bool inMlflow, IReadOnlyDictionary<string, double> metrics,
-        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string> tags, string onceTag, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(runId);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(tags);
         var finite = metrics.Where(m => double.IsFinite(m.Value)).ToList();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { } local)
-        {
-            local.AppendMetrics([.. finite.Select(m => new RunMetric(m.Key, m.Value, 0))], now);
-            local.SetAll("tags", tags);
-        }
-
         if (inMlflow && mlflow is not null)
             await mlflow.LogBatchAsync(runId, [.. finite.Select(m => new MlflowMetric(m.Key, m.Value, now, 0))], new Dictionary<string, string>(), tags, cancellationToken);
+
+        try
+        {
+            if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { } local && local.Tag(onceTag) != tags.GetValueOrDefault(onceTag))
+            {
+                local.AppendMetrics([.. finite.Select(m => new RunMetric(m.Key, m.Value, 0))], now);
+                local.SetAll("tags", tags);
+            }
+        }
+        catch (Exception e) when (IsLocalStoreFailure(e))
+        {
+            LogLocalRunNotUpdated(runId, e.Message);
+        }
     }
+
+    /// <summary>What the local run store can throw: a missing, unreadable, full or hand-edited run directory.</summary>
+    static bool IsLocalStoreFailure(Exception e) =>
+        e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the local run store could not be updated: {Error}")]
+    partial void LogLocalRunNotUpdated(string runId, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} was abandoned but MLflow has no such run (it was recorded locally only)")]
+    partial void LogAbandonedNotInMlflow(string runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was abandoned by its worker and is now KILLED in MLflow: {Reason}")]
     partial void LogKilled(string runId, string reason);

@@ -206,7 +206,8 @@ public sealed partial class ModelDecisions(
     async Task RecordDecisionOnRunAsync(TrainingCompleted candidate, GateDecision decision, CancellationToken cancellationToken)
     {
         var inMlflow = Mlflow is not null && candidate.Artifact.Uri.StartsWith("mlflow-artifacts:", StringComparison.Ordinal);
-        await tracker.RecordOnRunAsync(candidate.ModelName, candidate.RunId, inMlflow, GateMetrics(decision), GateTags(decision), cancellationToken);
+        await tracker.RecordOnRunAsync(candidate.ModelName, candidate.RunId, inMlflow, GateMetrics(decision), GateTags(decision),
+            "neuraltrade.gate.decision", cancellationToken);
     }
 
     /// <summary>The decision's figures as run metrics: <c>gate_*</c> for the candidate, <c>gate_champion_*</c> for the champion's headline figures.</summary>

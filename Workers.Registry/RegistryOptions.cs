@@ -35,10 +35,10 @@ public sealed class RegistryOptions
     public int MinSamples { get; set; } = 100;
 
     /// <summary>
-    /// Standard deviation of the metric across seeds assumed for a model trained with one seed, and the least assumed
-    /// for one trained with several (which reports its own): the candidate's and the champion's spreads widen the
-    /// interval against the champion, in quadrature. 0.03 is the spread measured over five seeds of the planted
-    /// market's recipe (docs/modeling.md).
+    /// Standard deviation of the metric across seeds assumed for a candidate trained with one seed, and the least assumed
+    /// for one trained with several (which reports its own): the candidate's spread widens the interval against the
+    /// champion, in quadrature. 0.03 is the macro-F1 spread measured over five seeds of the planted market's recipe
+    /// (docs/modeling.md).
     /// </summary>
     [Range(0.0, 1.0)]
     public double SeedSpreadPrior { get; set; } = 0.03;

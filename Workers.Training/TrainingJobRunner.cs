@@ -112,7 +112,7 @@ public sealed partial class TrainingJobRunner(
                 await training.EndAbandonedAsync(job, ModelNames.For(new SeriesKey(request.Exchange, request.Symbol, request.Interval)),
                     $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease) and was the last of {_options.MaxAttempts}",
                     stoppingToken);
-                await FailAsync(request, null, $"gave up after {job.Attempts - 1} attempts; last error: {job.Error ?? "the worker stopped during the job"}",
+                await FailAsync(request, job.RunId, $"gave up after {job.Attempts - 1} attempts; last error: {job.Error ?? "the worker stopped during the job"}",
                     stoppingToken);
             }
             else

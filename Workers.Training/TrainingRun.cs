@@ -21,9 +21,6 @@ namespace NeuralTrade.Events.Workers.Training;
 public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, TrainingEvents events, ITrainingJobStore jobs,
     ILogger<TrainingRun> logger)
 {
-    /// <summary>Trains <paramref name="job"/>; null when it was trained and handed over, else the failed run.</summary>
-    /// <param name="owner">The job's owner, which reports its progress.</param>
-    /// <param name="handOver">Stores and announces the result (with the job loop's own cancellation).</param>
     /// <summary>
     /// Ends the run of the job's last attempt as KILLED (MLflow and the local run store) where it is still RUNNING: that
     /// attempt's worker stopped before ending it. Called when a later attempt takes the job over, and when the job is
@@ -32,6 +29,9 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
     public Task EndAbandonedAsync(TrainingJob job, string modelName, string reason, CancellationToken cancellationToken) =>
         job.RunId is { } abandoned ? tracker.EndAbandonedAsync(modelName, abandoned, reason, cancellationToken) : Task.CompletedTask;
 
+    /// <summary>Trains <paramref name="job"/>; null when it was trained and handed over, else the failed run.</summary>
+    /// <param name="owner">The job's owner, which reports its progress.</param>
+    /// <param name="handOver">Stores and announces the result (with the job loop's own cancellation).</param>
     public async Task<FailedRun?> RunAsync(TrainingJob job, TrainingRequested request, string owner, Func<TrainingCompleted, Task> handOver,
         CancellationToken cancellationToken)
     {

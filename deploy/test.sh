@@ -84,7 +84,7 @@ if [ $# -eq 0 ] && [ "${NEURALTRADE_SKIP_SECOND_DISPATCH:-0}" != 1 ]; then
   echo "== the Numerics tests again: ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 NEURALTRADE_TEST_SEED=1"
   table="$NEURALTRADE_RELIABILITY_TABLE"
   export NEURALTRADE_RELIABILITY_TABLE=
-  run_tests "the Numerics unit tests, second dispatch" 10m tests/NeuralTrade.Events.Tests --filter TestCategory=Numerics
+  run_tests "the Numerics unit tests, second dispatch" 10m tests/NeuralTrade.Events.Tests --filter "TestCategory=Numerics&TestCategory!=FirstDispatchOnly"
   run_tests "the Numerics integration tests, second dispatch" 10m tests/NeuralTrade.Events.IntegrationTests --filter TestCategory=Numerics
   export NEURALTRADE_RELIABILITY_TABLE="$table"
   unset ATEN_CPU_CAPABILITY MKL_ENABLE_INSTRUCTIONS ONEDNN_MAX_CPU_ISA NEURALTRADE_TEST_SEED

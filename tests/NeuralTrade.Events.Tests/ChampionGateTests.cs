@@ -56,10 +56,10 @@ public sealed class GateStatisticsTests
 
     static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    /// <summary>Share of draws in which the candidate of the given skill is promoted over a champion of the given skill.</summary>
     /// <summary>The seed spread the gate adds for a candidate whose run reports none, or less than the prior.</summary>
     static readonly double OneSeedEach = ChampionGate.CandidateSeedSpread(null, Production);
 
+    /// <summary>Share of draws in which the candidate of the given skill is promoted over a champion of the given skill.</summary>
     static double PromotionRate(double candidateSkill, double championSkill, double seedSpread, int seed)
     {
         var random = new Random(seed);

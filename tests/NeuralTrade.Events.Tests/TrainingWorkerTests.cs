@@ -410,22 +410,6 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         Assert.That(Mlflow.Runs.Values.Count(r => r.Status == "RUNNING"), Is.Zero, "no run started for a job given up");
     }
 
-    [Test]
-    public async Task An_abandoned_run_that_had_ended_is_left_as_it_ended()
-    {
-        var tracker = new NeuralTrade.Events.Tracking.RunTracker(new NeuralTrade.Events.Tracking.TrackingOptions { LocalDirectory = Scratch }, null,
-            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<NeuralTrade.Events.Tracking.RunTracker>.Instance);
-        var run = await tracker.StartRunAsync("m", "finished", new Dictionary<string, string>());
-        await run.EndAsync(succeeded: true);
-
-        await tracker.EndAbandonedAsync("m", run.RunId, "late takeover");
-        await tracker.EndAbandonedAsync("m", "no-such-run", "never existed here");
-
-        var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(run.LocalPath, "run.json")))!;
-        Assert.That(json["status"]!.GetValue<string>(), Is.EqualTo("FINISHED"));
-        Assert.That(json["tags"]!["neuraltrade.abandoned"], Is.Null);
-    }
-
     /// <summary>The job once it left the announcing state: it is marked completed just after its announcement is confirmed.</summary>
     static async Task<TrainingJob?> FinishedJobAsync(ITrainingJobStore jobs, Guid requestId)
     {
