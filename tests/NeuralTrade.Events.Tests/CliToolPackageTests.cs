@@ -28,7 +28,8 @@ public sealed class CliToolPackageTests
     [TearDown]
     public void DeleteWorkDirectory() => _work.Delete(recursive: true);
 
-    static string RepositoryRoot()
+    /// <summary>The repository's root: the folder above the test output that holds NeuralTrade.Events.slnx.</summary>
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

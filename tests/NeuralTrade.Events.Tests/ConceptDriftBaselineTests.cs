@@ -35,6 +35,11 @@ public sealed class ConceptDriftBaselineTests
 
     static MonitoredModel Model(Dictionary<string, double> metrics) => new("m", 1, TrainedModels.Outcome.Manifest, metrics);
 
+    static IEnumerable<DriftReading> Measure(MonitoredModel model, List<WindowEntry> outcomes) =>
+        new ConceptDrift(Microsoft.Extensions.Options.Options.Create(Options)).Measure(model, outcomes);
+
+    static DriftReading MacroF1Reading(MonitoredModel model, List<WindowEntry> outcomes) => Measure(model, outcomes).Single(r => r.Metric == "macro_f1");
+
     [Test]
     public void Live_skill_at_the_seeds_mean_is_not_drift_though_it_is_below_the_served_seeds_score()
     {
@@ -42,7 +47,7 @@ public sealed class ConceptDriftBaselineTests
         var live = RealisedMacroF1(outcomes);
         var model = Model(new() { ["macro_f1"] = live + 0.15, ["seed_macro_f1_mean"] = live + 0.05 });
 
-        var reading = new ConceptDrift(Microsoft.Extensions.Options.Options.Create(Options)).Measure(model, outcomes).Single(r => r.Metric == "macro_f1");
+        var reading = MacroF1Reading(model, outcomes);
 
         Assert.That(reading.Baseline, Is.EqualTo(live + 0.05).Within(1e-12), "the seeds' mean is the baseline");
         Assert.That(reading.Value, Is.EqualTo(live).Within(1e-12));
@@ -58,7 +63,7 @@ public sealed class ConceptDriftBaselineTests
         var live = RealisedMacroF1(outcomes);
         var model = Model(new() { ["macro_f1"] = live + 0.30, ["seed_macro_f1_mean"] = live + 0.25 });
 
-        var reading = new ConceptDrift(Microsoft.Extensions.Options.Options.Create(Options)).Measure(model, outcomes).Single(r => r.Metric == "macro_f1");
+        var reading = MacroF1Reading(model, outcomes);
 
         Assert.That(reading.Baseline, Is.EqualTo(live + 0.25).Within(1e-12));
         Assert.That(reading.Badness, Is.GreaterThanOrEqualTo(reading.AlertAt), "a 0.25 fall from the mean passes the alert drop 0.20");
@@ -70,8 +75,7 @@ public sealed class ConceptDriftBaselineTests
         var outcomes = Outcomes(rightEvery: 13);
         var live = RealisedMacroF1(outcomes);
 
-        var reading = new ConceptDrift(Microsoft.Extensions.Options.Options.Create(Options)).Measure(Model(new() { ["macro_f1"] = live + 0.12 }), outcomes)
-            .Single(r => r.Metric == "macro_f1");
+        var reading = MacroF1Reading(Model(new() { ["macro_f1"] = live + 0.12 }), outcomes);
 
         Assert.That(reading.Baseline, Is.EqualTo(live + 0.12).Within(1e-12));
         Assert.That(reading.Badness, Is.GreaterThanOrEqualTo(reading.WarnAt));
@@ -81,6 +85,6 @@ public sealed class ConceptDriftBaselineTests
     public void Too_few_outcomes_give_no_reading()
     {
         var outcomes = Outcomes(rightEvery: 13).Take(Options.MinOutcomes - 1).ToList();
-        Assert.That(new ConceptDrift(Microsoft.Extensions.Options.Options.Create(Options)).Measure(Model(new() { ["macro_f1"] = 0.9 }), outcomes), Is.Empty);
+        Assert.That(Measure(Model(new() { ["macro_f1"] = 0.9 }), outcomes), Is.Empty);
     }
 }

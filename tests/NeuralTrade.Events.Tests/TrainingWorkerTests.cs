@@ -175,7 +175,7 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
             Assert.That(run.Tags["mlflow.source.type"], Is.EqualTo("JOB"));
             // The commit the worker was built from (the SDK stamps it from git; images pass it as GIT_COMMIT).
             Assert.That(run.Tags["mlflow.source.git.commit"], Does.Match("^[0-9a-f]{40}$|^unknown$"));
-            if (Environment.GetEnvironmentVariable("NEURALTRADE_GIT_COMMIT") is null && Directory.Exists(Path.Combine(RepositoryRoot(), ".git")))
+            if (Environment.GetEnvironmentVariable("NEURALTRADE_GIT_COMMIT") is null && Directory.Exists(Path.Combine(CliToolPackageTests.RepositoryRoot(), ".git")))
                 Assert.That(run.Tags["mlflow.source.git.commit"], Does.Match("^[0-9a-f]{40}$"), "built from a git checkout");
             Assert.That(run.Params["walkForwardFolds"], Is.EqualTo("0"));
         });
@@ -421,14 +421,6 @@ public sealed class TrainingWorkerTests : WorkerHarnessFixture
         }
 
         return job;
-    }
-
-    static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NeuralTrade.Events.slnx")))
-            directory = directory.Parent;
-        return directory?.FullName ?? AppContext.BaseDirectory;
     }
 
     static JsonElement J(string raw) => JsonDocument.Parse(raw).RootElement;
