@@ -24,6 +24,48 @@ public sealed record TrainingRequested : IntegrationEvent
     public IReadOnlyDictionary<string, JsonElement>? Hyperparameters { get; init; }
     /// <summary>Why training was asked for, e.g. <c>manual</c>, <c>drift</c>, <c>schedule</c>.</summary>
     public required string Reason { get; init; }
+    /// <summary>
+    /// A hyperparameter search instead of one training (added in contract 1.x; absent means one training): the Training
+    /// workers run its trials as competing consumers and the best trial on the validation split becomes the candidate.
+    /// </summary>
+    public SearchRequest? Search { get; init; }
+}
+
+/// <summary>A hyperparameter search: the space, the strategy, the budget and early stopping.</summary>
+public sealed record SearchRequest
+{
+    /// <summary>The hyperparameters to vary, by name (at most 8): each a list of values or an interval.</summary>
+    public required IReadOnlyDictionary<string, SearchRange> Space { get; init; }
+    /// <summary><c>random</c> (the default) or <c>grid</c> (every combination of the lists; the budget must cover them).</summary>
+    public string? Strategy { get; init; }
+    /// <summary>The budget: how many trials, 1 to 256.</summary>
+    public required int Trials { get; init; }
+    /// <summary>Seed of random search's draws (0 when absent): the same request plans the same trials.</summary>
+    public int? Seed { get; init; }
+    /// <summary>Asynchronous successive halving; every trial trains its whole budget of epochs when absent.</summary>
+    public EarlyStoppingRequest? EarlyStopping { get; init; }
+}
+
+/// <summary>One hyperparameter's range: <c>values</c>, or <c>min</c> and <c>max</c> (random search only; <c>log</c> to sample log-uniformly).</summary>
+public sealed record SearchRange
+{
+    /// <summary>The values to try (1 to 32).</summary>
+    public IReadOnlyList<double>? Values { get; init; }
+    /// <summary>The interval's lower end.</summary>
+    public double? Min { get; init; }
+    /// <summary>The interval's upper end.</summary>
+    public double? Max { get; init; }
+    /// <summary>Sample the interval log-uniformly (min must be positive).</summary>
+    public bool? Log { get; init; }
+}
+
+/// <summary>ASHA early stopping: rungs at <c>graceEpochs·η^k</c> epochs; a trial below the top 1/η at a rung stops there.</summary>
+public sealed record EarlyStoppingRequest
+{
+    /// <summary>Epochs every trial trains before it can be stopped (the first rung).</summary>
+    public required int GraceEpochs { get; init; }
+    /// <summary>η, 2 to 8 (3 when absent): about 1/η of the trials go on from each rung.</summary>
+    public int? ReductionFactor { get; init; }
 }
 
 /// <summary>A training run has started.</summary>

@@ -37,4 +37,11 @@ public sealed class TrainingOptions
     /// </summary>
     [Range(1e9, 1e22)]
     public double MaxTrainingFlops { get; set; } = 5e15;
+
+    /// <summary>
+    /// Most estimated floating-point operations one hyperparameter search may cost, all its trials together (each trial
+    /// one seed, its whole budget of epochs: early stopping only ever saves): 2·10¹⁶ by default, four times a request's.
+    /// </summary>
+    [Range(1e9, 1e23)]
+    public double MaxSearchFlops { get; set; } = 2e16;
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NeuralTrade.Events.Contracts;
+using NeuralTrade.Events.Modeling.Search;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Messaging;
 using NeuralTrade.Events.Modeling;
@@ -58,6 +59,15 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
         var hp = Hyperparameters.Apply(request.Hyperparameters, out var problems);
         if (problems.Count > 0)
             return "invalid hyperparameters: " + string.Join("; ", problems);
+        SearchPlan? search = null;
+        if (request.Search is { } searchRequest)
+        {
+            if (hp.WalkForwardFolds > 0)
+                return "a search cannot also run a walk-forward: evaluate the best recipe with neuraltrade evaluate afterwards.";
+            search = SearchRequests.Plan(searchRequest, hp with { Seeds = 1 }, out var searchProblems);
+            if (search is null)
+                return "invalid search: " + string.Join("; ", searchProblems);
+        }
 
         var series = new SeriesKey(request.Exchange!, request.Symbol!, request.Interval!);
         var count = await CountCandlesAsync(series, request, cancellationToken);
@@ -67,7 +77,20 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
         if (count < needed)
             return $"{series} holds {count} candles{Range(request)}; training needs at least {needed} " +
                 $"({hp.MinSamples} samples of window {hp.WindowSize}, horizon {hp.Horizon}).";
-        return OverBudget(series, request, hp, count);
+        return search is null ? OverBudget(series, request, hp, count) : SearchOverBudget(series, search, count);
+    }
+
+    /// <summary>A search's budget: every trial's estimated cost at its whole budget of epochs, one seed each, together.</summary>
+    string? SearchOverBudget(SeriesKey series, SearchPlan search, long count)
+    {
+        var limits = options.Value;
+        if (count > limits.MaxCandles)
+            return $"{series} holds {count:N0} candles; a request trains on at most {limits.MaxCandles:N0} (Training:MaxCandles): narrow it with from/to.";
+        var flops = search.Trials.Sum(t => TrainingBudget.EstimatedFlops(t.Recipe, count));
+        return flops > limits.MaxSearchFlops
+            ? $"the search's {search.Trials.Count} trials would cost about {flops:E1} floating-point operations together ({count:N0} candles); " +
+              $"this trainer's search budget is {limits.MaxSearchFlops:E1} (Training:MaxSearchFlops): fewer trials, smaller models or fewer epochs."
+            : null;
     }
 
     /// <summary>

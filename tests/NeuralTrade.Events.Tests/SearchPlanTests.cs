@@ -1,3 +1,4 @@
+using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Modeling.Search;
 
@@ -143,5 +144,72 @@ public sealed class SearchPlanTests
         }
 
         Assert.That(continued / 243.0, Is.InRange(0.25, 0.45), $"{continued} of 243 went on");
+    }
+
+    [Test]
+    public void A_search_request_is_planned_in_the_order_of_its_names_with_asha_rungs()
+    {
+        var request = new SearchRequest
+        {
+            Space = new Dictionary<string, SearchRange>
+            {
+                ["learningRate"] = new() { Values = [1e-3, 3e-3] },
+                ["hiddenSize"] = new() { Values = [32, 64] },
+            },
+            Strategy = SearchStrategies.Grid, Trials = 4, EarlyStopping = new EarlyStoppingRequest { GraceEpochs = 2, ReductionFactor = 3 },
+        };
+
+        var plan = SearchRequests.Plan(request, Base with { Epochs = 30 }, out var problems)!;
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(plan.Trials.Select(t => (t.Recipe.HiddenSize, t.Recipe.LearningRate)), Is.EqualTo(new[] { (32, 1e-3), (32, 3e-3), (64, 1e-3), (64, 3e-3) }),
+            "hiddenSize before learningRate, whatever the JSON's order");
+        Assert.That(plan.Rungs, Is.EqualTo(new[] { 2, 6, 18 }));
+        Assert.That(plan.ReductionFactor, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void A_search_request_that_cannot_run_is_refused_with_every_reason()
+    {
+        var request = new SearchRequest
+        {
+            Space = new Dictionary<string, SearchRange> { ["epochs"] = new() { Values = [5, 10] }, ["horizon"] = new() { Values = [3] } },
+            Trials = 500, EarlyStopping = new EarlyStoppingRequest { GraceEpochs = 40, ReductionFactor = 9 },
+        };
+
+        Assert.That(SearchRequests.Plan(request, Base, out var problems), Is.Null);
+        Assert.That(problems, Has.Some.Contains("'horizon' cannot be searched")
+            .And.Some.Contains("reductionFactor 9 must be 2 to 8")
+            .And.Some.Contains("graceEpochs 40 must be at least 1 and below the recipe's epochs (30)"));
+        Assert.That(SearchRequests.Plan(request with { Space = new Dictionary<string, SearchRange> { ["epochs"] = new() { Values = [5, 10] } } }, Base, out problems),
+            Is.Null);
+        Assert.That(problems, Has.Some.Contains("epochs cannot be searched with early stopping").And.Some.Contains("trials 500 must be 1 to 256"));
+    }
+
+    [Test]
+    public void The_asha_hook_records_at_each_rung_and_stops_a_trial_below_the_cut()
+    {
+        var recorded = new Dictionary<int, List<double>> { [2] = [-0.9, -0.8, -0.7, -0.6] };
+        IReadOnlyList<double> Record(int rung, double metric)
+        {
+            var before = recorded.TryGetValue(rung, out var list) ? list.ToList() : [];
+            recorded[rung] = [.. before, metric];
+            return before;
+        }
+
+        static EpochProgress Epoch(int e, double validationLoss) => new(e, 30, 1, validationLoss, 1e-3, true, 0, TimeSpan.Zero);
+        var seen = new List<int>();
+        var good = AshaHook.Create([2, 6], 3, Record, e => seen.Add(e.Epoch));
+        good(Epoch(1, 0.5));
+        good(Epoch(2, 0.5)); // -0.5 above the cut of [-0.9 … -0.6]: goes on
+        good(Epoch(6, 0.4)); // the first at rung 6: goes on
+        Assert.That(seen, Is.EqualTo(new[] { 1, 2, 6 }));
+        Assert.That(recorded[2], Has.Count.EqualTo(5));
+        Assert.That(recorded[6], Is.EqualTo(new[] { -0.4 }));
+
+        var bad = AshaHook.Create([2, 6], 3, Record);
+        var stop = Assert.Throws<TrialStoppedException>(() => bad(Epoch(2, 0.95)))!;
+        Assert.That((stop.Rung, stop.ValidationLoss), Is.EqualTo((2, 0.95)));
+        Assert.That(stop.Message, Does.Contain("epoch 2"));
     }
 }
