@@ -23,5 +23,12 @@ public interface ITrainingJobStore
     /// <summary>Records the tracking run the current attempt opened (<see cref="TrainingJob.RunId"/>).</summary>
     Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Makes a job waiting in <see cref="JobStatus.Searching"/> claimable again (pending, its attempts counted afresh): a
+    /// search's trials have all ended. False, and nothing changes, when the job is in any other state, so that every
+    /// trial that sees the search end may call it.
+    /// </summary>
+    Task<bool> ResumeAsync(Guid requestId, CancellationToken cancellationToken = default);
+
     Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default);
 }

@@ -29,7 +29,7 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
             Guid? id = _leases.Where(l => l.Value <= now).OrderBy(l => l.Value).Select(l => (Guid?)l.Key).FirstOrDefault();
             if (id is null && _pending.Count > 0)
                 id = _pending.Dequeue();
-            if (id is not { } claimed || _jobs[claimed].Status is JobStatus.Completed or JobStatus.Failed)
+            if (id is not { } claimed || _jobs[claimed].Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Searching)
             {
                 if (id is { } done)
                     _leases.Remove(done);
@@ -93,12 +93,24 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
                 job = job with { Owner = null };
                 _leases[requestId] = time.GetUtcNow() + (retryAfter ?? TimeSpan.Zero);
             }
-            else if (status is JobStatus.Completed or JobStatus.Failed)
+            else if (status is JobStatus.Completed or JobStatus.Failed or JobStatus.Searching)
             {
                 _leases.Remove(requestId);
             }
 
             _jobs[requestId] = job;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> ResumeAsync(Guid requestId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(requestId, out var job) || job.Status != JobStatus.Searching)
+                return Task.FromResult(false);
+            _jobs[requestId] = job with { Status = JobStatus.Pending, Attempts = 0, Owner = null };
+            _pending.Enqueue(requestId);
             return Task.FromResult(true);
         }
     }

@@ -45,9 +45,17 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
         if ARGV[3] == 'retry' then
           redis.call('HDEL', KEYS[1], 'owner')
           redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
-        elseif ARGV[3] == 'completed' or ARGV[3] == 'failed' then
+        elseif ARGV[3] == 'completed' or ARGV[3] == 'failed' or ARGV[3] == 'searching' then
           redis.call('ZREM', KEYS[2], ARGV[1])
         end
+        return 1
+        """;
+
+    const string ResumeScript = """
+        if redis.call('HGET', KEYS[1], 'status') ~= 'searching' then return 0 end
+        redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0)
+        redis.call('HDEL', KEYS[1], 'owner')
+        redis.call('LPUSH', KEYS[2], ARGV[1])
         return 1
         """;
 
@@ -105,6 +113,13 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
     {
         var epoch = Epoch;
         await Replicated(epoch, await Db.HashSetAsync(Job(requestId), "run", runId).WaitAsync(cancellationToken), cancellationToken);
+    }
+
+    public async Task<bool> ResumeAsync(Guid requestId, CancellationToken cancellationToken = default)
+    {
+        var epoch = Epoch;
+        return await Replicated(epoch, (int)await Db.ScriptEvaluateAsync(ResumeScript, [Job(requestId), Pending], [requestId.ToString("N")])
+            .WaitAsync(cancellationToken) == 1, cancellationToken);
     }
 
     public async Task<TrainingJob?> GetAsync(Guid requestId, CancellationToken cancellationToken = default)

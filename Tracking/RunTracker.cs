@@ -109,6 +109,38 @@ public sealed partial class RunTracker(TrackingOptions options, MlflowClient? ml
         }
     }
 
+    /// <summary>
+    /// Ends a run this worker did not open (a search's parent run, ended by whichever trainer finishes the search) as
+    /// <paramref name="status"/> where it still shows RUNNING: in the local run store when this machine holds it, and in
+    /// MLflow when <paramref name="inMlflow"/>. Best effort: a failure is logged, never fatal to the caller.
+    /// </summary>
+    public async Task EndRunAsync(string experiment, string runId, bool inMlflow, string status, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(runId);
+        try
+        {
+            if (LocalRun.Open(options.LocalDirectory, experiment, runId) is { Status: "RUNNING" } local)
+                local.End(status);
+        }
+        catch (Exception e) when (IsLocalStoreFailure(e))
+        {
+            LogLocalRunNotUpdated(runId, e.Message);
+        }
+
+        if (!inMlflow || mlflow is null)
+            return;
+        try
+        {
+            await mlflow.UpdateRunAsync(runId, status, time.GetUtcNow(), cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or MlflowException or TaskCanceledException or TimeoutException
+                                      or Polly.Timeout.TimeoutRejectedException)
+        {
+            LogAbandonedNotEnded(runId, e.Message);
+        }
+    }
+
     /// <summary>What the local run store can throw: a missing, unreadable, full or hand-edited run directory.</summary>
     static bool IsLocalStoreFailure(Exception e) =>
         e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException;

@@ -77,9 +77,12 @@ public sealed partial class TrackedRun
         return new ArtifactRef(uri ?? new Uri(local).AbsoluteUri, sha, content.LongLength);
     }
 
-    public async Task EndAsync(bool succeeded, CancellationToken cancellationToken = default)
+    public Task EndAsync(bool succeeded, CancellationToken cancellationToken = default) =>
+        EndAsync(succeeded ? "FINISHED" : "FAILED", cancellationToken);
+
+    /// <summary>Ends the run as <paramref name="status"/>: MLflow's FINISHED, FAILED or KILLED (an early-stopped trial).</summary>
+    public async Task EndAsync(string status, CancellationToken cancellationToken = default)
     {
-        var status = succeeded ? "FINISHED" : "FAILED";
         if (MlflowError is not null)
             _local.SetAll("tags", new Dictionary<string, string> { ["mlflow.error"] = MlflowError });
         _local.End(status);

@@ -49,6 +49,23 @@ public class TrainingEvents(IBus bus)
         };
     }
 
+    /// <summary>One <see cref="Search.TrainingTrialRequested"/> per trial, with ids from the search and the trial: publishing again publishes the same messages.</summary>
+    public virtual async Task PublishTrialsAsync(TrainingRequested request, IReadOnlyList<int> trials, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(trials);
+        foreach (var trial in trials)
+        {
+            await bus.Publish(new Search.TrainingTrialRequested
+            {
+                EventId = DeterministicGuid.Create($"{request.RequestId}|training.trial|{trial}"),
+                CorrelationId = request.CorrelationId,
+                SearchId = request.RequestId,
+                Trial = trial,
+            }, cancellationToken);
+        }
+    }
+
     public Task PublishCompletedAsync(TrainingCompleted completed, CancellationToken cancellationToken) =>
         bus.Publish(completed, cancellationToken);
 

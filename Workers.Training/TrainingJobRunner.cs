@@ -5,6 +5,8 @@ using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
+using NeuralTrade.Events.Tracking;
+using NeuralTrade.Events.Workers.Training.Search;
 
 namespace NeuralTrade.Events.Workers.Training;
 
@@ -20,6 +22,9 @@ public sealed partial class TrainingJobRunner(
     ITrainingJobStore jobs,
     TrainingRun training,
     TrainingEvents events,
+    ISearchStore searches,
+    RunTracker tracker,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     IOptions<TrainingOptions> options,
     ILogger<TrainingJobRunner> logger) : BackgroundService
@@ -95,13 +100,18 @@ public sealed partial class TrainingJobRunner(
     /// <summary>Runs one claimed job to an end state, or hands it back.</summary>
     internal async Task RunAsync(TrainingJob job, CancellationToken stoppingToken)
     {
-        var request = JsonSerializer.Deserialize<TrainingRequested>(job.RequestJson, ContractJson.Options)!;
-        using var activity = TrainingTelemetry.Source.StartActivity("training job");
-        activity?.SetTag("neuraltrade.request_id", request.RequestId);
+        var trial = TrialJob.TryParse(job.RequestJson);
+        var request = trial is null ? JsonSerializer.Deserialize<TrainingRequested>(job.RequestJson, ContractJson.Options)! : null;
+        using var activity = TrainingTelemetry.Source.StartActivity(trial is null ? "training job" : "search trial");
+        activity?.SetTag("neuraltrade.request_id", trial?.SearchId ?? request!.RequestId);
         await using var lease = JobLease.Keep(jobs, job.RequestId, _owner, _options, logger, stoppingToken);
         try
         {
-            if (job.Status == JobStatus.Announcing && job.ResultJson is not null)
+            if (trial is not null)
+            {
+                await RunTrialAsync(job, trial, lease.Token, stoppingToken);
+            }
+            else if (job.Status == JobStatus.Announcing && job.ResultJson is not null)
             {
                 // The result was stored but maybe not announced before the last owner stopped: announce it (same event id).
                 await AnnounceAsync(job.RequestId, JsonSerializer.Deserialize<TrainingCompleted>(job.ResultJson, ContractJson.Options)!, stoppingToken);
@@ -109,11 +119,15 @@ public sealed partial class TrainingJobRunner(
             else if (job.Attempts > _options.MaxAttempts)
             {
                 // The last attempt's worker stopped mid-run: its run ends KILLED before the job ends failed.
-                await training.EndAbandonedAsync(job, ModelNames.For(new SeriesKey(request.Exchange, request.Symbol, request.Interval)),
+                await training.EndAbandonedAsync(job, ModelNames.For(new SeriesKey(request!.Exchange, request.Symbol, request.Interval)),
                     $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease) and was the last of {_options.MaxAttempts}",
                     stoppingToken);
                 await FailAsync(request, job.RunId, $"gave up after {job.Attempts - 1} attempts; last error: {job.Error ?? "the worker stopped during the job"}",
                     stoppingToken);
+            }
+            else if (request!.Search is not null)
+            {
+                await RunSearchAsync(job, request, lease.Token, stoppingToken);
             }
             else
             {
@@ -122,14 +136,14 @@ public sealed partial class TrainingJobRunner(
         }
         catch (OperationCanceledException) when (lease.Lost)
         {
-            LogLeaseLost(request.RequestId);
+            LogLeaseLost(job.RequestId);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: hand the job back at once so another worker (or this one after restart) retries it.
-            await jobs.TransitionAsync(request.RequestId, _owner, JobStatus.Retry, error: "the worker stopped during the job",
+            await jobs.TransitionAsync(job.RequestId, _owner, JobStatus.Retry, error: "the worker stopped during the job",
                 retryAfter: TimeSpan.Zero, cancellationToken: CancellationToken.None);
-            LogHandedBack(request.RequestId);
+            LogHandedBack(job.RequestId);
         }
     }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
 using NeuralTrade.Events.Modeling;
+using NeuralTrade.Events.Modeling.Search;
+using NeuralTrade.Events.Workers.Training.Search;
 using NeuralTrade.Events.Reporting;
 using NeuralTrade.Events.Stores;
 using NeuralTrade.Events.Tracking;
@@ -32,8 +34,9 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
     /// <summary>Trains <paramref name="job"/>; null when it was trained and handed over, else the failed run.</summary>
     /// <param name="owner">The job's owner, which reports its progress.</param>
     /// <param name="handOver">Stores and announces the result (with the job loop's own cancellation).</param>
+    /// <param name="trial">A search's trial: its recipe, its parent run and ASHA; null for a training request.</param>
     public async Task<FailedRun?> RunAsync(TrainingJob job, TrainingRequested request, string owner, Func<TrainingCompleted, Task> handOver,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TrialContext? trial = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(request);
@@ -41,7 +44,7 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
         var stopwatch = Stopwatch.StartNew();
         var series = new SeriesKey(request.Exchange, request.Symbol, request.Interval);
         var modelName = ModelNames.For(series);
-        var hp = Hyperparameters.Apply(request.Hyperparameters, out _);
+        var hp = trial?.Recipe ?? Hyperparameters.Apply(request.Hyperparameters, out _);
         var device = TorchDevices.Best();
         // A run abandoned by an earlier attempt (its worker killed, its lease lost) ends KILLED, not RUNNING forever.
         await EndAbandonedAsync(job, modelName, $"attempt {job.Attempts - 1} did not finish (its worker stopped or lost the job's lease); attempt {job.Attempts} took over", cancellationToken);
@@ -49,7 +52,10 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
         TrackedRun run;
         try
         {
-            run = await tracker.StartTrainingRunAsync(request, job.Attempts, series, modelName, hp, device, cancellationToken);
+            run = trial is null
+                ? await tracker.StartTrainingRunAsync(request, job.Attempts, series, modelName, hp, device, cancellationToken)
+                : await tracker.StartRunAsync(modelName, $"{modelName}-{request.RequestId.ToString("N")[..8]}-t{trial.Trial}-a{job.Attempts}",
+                    trial.Tags(TrainingTracking.RunTags(request, job.Attempts, series, hp, device)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -58,14 +64,17 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
 
         try
         {
-            await jobs.RecordRunAsync(request.RequestId, run.RunId, cancellationToken);
-            await events.PublishStartedAsync(request, job.Attempts, run, modelName, cancellationToken);
+            await jobs.RecordRunAsync(job.RequestId, run.RunId, cancellationToken);
+            if (trial is null)
+                await events.PublishStartedAsync(request, job.Attempts, run, modelName, cancellationToken);
             LogStarted(request.RequestId, modelName, run.RunId, run.Store, device.type.ToString());
             await run.LogTrainingParamsAsync(hp, series, cancellationToken);
             var candles = await store.GetRangeAsync(series, request.From, request.To, cancellationToken);
-            var epochs = new EpochReporter(run, jobs, request.RequestId, owner, modelName, logger);
+            var epochs = new EpochReporter(run, jobs, job.RequestId, owner, modelName, logger);
             var outcome = await TrainingThread.RunAsync(
-                progress => ModelTraining.Run(modelName, series, candles, hp, device, progress, cancellationToken), epochs.ReportAsync,
+                progress => ModelTraining.Run(modelName, series, candles, hp, device,
+                    trial is null || trial.Rungs.Count == 0 ? progress : AshaHook.Create(trial.Rungs, trial.ReductionFactor, trial.RecordAtRung, progress),
+                    cancellationToken), epochs.ReportAsync,
                 cancellationToken);
             var (artifact, metrics) = await run.LogTrainingResultAsync(modelName, outcome, cancellationToken);
             await run.LogMlflowModelAsync(outcome, logger, cancellationToken);
@@ -84,6 +93,17 @@ public sealed partial class TrainingRun(ICandleStore store, RunTracker tracker, 
             await run.FinishTrainingRunAsync(TrainingTracking.Note(request, series, hp, outcome, walkForward), cancellationToken);
             await handOver(TrainingEvents.Completed(request, run, modelName, artifact, metrics, outcome.Dataset, stopwatch.Elapsed));
             return null;
+        }
+        catch (TrialStoppedException e)
+        {
+            // Early-stopped by ASHA: KILLED, as Ray Tune's stopped trials show in MLflow, with where and why.
+            await run.SetTagsAsync(new Dictionary<string, string>
+            {
+                ["neuraltrade.search.stopped_at"] = e.Rung.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["neuraltrade.search.stopped"] = e.Message,
+            }, CancellationToken.None);
+            await run.EndAsync("KILLED", CancellationToken.None);
+            return new FailedRun(run.RunId, e);
         }
         catch (OperationCanceledException)
         {

@@ -155,7 +155,7 @@ public sealed partial class DeploymentConfigurationTests
         [
             ("ingest", "market.candles"), ("training", "training.requested"), ("registry", "training.completed"), ("registry-promote", "model.promote"),
             ("registry-rollback", "model.rollback"), ("inference", "prediction.requested"), ("inference-stream", "data.ingested"),
-            ("monitor", "data.ingested"), ("monitor-predictions", "prediction.completed"),
+            ("monitor", "data.ingested"), ("monitor-predictions", "prediction.completed"), ("training-trials", "training.trial"),
         ];
         static Dictionary<string, string> Flat(JsonElement arguments) => arguments.EnumerateObject().ToDictionary(a => a.Name, a => a.Value.ToString());
         foreach (var (queue, exchange) in work)

@@ -102,7 +102,9 @@ public sealed record FleetTopology(IReadOnlyList<FleetTopology.Worker> Workers, 
         var formatter = KebabCaseEndpointNameFormatter.Instance;
         return contributors.Select(c =>
         {
-            var consumers = RegisteredConsumers(c).Select(r =>
+            // A worker's internal queues (Training's search trials on training.trial) carry no public message: the public
+            // contract's document leaves them out, and the broker definitions declare them (BrokerDefinitionsTests).
+            var consumers = RegisteredConsumers(c).Where(r => !IsInternal(r.Consumer)).Select(r =>
             {
                 var definition = (IConsumerDefinition)ActivatorUtilities.CreateInstance(services, r.Definition);
                 var queue = definition.GetEndpointName(formatter);
@@ -111,9 +113,19 @@ public sealed record FleetTopology(IReadOnlyList<FleetTopology.Worker> Workers, 
                 var perInstance = queue.Contains(InstanceIdSentinel, StringComparison.Ordinal);
                 return new Consumer(r.Consumer, queue.Replace(InstanceIdSentinel, "{instanceId}", StringComparison.Ordinal), queue, messages, perInstance);
             }).ToList();
-            return new Worker(c.Worker, c.Publishes, consumers);
+            return new Worker(c.Worker, [.. c.Publishes.Where(t => Exchanges.NameOf(t) is not { } e || !InternalExchanges.Contains(e))], consumers);
         }).ToList();
     }
+
+    /// <summary>The exchanges internal to one worker, not part of the public contract.</summary>
+    public static readonly IReadOnlySet<string> InternalExchanges = new HashSet<string>(StringComparer.Ordinal)
+    {
+        NeuralTrade.Events.Workers.Training.Search.TrainingTrialRequested.ExchangeName,
+    };
+
+    static bool IsInternal(Type consumer) =>
+        consumer.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>)
+            && Exchanges.NameOf(i.GetGenericArguments()[0]) is { } exchange && InternalExchanges.Contains(exchange));
 
     /// <summary>
     /// The contract type of a consumed message: itself, or the contract whose exchange a worker's own reading of it names
