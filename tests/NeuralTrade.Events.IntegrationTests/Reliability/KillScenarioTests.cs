@@ -229,4 +229,81 @@ public sealed class TrainingKillScenarioTests : BrokerTest
             Assert.That(runStatuses, Is.EqualTo(new[] { "KILLED", "FINISHED" }), "in MLflow the abandoned run ends KILLED on takeover, the replacement's FINISHED");
         });
     }
+
+    /// <summary>
+    /// A search of four trials on two Training processes; one is killed with SIGKILL while both run a trial. Its trial's
+    /// lease expires (5 s), the other process takes the trial over as its second and last attempt, and the search
+    /// completes: one training.completed, every trial once in the outcome, the abandoned attempt's run KILLED.
+    /// </summary>
+    [Test]
+    public async Task A_search_on_two_trainers_completes_when_one_is_killed_mid_trial()
+    {
+        await CandleStore.AppendAsync(NeuralTrade.Events.Testing.TrainedModels.Series, NeuralTrade.Events.Testing.TrainedModels.Market, null);
+        var environment = new Dictionary<string, string>
+        {
+            ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
+            ["Tracking__LocalDirectory"] = ScratchDirectory,
+            ["Training__LeaseSeconds"] = "5", ["Training__HeartbeatSeconds"] = "1", ["Training__PollIntervalMs"] = "200",
+            ["MLFLOW_TRACKING_URI"] = Mlflow.Uri,
+        };
+        var logs = Path.Combine(ScratchDirectory, "logs");
+        var completed = await Amqp.TapAsync(Exchanges.TrainingCompleted);
+        var failed = await Amqp.TapAsync(Exchanges.TrainingFailed);
+        var first = await WorkerProcess.StartAsync("Training", environment, logs);
+        var second = await WorkerProcess.StartAsync("Training", environment, logs);
+
+        var requestId = Guid.NewGuid();
+        await Amqp.PublishAsync(Exchanges.TrainingRequested, $$$"""
+            {"requestId":"{{{requestId}}}","exchange":"sim","symbol":"PLANT/USD","interval":"1m","reason":"search",
+             "hyperparameters":{"windowSize":30,"numLayers":1,"epochs":12,"patience":12,"minSamples":100,
+                                "fixedThreshold":0.006,"volatilityScale":0,"seed":7},
+             "search":{"space":{"hiddenSize":{"values":[32,48]},"learningRate":{"values":[0.001,0.003]}},"strategy":"grid","trials":4}}
+            """, requestId.ToString());
+
+        // Kill the first process once both are running a trial, 1.5 s into them.
+        IReadOnlyList<NeuralTrade.Events.Testing.FakeMlflowServer.Run> Trials() =>
+            [.. Mlflow.Runs.Values.Where(r => r.Tags.ContainsKey("neuraltrade.search.trial"))];
+        var wait = Stopwatch.StartNew();
+        while (Trials().Count(r => r.Status == "RUNNING") < 2 && wait.Elapsed < TimeSpan.FromMinutes(2))
+            await Task.Delay(100);
+        await Task.Delay(1_500);
+        var runningAtKill = Trials().Count(r => r.Status == "RUNNING");
+        first.Kill();
+        await first.DisposeAsync();
+
+        var deadline = Stopwatch.StartNew();
+        while (completed.Received.Count == 0 && failed.Received.Count == 0 && deadline.Elapsed < TimeSpan.FromMinutes(6))
+            await Task.Delay(250);
+        await Task.Delay(3_000); // a second completion would show now
+        await second.DisposeAsync();
+
+        var outcomes = (await Redis.GetDatabase().HashGetAllAsync($"{KeyPrefix}:training:search:{requestId:N}:trials"))
+            .Select(e => JsonDocument.Parse((string)e.Value!).RootElement).OrderBy(o => o.GetProperty("trial").GetInt32()).ToList();
+        var ofRequest = completed.Received.Where(d => d.Json.GetProperty("requestId").GetString() == requestId.ToString()).ToList();
+        var runs = Trials();
+        var retried = outcomes.Where(o => o.GetProperty("attempts").GetInt32() == 2).Select(o => o.GetProperty("trial").GetInt32()).ToList();
+        var deadLetters = await Management.FindQueueAsync(VirtualHost, "training-trials_error") is { } q && q.TryGetProperty("messages", out var m) ? m.GetInt32() : 0;
+        TestContext.Out.WriteLine($"injected: a 4-trial search on two Training processes, one killed (-9) with {runningAtKill} trials running; lease 5 s. " +
+            $"counted: trials {string.Join(", ", outcomes.Select(o => $"{o.GetProperty("trial").GetInt32()} {o.GetProperty("status").GetString()} " +
+            $"(attempts {o.GetProperty("attempts").GetInt32()})"))}; trial runs {string.Join(", ", runs.Select(r => $"{r.Tags["neuraltrade.search.trial"]} {r.Status}"))}; " +
+            $"training.completed {ofRequest.Count} ({deadline.Elapsed.TotalSeconds:F0} s after the kill), training.failed {failed.Received.Count}, dead letters {deadLetters}");
+        ReliabilityTable.Add("Search, trainer kill -9", "SIGKILL of one of two trainers mid-trial", 4,
+            outcomes.Count(o => o.GetProperty("status").GetString() == "completed"), runs.Count(r => r.Status == "FINISHED") - outcomes.Count, deadLetters,
+            4 - outcomes.Count);
+        Assert.Multiple(() =>
+        {
+            Assert.That(runningAtKill, Is.EqualTo(2), "both trainers were mid-trial when one was killed");
+            Assert.That(ofRequest, Has.Count.EqualTo(1), "the search completed exactly once: one training.completed");
+            Assert.That(failed.Received, Is.Empty);
+            Assert.That(outcomes.Select(o => o.GetProperty("status").GetString()), Is.EqualTo(Enumerable.Repeat("completed", 4)), "every trial completed once");
+            Assert.That(retried, Has.Count.EqualTo(1), "the killed trainer's trial ran a second time, once");
+            Assert.That(runs.Where(r => r.Status == "FINISHED").Select(r => r.Tags["neuraltrade.search.trial"]).Order(), Is.EqualTo(new[] { "0", "1", "2", "3" }),
+                "one finished run per trial");
+            Assert.That(runs.Where(r => r.Status == "KILLED").Select(r => r.Tags["neuraltrade.search.trial"]), Is.EqualTo(retried.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                "the abandoned attempt's run ends KILLED");
+            Assert.That(runs.Where(r => r.Status == "FINISHED").Select(r => r.RunId), Does.Contain(ofRequest.Single().Json.GetProperty("runId").GetString()),
+                "the candidate is a finished trial's run");
+            Assert.That(deadLetters, Is.Zero);
+        });
+    }
 }
