@@ -49,11 +49,15 @@ internal interface IQueueReader : IAsyncDisposable
 }
 
 /// <summary>The fleet's stores in Redis that the commands read, and the connection behind them.</summary>
-internal sealed class RedisStores(IModelRegistryStore registry, ICandleStore candles, IAsyncDisposable? connection = null) : IAsyncDisposable
+internal sealed class RedisStores(IModelRegistryStore registry, ICandleStore candles, IAsyncDisposable? connection = null, ISearchStore? searches = null)
+    : IAsyncDisposable
 {
     public IModelRegistryStore Registry => registry;
 
     public ICandleStore Candles => candles;
+
+    /// <summary>Hyperparameter searches' state (what <c>neuraltrade search</c> follows).</summary>
+    public ISearchStore Searches => searches ?? throw new CliException("this fleet keeps no search state");
 
     public ValueTask DisposeAsync() => connection?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
@@ -85,6 +89,6 @@ internal sealed class LiveFleetServices(CliSettings settings) : IFleetServices
         options.ConnectRetry = 1;
         var redis = await ConnectionMultiplexer.ConnectAsync(options);
         var keys = new RedisKeys(settings.RedisKeyPrefix);
-        return new RedisStores(new RedisModelRegistryStore(redis, keys), new RedisCandleStore(redis, keys), redis);
+        return new RedisStores(new RedisModelRegistryStore(redis, keys), new RedisCandleStore(redis, keys), redis, new RedisSearchStore(redis, keys));
     }
 }

@@ -85,6 +85,7 @@ internal sealed class NeuralTradeCli(CliSettings settings, IAnsiConsole console,
         root.Subcommands.Add(new CandlesCommand(this).Build());
         root.Subcommands.Add(new PredictCommand(this).Build());
         root.Subcommands.Add(new TrainCommand(this).Build());
+        root.Subcommands.Add(new SearchCommand(this).Build());
         root.Subcommands.Add(new EvaluateCommand(this).Build());
         root.Subcommands.Add(new ModelsCommand(this).Build());
         root.Subcommands.Add(new DeadLetterCommand(this).Build());

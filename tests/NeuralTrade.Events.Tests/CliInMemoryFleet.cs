@@ -40,6 +40,8 @@ internal sealed class CliInMemoryFleet : IFleetServices
 
     public InMemoryCandleStore Candles { get; } = new();
 
+    public InMemorySearchStore Searches { get; } = new();
+
     /// <summary>Set to make the broker unreachable, as <see cref="BrokerSession"/> reports it.</summary>
     public bool BrokerDown { get; set; }
 
@@ -51,7 +53,7 @@ internal sealed class CliInMemoryFleet : IFleetServices
     public Task<IReadOnlyList<QueueInfo>> ManagementQueuesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<QueueInfo>>(Management.OrderBy(q => q.Name, StringComparer.Ordinal).ToList());
 
-    public Task<RedisStores> ConnectRedisAsync(CancellationToken cancellationToken) => Task.FromResult(new RedisStores(Registry, Candles));
+    public Task<RedisStores> ConnectRedisAsync(CancellationToken cancellationToken) => Task.FromResult(new RedisStores(Registry, Candles, searches: Searches));
 
     /// <summary>A message as it lies in a queue: a JSON or text body, a message id, headers as AMQP carries them (bytes).</summary>
     public static BrokerMessage Message(string body, string? messageId = null, IReadOnlyDictionary<string, string>? headers = null) =>

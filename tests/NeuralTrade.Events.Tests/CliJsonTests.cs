@@ -133,6 +133,88 @@ public sealed class CliJsonTests
         });
     }
 
+    /// <summary>A fleet that answers a search: its trials recorded as Training records them, then the events of a search that ended.</summary>
+    static CliInMemoryFleet SearchingFleet()
+    {
+        var fleet = new CliInMemoryFleet();
+        fleet.Respond = (exchange, body) =>
+        {
+            if (exchange != Exchanges.TrainingRequested)
+                return [];
+            var requestId = body.GetProperty("requestId").GetString()!;
+            var id = Guid.Parse(requestId);
+            fleet.Searches.CreateAsync(id, """{"trials":[{},{},{}]}""").GetAwaiter().GetResult();
+            foreach (var (trial, status, f1, run) in new[] { (0, "completed", "0.41", "run-a"), (1, "stopped", "null", "run-b"), (2, "completed", "0.52", "run-c") })
+            {
+                fleet.Searches.RecordTrialAsync(id, trial, $$"""
+                    {"trial":{{trial}},"status":"{{status}}","values":{"hiddenSize":{{16 * (trial + 1)}}},"runId":"{{run}}","epochs":{{(status == "stopped" ? 1 : 4)}},
+                     "validationMacroF1":{{f1}},"durationSeconds":2.5,"attempts":1}
+                    """).GetAwaiter().GetResult();
+            }
+
+            return
+            [
+                (Exchanges.TrainingStarted, CliInMemoryFleet.Golden("training.started", ("requestId", requestId), ("runId", "parent"))),
+                (Exchanges.TrainingCompleted, CliInMemoryFleet.Golden("training.completed", ("requestId", requestId), ("runId", "run-c"))),
+                (Exchanges.ModelDeployed, CliInMemoryFleet.Golden("model.deployed", ("runId", "run-c"), ("version", 5))),
+            ];
+        };
+        return fleet;
+    }
+
+    static readonly string[] SearchArguments =
+        ["search", .. Series, "--space", "hiddenSize=16,32,48", "--space", "learningRate=log:0.0001:0.01", "--trials", "3", "--grace", "1", "--timeout", "10"];
+
+    [Test]
+    public async Task Search_json_follows_the_search_with_progress_and_the_trials_to_the_gates_decision()
+    {
+        var fleet = SearchingFleet();
+        var (code, output, error) = await Cli(fleet, [.. SearchArguments, "--json"]);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        var search = lines[0].GetProperty("message").GetProperty("search");
+        var progress = lines.Single(l => l.GetProperty("event").GetString() == "search.progress").GetProperty("message");
+        var trials = lines.Single(l => l.GetProperty("event").GetString() == "search.trials").GetProperty("message");
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines.Select(l => l.GetProperty("event").GetString()), Is.EqualTo(new[]
+            {
+                Exchanges.TrainingRequested, Exchanges.TrainingStarted, "search.progress", Exchanges.TrainingCompleted, "search.trials", Exchanges.ModelDeployed,
+            }));
+            Assert.That(search.GetProperty("space").GetProperty("hiddenSize").GetProperty("values").EnumerateArray().Select(v => v.GetDouble()),
+                Is.EqualTo(new[] { 16.0, 32, 48 }));
+            var rate = search.GetProperty("space").GetProperty("learningRate");
+            Assert.That((rate.GetProperty("min").GetDouble(), rate.GetProperty("max").GetDouble(), rate.GetProperty("log").GetBoolean()), Is.EqualTo((0.0001, 0.01, true)));
+            Assert.That((search.GetProperty("trials").GetInt32(), search.GetProperty("earlyStopping").GetProperty("graceEpochs").GetInt32()), Is.EqualTo((3, 1)));
+            Assert.That((progress.GetProperty("ended").GetInt32(), progress.GetProperty("completed").GetInt32(), progress.GetProperty("stopped").GetInt32(),
+                progress.GetProperty("bestTrial").GetInt32()), Is.EqualTo((3, 2, 1, 2)));
+            Assert.That(trials.EnumerateArray().Select(t => t.GetProperty("status").GetString()), Is.EqualTo(new[] { "completed", "stopped", "completed" }));
+            Assert.That(trials[2].GetProperty("validationMacroF1").GetDouble(), Is.EqualTo(0.52));
+            Assert.That(error, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Search_prints_a_progress_bar_and_a_table_that_marks_the_candidate_and_refuses_a_malformed_space()
+    {
+        var (code, output, error) = await Cli(SearchingFleet(), SearchArguments);
+        var (usage, _, usageError) = await Cli(new CliInMemoryFleet(), ["search", .. Series, "--space", "hiddenSize"]);
+        var (interval, _, intervalError) = await Cli(new CliInMemoryFleet(), ["search", .. Series, "--space", "learningRate=log:a:0.1"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+            Assert.That(output, Does.Contain("[########################] 3/3 trials ended: 2 completed, 1 stopped early, 0 failed; best validation macro-F1 so far 0.520 (trial 2)"));
+            Assert.That(output, Does.Contain("*2").And.Contain("hiddenSize=48").And.Contain("run-c"));
+            Assert.That(output, Does.Contain("model.deployed"));
+            Assert.That(usage, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(usageError, Does.Contain("--space 'hiddenSize' is not name=values or name=min:max."));
+            Assert.That(interval, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(intervalError, Does.Contain("min and max must be numbers"));
+        });
+    }
+
     [Test]
     public async Task Train_json_without_wait_is_one_line_and_a_failed_run_exits_1_after_its_line()
     {
@@ -382,7 +464,7 @@ public sealed class CliJsonTests
 
         Assert.That(leaves, Is.SupersetOf(new[]
         {
-            "candles publish", "predict", "train", "evaluate", "models list", "models promote", "models rollback",
+            "candles publish", "predict", "train", "search", "evaluate", "models list", "models promote", "models rollback",
             "dlq list", "dlq show", "dlq replay", "dlq purge", "queues", "broker definitions", "redis acl",
         }), "the walk found the commands this list names");
     }
