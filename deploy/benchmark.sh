@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ $# -gt 0 ] || set -- all
-if [ "$1" = all ] || [ "$1" = ingest ] || [ "$1" = inference ] || [ "$1" = stream ] || [ "$1" = scale ]; then
+if [ "$1" = all ] || [ "$1" = ingest ] || [ "$1" = inference ] || [ "$1" = stream ] || [ "$1" = scale ] || [ "$1" = search ]; then
   deploy/services.sh install
   before="$(deploy/services.sh status 2>/dev/null || true)"
   deploy/services.sh start
@@ -22,5 +22,5 @@ if [ "$1" = all ] || [ "$1" = ingest ] || [ "$1" = inference ] || [ "$1" = strea
   export RABBITMQ_URL REDIS_URL RABBITMQ_MANAGEMENT_URL
 fi
 # scale starts the Inference worker as its own processes: the solution is built first.
-[ "$1" != scale ] || dotnet build NeuralTrade.Events.slnx -c Release -v quiet -nologo -clp:NoSummary
+[ "$1" != scale ] && [ "$1" != search ] || dotnet build NeuralTrade.Events.slnx -c Release -v quiet -nologo -clp:NoSummary
 dotnet run -c Release --project benchmarks/NeuralTrade.Events.Benchmarks -- "$@"

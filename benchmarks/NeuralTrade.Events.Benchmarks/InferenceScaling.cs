@@ -31,7 +31,7 @@ internal sealed class InferenceScaling(string rabbitUrl, string managementUrl, s
         var candles = new MarketSimulator(new SimulatedMarket { Exchange = series.Exchange, Symbol = series.Symbol, Seed = 3 }).Generate(3_000).ToList();
         log($"training a model for one epoch (window {hp.WindowSize}, hidden {hp.HiddenSize}×{hp.NumLayers}) to serve…");
         var model = ModelTraining.Run(InferenceThroughput.Model, series, candles, hp, CPU);
-        var dll = WorkerDll();
+        var dll = WorkerProcesses.Dll("Workers.Inference", "NeuralTrade.Events.Workers.Inference.dll");
 
         var directory = Path.Combine(Path.GetTempPath(), "nt-bench-" + Guid.NewGuid().ToString("N")[..8]);
         await using var broker = await BenchBroker.CreateAsync(rabbitUrl, managementUrl, redisUrl);
@@ -80,68 +80,11 @@ internal sealed class InferenceScaling(string rabbitUrl, string managementUrl, s
         }
     }
 
-    /// <summary>The Inference worker as built with the solution in Release.</summary>
-    static string WorkerDll()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var dll = Path.Combine(dir.FullName, "Workers.Inference", "bin", "Release", "net10.0", "NeuralTrade.Events.Workers.Inference.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "NeuralTrade.Events.slnx")))
-                return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is not built: dotnet build -c Release first (deploy/benchmark.sh does)");
-        }
-
-        throw new InvalidOperationException("the repository root (NeuralTrade.Events.slnx) is not above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>Starts one Inference process on the benchmark's virtual host and key prefix and waits for its ready check.</summary>
-    async Task<Process> StartAsync(string dll, BenchBroker broker, string directory, string instanceId)
-    {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+    Task<Process> StartAsync(string dll, BenchBroker broker, string directory, string instanceId) =>
+        WorkerProcesses.StartAsync(dll, instanceId, new Dictionary<string, string>
         {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var start = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.Environment["RABBITMQ_URL"] = broker.Url;
-        start.Environment["REDIS_URL"] = redisUrl;
-        start.Environment["Redis__KeyPrefix"] = broker.KeyPrefix;
-        start.Environment["Tracking__LocalDirectory"] = directory;
-        start.Environment["NEURALTRADE_INSTANCE_ID"] = instanceId;
-        start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        start.Environment["Candles__RequireClosed"] = "false";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Inference did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) log($"[{instanceId}] {line}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"Inference {instanceId} exited with {process.ExitCode} while starting");
-            try
-            {
-                using var response = await http.GetAsync($"http://127.0.0.1:{port}/health/ready");
-                if (response.IsSuccessStatusCode)
-                {
-                    log($"Inference {instanceId} (pid {process.Id}) ready in {clock.Elapsed.TotalSeconds:F1} s");
-                    return process;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new InvalidOperationException($"Inference {instanceId} was not ready within 120 s");
-    }
+            ["RABBITMQ_URL"] = broker.Url, ["REDIS_URL"] = redisUrl, ["Redis__KeyPrefix"] = broker.KeyPrefix, ["Tracking__LocalDirectory"] = directory,
+            ["NEURALTRADE_INSTANCE_ID"] = instanceId, ["Candles__RequireClosed"] = "false",
+        }, log);
 }

@@ -53,6 +53,8 @@ var instanceCounts = new Option<int[]>("--instances")
     DefaultValueFactory = _ => [1, 2, 3],
 };
 var closeCount = new Option<int>("--closes") { Description = "Stream: timed closes per round and series count.", DefaultValueFactory = _ => 10 };
+var searchTrials = new Option<int>("--trials") { Description = "Search: trials in the search.", DefaultValueFactory = _ => 16 };
+var searchEpochs = new Option<int>("--search-epochs") { Description = "Search: epochs of the recipe (each trial's budget).", DefaultValueFactory = _ => 12 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
 Option<FileInfo> Output(string name) => new("--out")
 {
@@ -273,6 +275,31 @@ async Task<SuiteReport> ScaleAsync(ParseResult parse)
     return new SuiteReport("scale", rows, new { model = served.ToDictionary(), figures = f });
 }
 
+async Task<SuiteReport> SearchAsync(ParseResult parse)
+{
+    var run = new SearchBenchmark(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(searchTrials), parse.GetValue(candles),
+        parse.GetValue(searchEpochs), Log);
+    var f = await run.RunAsync();
+    var one = f.Runs.Single(r => r.Trainers == 1);
+    List<ReportRow> rows =
+    [
+        new("search", $"{f.Search.Trials} trials, random over {string.Join(", ", f.Search.Space.Keys)}, ASHA grace {f.Search.EarlyStopping!.GraceEpochs} η " +
+            $"{f.Search.EarlyStopping.ReductionFactor}, {parse.GetValue(searchEpochs)} epochs, demo market {f.Candles:N0} candles", "", null, "", null),
+        new("machine", $"{f.Cores} cores shared by the broker, Redis, the benchmark and every trainer", "", null, "", null),
+    ];
+    foreach (var r in f.Runs)
+    {
+        rows.Add(new($"{r.Trainers} trainer process(es): search wall time", $"{r.WallSeconds:F1} s ({r.Completed} completed, {r.Stopped} stopped, {r.Failed} failed)",
+            $"{one.WallSeconds:F1} s (1 trainer)", one.WallSeconds / r.WallSeconds, "", null));
+        rows.Add(new($"{r.Trainers} trainer process(es): fan-out overhead per trial", $"{r.OverheadPerTrialSeconds:F2} s",
+            $"{r.MeanTrialSeconds:F1} s (a trial's own time, mean)", r.OverheadPerTrialSeconds / r.MeanTrialSeconds, "", null));
+        rows.Add(new($"{r.Trainers} trainer process(es): best trial's validation macro-F1", $"{r.Best?.ValidationMacroF1:F3} (trial {r.Best?.Index}: {r.Best?.Values})",
+            $"{f.DefaultValidationMacroF1:F3} (the demo recipe, one request)", r.Best?.ValidationMacroF1 / f.DefaultValidationMacroF1, "", null));
+    }
+
+    return new SuiteReport("search", rows, f);
+}
+
 static double Median(IEnumerable<double> values)
 {
     var sorted = values.Order().ToArray();
@@ -346,5 +373,8 @@ all.SetAction(async (parse, cancellationToken) =>
 var scale = Single("scale", "Inference from 1 to N instances (separate processes, competing for the queue inference) under the same load: rate, "
     + "p50/p99 and resident memory for each count. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and REDIS_URL (deploy/benchmark.sh sets them).",
     ScaleAsync, instanceCounts, requestCount, inFlight, hiddenSize, layers);
-var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference, stream, scale };
+var search = Single("search", "A hyperparameter search on the demo market with 1 and then 2 Training processes: wall time, the fan-out's overhead per "
+    + "trial against a trial's own time, the best trial's validation macro-F1 against the demo recipe's. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and "
+    + "REDIS_URL.", SearchAsync, searchTrials, searchEpochs, candles);
+var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference, stream, scale, search };
 return await root.Parse(args).InvokeAsync();
