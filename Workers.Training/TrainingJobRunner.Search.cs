@@ -228,6 +228,10 @@ public sealed partial class TrainingJobRunner
     /// <summary>Records the trial's outcome (once), then closes its job; the trial that completes the search resumes the search's job.</summary>
     async Task RecordTrialAsync(TrainingJob job, TrialJob trial, SearchState state, TrialOutcome outcome, CancellationToken stoppingToken)
     {
+        outcome = outcome with
+        {
+            StartedAt = outcome.StartedAt ?? time.GetUtcNow() - TimeSpan.FromSeconds(outcome.DurationSeconds), Trainer = _owner,
+        };
         var count = await searches.RecordTrialAsync(trial.SearchId, trial.Trial, SearchJson.Write(outcome), stoppingToken);
         TrainingTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "trial-" + outcome.Status));
         LogTrialEnded(trial.SearchId, trial.Trial, outcome.Status, outcome.ValidationMacroF1 ?? double.NaN, outcome.DurationSeconds, outcome.Error ?? "");

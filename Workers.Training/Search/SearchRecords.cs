@@ -25,7 +25,14 @@ public static class TrialStatus
 /// </summary>
 public sealed record TrialOutcome(int Trial, string Status, IReadOnlyDictionary<string, double> Values, string? RunId, int Epochs,
     double? ValidationMacroF1, double? ValidationLoss, double DurationSeconds, int Attempts, string? Error = null,
-    TrainingCompleted? Completed = null);
+    TrainingCompleted? Completed = null)
+{
+    /// <summary>When the trial's last attempt started (its run opened): with <see cref="DurationSeconds"/>, its place in time.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>The trainer (host/process/slot owner) that ran its last attempt.</summary>
+    public string? Trainer { get; init; }
+}
 
 /// <summary>A trial job's body in the job store: which search and which trial.</summary>
 public sealed record TrialJob(Guid SearchId, int Trial)

@@ -13,23 +13,37 @@ namespace NeuralTrade.Events.Benchmarks;
 /// <summary>
 /// A hyperparameter search on the demo market, run by 1 and then 2 Training processes (each started as it deploys,
 /// competing for the queue <c>training-trials</c>): the search's wall time from its training.requested to its stored
-/// result, each trial's own time, the fan-out's overhead per trial (the trainers' wall time not spent inside a trial,
-/// divided by the trials), and the best trial's validation macro-F1 against the demo recipe trained as one request
+/// result, each trial's own time, the fan-out's overhead (the hand-off between a trainer's consecutive trials, the time to
+/// the first trial, the selection after the last), and the best trial's validation macro-F1 against the demo recipe trained as one request
 /// (one seed, the same epochs) on the same fleet. With two trainers each libtorch runs one thread; with one, libtorch's
 /// default. The same seed plans the same trials in both runs; ASHA's decisions depend on the order trials reach their
 /// rungs, so the two runs may stop different trials.
 /// </summary>
 internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, string redisUrl, int trials, int candles, int epochs, Action<string> log)
 {
-    public sealed record Trial(int Index, string Status, string Values, int Epochs, double? ValidationMacroF1, double Seconds);
-
-    public sealed record Run(int Trainers, double WallSeconds, double TrialSecondsSum, int Completed, int Stopped, int Failed, Trial? Best,
-        IReadOnlyList<Trial> Trials)
+    public sealed record Trial(int Index, string Status, string Values, int Epochs, double? ValidationMacroF1, double Seconds, DateTimeOffset StartedAt,
+        string Trainer)
     {
-        /// <summary>The trainers' wall time outside any trial, per trial: message hops, job claims, the parent run, the selection.</summary>
-        public double OverheadPerTrialSeconds => (WallSeconds * Trainers - TrialSecondsSum) / Math.Max(1, Trials.Count);
+        public DateTimeOffset EndedAt => StartedAt + TimeSpan.FromSeconds(Seconds);
+    }
+
+    /// <param name="FirstTrialSeconds">From the search's training.requested to its first trial's start: the door, the parent run, the fan-out.</param>
+    /// <param name="SelectionSeconds">From the last trial's end to the search's stored result: the resume, the selection, the parent run's figures.</param>
+    public sealed record Run(int Trainers, double WallSeconds, double TrialSecondsSum, int Completed, int Stopped, int Failed, Trial? Best,
+        IReadOnlyList<Trial> Trials, double FirstTrialSeconds, double SelectionSeconds)
+    {
+        /// <summary>
+        /// The fan-out's cost per trial: the mean gap between the end of a trial and the start of the next on the same
+        /// trainer (recording the outcome, closing the job, claiming the next, reading the search), while trials were queued.
+        /// </summary>
+        public double HandOffSeconds => Trials.GroupBy(t => t.Trainer)
+            .SelectMany(g => g.OrderBy(t => t.StartedAt).Zip(g.OrderBy(t => t.StartedAt).Skip(1), (a, b) => (b.StartedAt - a.EndedAt).TotalSeconds))
+            .DefaultIfEmpty(double.NaN).Average();
 
         public double MeanTrialSeconds => TrialSecondsSum / Math.Max(1, Trials.Count);
+
+        /// <summary>The sum of the trials' own times over the wall time: how many trials ran at once, on average.</summary>
+        public double Concurrency => TrialSecondsSum / WallSeconds;
     }
 
     public sealed record Figures(IReadOnlyList<Run> Runs, double DefaultValidationMacroF1, double DefaultSeconds, int Cores, int Candles,
@@ -101,6 +115,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
                     }
 
                     log($"{trials}-trial search with {trainers} Training process(es)…");
+                    var published = DateTimeOffset.UtcNow;
                     var (completed, wall) = await RequestAsync(bus, jobs, Search());
                     var outcomes = (await searches.GetTrialsAsync(completed.RequestId)).Values
                         .Select(json => JsonDocument.Parse(json).RootElement).Select(o => new Trial(o.GetProperty("trial").GetInt32(),
@@ -108,13 +123,15 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
                             string.Join(' ', o.GetProperty("values").EnumerateObject().Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name}={p.Value.GetDouble():G4}"))),
                             o.GetProperty("epochs").GetInt32(),
                             o.TryGetProperty("validationMacroF1", out var f1) && f1.ValueKind == JsonValueKind.Number ? f1.GetDouble() : null,
-                            o.GetProperty("durationSeconds").GetDouble()))
+                            o.GetProperty("durationSeconds").GetDouble(), o.GetProperty("startedAt").GetDateTimeOffset(), o.GetProperty("trainer").GetString()!))
                         .OrderBy(t => t.Index).ToList();
                     var best = outcomes.Where(t => t.ValidationMacroF1 is not null).MaxBy(t => t.ValidationMacroF1);
                     var run = new Run(trainers, wall, outcomes.Sum(t => t.Seconds), outcomes.Count(t => t.Status == "completed"),
-                        outcomes.Count(t => t.Status == "stopped"), outcomes.Count(t => t.Status == "failed"), best, outcomes);
+                        outcomes.Count(t => t.Status == "stopped"), outcomes.Count(t => t.Status == "failed"), best, outcomes,
+                        (outcomes.Min(t => t.StartedAt) - published).TotalSeconds, (published + TimeSpan.FromSeconds(wall) - outcomes.Max(t => t.EndedAt)).TotalSeconds);
                     log($"{trainers} trainer(s): {wall:F1} s wall, trials {run.MeanTrialSeconds:F1} s each on average ({run.Completed} completed, " +
-                        $"{run.Stopped} stopped, {run.Failed} failed), overhead {run.OverheadPerTrialSeconds:F2} s per trial; best trial {best?.Index} " +
+                        $"{run.Stopped} stopped, {run.Failed} failed), {run.Concurrency:F2} at once; hand-off {run.HandOffSeconds:F2} s per trial, first trial after " +
+                        $"{run.FirstTrialSeconds:F2} s, selection {run.SelectionSeconds:F2} s; best trial {best?.Index} " +
                         $"({best?.Values}) validation macro-F1 {best?.ValidationMacroF1:F3}");
                     runs.Add(run);
                 }
