@@ -16,7 +16,11 @@ public interface ITrainingJobStore
 
     Task ReportProgressAsync(Guid requestId, string owner, string progressJson, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves an owned job to <paramref name="status"/>; with <see cref="JobStatus.Retry"/> it becomes claimable after <paramref name="retryAfter"/>.</summary>
+    /// <summary>
+    /// Moves an owned job to <paramref name="status"/>; with <see cref="JobStatus.Retry"/> it becomes claimable after
+    /// <paramref name="retryAfter"/>, and with <see cref="JobStatus.Searching"/> too, to be checked (a claim of a searching
+    /// job counts no attempt).
+    /// </summary>
     Task<bool> TransitionAsync(Guid requestId, string owner, string status, string? resultJson = null, string? error = null,
         TimeSpan? retryAfter = null, CancellationToken cancellationToken = default);
 
@@ -24,7 +28,7 @@ public interface ITrainingJobStore
     Task RecordRunAsync(Guid requestId, string runId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Makes a job waiting in <see cref="JobStatus.Searching"/> claimable again (pending, its attempts counted afresh): a
+    /// Makes a job waiting in <see cref="JobStatus.Searching"/> claimable at once (pending, its attempts counted afresh): a
     /// search's trials have all ended. False, and nothing changes, when the job is in any other state, so that every
     /// trial that sees the search end may call it.
     /// </summary>

@@ -29,7 +29,7 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
             Guid? id = _leases.Where(l => l.Value <= now).OrderBy(l => l.Value).Select(l => (Guid?)l.Key).FirstOrDefault();
             if (id is null && _pending.Count > 0)
                 id = _pending.Dequeue();
-            if (id is not { } claimed || _jobs[claimed].Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Searching)
+            if (id is not { } claimed || _jobs[claimed].Status is JobStatus.Completed or JobStatus.Failed)
             {
                 if (id is { } done)
                     _leases.Remove(done);
@@ -39,7 +39,9 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
             var job = _jobs[claimed];
             job = job with
             {
-                Status = job.Status == JobStatus.Announcing ? JobStatus.Announcing : JobStatus.Running, Owner = owner, Attempts = job.Attempts + 1,
+                // A search checked while it waits for its trials is not a new attempt.
+                Status = job.Status == JobStatus.Announcing ? JobStatus.Announcing : JobStatus.Running, Owner = owner,
+                Attempts = job.Status == JobStatus.Searching ? job.Attempts : job.Attempts + 1,
             };
             _jobs[claimed] = job;
             _leases[claimed] = now + lease;
@@ -88,12 +90,12 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
             if (!_jobs.TryGetValue(requestId, out var job) || job.Owner != owner)
                 return Task.FromResult(false);
             job = job with { Status = status, ResultJson = resultJson ?? job.ResultJson, Error = error ?? job.Error };
-            if (status == JobStatus.Retry)
+            if (status is JobStatus.Retry or JobStatus.Searching)
             {
                 job = job with { Owner = null };
                 _leases[requestId] = time.GetUtcNow() + (retryAfter ?? TimeSpan.Zero);
             }
-            else if (status is JobStatus.Completed or JobStatus.Failed or JobStatus.Searching)
+            else if (status is JobStatus.Completed or JobStatus.Failed)
             {
                 _leases.Remove(requestId);
             }
@@ -110,7 +112,7 @@ public sealed class InMemoryTrainingJobStore(TimeProvider time) : ITrainingJobSt
             if (!_jobs.TryGetValue(requestId, out var job) || job.Status != JobStatus.Searching)
                 return Task.FromResult(false);
             _jobs[requestId] = job with { Status = JobStatus.Pending, Attempts = 0, Owner = null };
-            _pending.Enqueue(requestId);
+            _leases[requestId] = time.GetUtcNow(); // claimable at once, ahead of the pending queue
             return Task.FromResult(true);
         }
     }

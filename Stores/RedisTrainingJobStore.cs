@@ -19,10 +19,11 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
         if not id then return false end
         local job = ARGV[4] .. id
         local status = redis.call('HGET', job, 'status')
-        if status ~= 'pending' and status ~= 'running' and status ~= 'retry' and status ~= 'announcing' then return false end
+        if status ~= 'pending' and status ~= 'running' and status ~= 'retry' and status ~= 'announcing' and status ~= 'searching' then return false end
+        -- A search checked while it waits for its trials is not a new attempt.
+        if status ~= 'searching' then redis.call('HINCRBY', job, 'attempts', 1) end
         if status ~= 'announcing' then status = 'running' end
         redis.call('HSET', job, 'status', status, 'owner', ARGV[2], 'leaseUntil', ARGV[3])
-        redis.call('HINCRBY', job, 'attempts', 1)
         redis.call('ZADD', KEYS[2], ARGV[3], id)
         return id
         """;
@@ -42,20 +43,21 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
         redis.call('HSET', KEYS[1], 'status', ARGV[3])
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'result', ARGV[4]) end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
-        if ARGV[3] == 'retry' then
+        if ARGV[3] == 'retry' or ARGV[3] == 'searching' then
           redis.call('HDEL', KEYS[1], 'owner')
           redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
-        elseif ARGV[3] == 'completed' or ARGV[3] == 'failed' or ARGV[3] == 'searching' then
+        elseif ARGV[3] == 'completed' or ARGV[3] == 'failed' then
           redis.call('ZREM', KEYS[2], ARGV[1])
         end
         return 1
         """;
 
+    // ARGV: id, now (ms). Claimable at once, ahead of the pending list (claims take due leases first).
     const string ResumeScript = """
         if redis.call('HGET', KEYS[1], 'status') ~= 'searching' then return 0 end
         redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0)
         redis.call('HDEL', KEYS[1], 'owner')
-        redis.call('LPUSH', KEYS[2], ARGV[1])
+        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
         return 1
         """;
 
@@ -118,7 +120,7 @@ public sealed class RedisTrainingJobStore(IConnectionMultiplexer redis, RedisKey
     public async Task<bool> ResumeAsync(Guid requestId, CancellationToken cancellationToken = default)
     {
         var epoch = Epoch;
-        return await Replicated(epoch, (int)await Db.ScriptEvaluateAsync(ResumeScript, [Job(requestId), Pending], [requestId.ToString("N")])
+        return await Replicated(epoch, (int)await Db.ScriptEvaluateAsync(ResumeScript, [Job(requestId), Leases], [requestId.ToString("N"), Now])
             .WaitAsync(cancellationToken) == 1, cancellationToken);
     }
 

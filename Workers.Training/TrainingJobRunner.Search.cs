@@ -52,6 +52,7 @@ public sealed partial class TrainingJobRunner
         }
 
         var (series, modelName) = SeriesOf(request);
+        List<int>? unqueued = null; // trials without a job, found by a check; null: publish every trial without an outcome
         var stored = await searches.GetStateAsync(request.RequestId, cancellationToken);
         var state = stored is null ? null : SearchJson.Read<SearchState>(stored);
         var outcomes = await searches.GetTrialsAsync(request.RequestId, cancellationToken);
@@ -74,7 +75,6 @@ public sealed partial class TrainingJobRunner
             tags["neuraltrade.search.trials"] = plan.Trials.Count.ToString(CultureInfo.InvariantCulture);
             tags["neuraltrade.search.rungs"] = string.Join(',', plan.Rungs);
             var parent = await tracker.StartRunAsync(modelName, $"{modelName}-{request.RequestId.ToString("N")[..8]}-search", tags, cancellationToken);
-            await jobs.RecordRunAsync(job.RequestId, parent.RunId, cancellationToken);
             await parent.LogParamsAsync(new Dictionary<string, string>(hp.ToDictionary())
             {
                 ["series"] = series.ToString(),
@@ -84,29 +84,62 @@ public sealed partial class TrainingJobRunner
                 ["search_grace_epochs"] = request.Search.EarlyStopping?.GraceEpochs.ToString(CultureInfo.InvariantCulture) ?? "",
                 ["search_reduction_factor"] = plan.ReductionFactor.ToString(CultureInfo.InvariantCulture),
             }, cancellationToken);
-            await events.PublishStartedAsync(request, job.Attempts, parent, modelName, cancellationToken);
-            state = new SearchState(request.RequestId, modelName, parent.RunId, parent.Store == "mlflow", tags["neuraltrade.search.strategy"],
+            var planned = new SearchState(request.RequestId, modelName, parent.RunId, parent.Store == "mlflow", tags["neuraltrade.search.strategy"],
                 hp.Epochs, [.. plan.Trials.Select(t => t.Values)], plan.Rungs, plan.ReductionFactor, time.GetUtcNow());
-            if (!await searches.CreateAsync(request.RequestId, SearchJson.Write(state), cancellationToken))
+            // Recorded first, so that a crash before the search is stored ends this parent run KILLED on the next attempt.
+            await jobs.RecordRunAsync(job.RequestId, parent.RunId, cancellationToken);
+            if (await searches.CreateAsync(request.RequestId, SearchJson.Write(planned), cancellationToken))
+            {
+                state = planned;
+                await events.PublishStartedAsync(request, job.Attempts, parent, modelName, cancellationToken);
+            }
+            else
             {
                 // Another owner stored it first (this attempt took over a live one): theirs stays, this parent run is not used.
                 await parent.EndAsync("KILLED", CancellationToken.None);
                 state = SearchJson.Read<SearchState>((await searches.GetStateAsync(request.RequestId, cancellationToken))!);
+                await jobs.RecordRunAsync(job.RequestId, state.ParentRunId, cancellationToken);
+            }
+        }
+        else
+        {
+            // A check of a waiting search (or a takeover): a trial whose job failed without recording an outcome is
+            // recorded failed now, so that the search can end.
+            unqueued = [];
+            foreach (var i in Enumerable.Range(0, state.Trials.Count).Where(i => !outcomes.ContainsKey(i)))
+            {
+                var trialJob = await jobs.GetAsync(new TrialJob(request.RequestId, i).JobId, cancellationToken);
+                if (trialJob is null)
+                    unqueued.Add(i); // its message never became a job (dead-lettered, lost with a broker): publish it again
+                else if (trialJob is { Status: JobStatus.Failed } failedTrial)
+                {
+                    await searches.RecordTrialAsync(request.RequestId, i, SearchJson.Write(new TrialOutcome(i, TrialStatus.Failed, state.Trials[i],
+                        failedTrial.RunId, 0, null, null, 0, failedTrial.Attempts, failedTrial.Error ?? "the trial's job failed")), cancellationToken);
+                }
+            }
+
+            outcomes = await searches.GetTrialsAsync(request.RequestId, cancellationToken);
+            if (outcomes.Count >= state.Trials.Count)
+            {
+                await FinishSearchAsync(request, state, outcomes, stoppingToken);
+                return;
             }
         }
 
         // Every trial without an outcome (all of them the first time; the rest after a takeover): a trial already queued
         // is enqueued once, whichever delivery comes first.
-        var pending = Enumerable.Range(0, state.Trials.Count).Where(i => !outcomes.ContainsKey(i)).ToList();
+        var pending = unqueued ?? [.. Enumerable.Range(0, state.Trials.Count).Where(i => !outcomes.ContainsKey(i))];
         await events.PublishTrialsAsync(request, pending, cancellationToken);
-        if (!await jobs.TransitionAsync(job.RequestId, _owner, JobStatus.Searching, cancellationToken: stoppingToken))
+        if (!await jobs.TransitionAsync(job.RequestId, _owner, JobStatus.Searching, retryAfter: TimeSpan.FromSeconds(_options.SearchCheckSeconds),
+                cancellationToken: stoppingToken))
         {
             LogLeaseLost(job.RequestId);
             return;
         }
 
         LogSearchFannedOut(request.RequestId, state.Trials.Count, pending.Count, state.ParentRunId);
-        // The last trial may have ended while this job was still running, when resuming it did nothing: resume it here.
+        // The last trial may have ended while this job was still running, when resuming it did nothing: resume it here
+        // (and should this worker die first, the search's next check finds every outcome and finishes it).
         if ((await searches.GetTrialsAsync(request.RequestId, stoppingToken)).Count >= state.Trials.Count)
             await jobs.ResumeAsync(job.RequestId, stoppingToken);
     }
@@ -132,7 +165,16 @@ public sealed partial class TrainingJobRunner
             tags["neuraltrade.search.best_values"] = string.Join(' ', best.Values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}={v.Value:G6}")));
         }
 
-        await tracker.RecordOnRunAsync(state.ModelName, state.ParentRunId, state.ParentInMlflow, metrics, tags, "neuraltrade.search.best_trial", stoppingToken);
+        try
+        {
+            await tracker.RecordOnRunAsync(state.ModelName, state.ParentRunId, state.ParentInMlflow, metrics, tags, "neuraltrade.search.best_trial", stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The parent run's summary is for people; the candidate is announced whether MLflow took it or not.
+            LogParentNotUpdated(request.RequestId, state.ParentRunId, e.Message);
+        }
+
         await tracker.EndRunAsync(state.ModelName, state.ParentRunId, state.ParentInMlflow, best is null ? "FAILED" : "FINISHED", stoppingToken);
         if (best is null)
         {
@@ -166,6 +208,12 @@ public sealed partial class TrainingJobRunner
         var request = JsonSerializer.Deserialize<TrainingRequested>(searchJob.RequestJson, ContractJson.Options)!;
         var state = SearchJson.Read<SearchState>(stateJson);
         var (_, modelName) = SeriesOf(request);
+        if (trial.Trial < 0 || trial.Trial >= state.Trials.Count)
+        {
+            await jobs.TransitionAsync(job.RequestId, _owner, JobStatus.Failed, error: $"search {trial.SearchId} has no trial {trial.Trial}",
+                cancellationToken: stoppingToken);
+            return;
+        }
         var recorded = await searches.GetTrialsAsync(trial.SearchId, cancellationToken);
         if (recorded.ContainsKey(trial.Trial))
         {
@@ -174,12 +222,23 @@ public sealed partial class TrainingJobRunner
             return;
         }
 
-        var plan = PlanOf(request, out var problems);
         var values = state.Trials[trial.Trial];
-        if (plan is null || trial.Trial >= plan.Trials.Count)
+        if (searchJob.Status is JobStatus.Completed or JobStatus.Failed)
+        {
+            // The search ended without this trial (it was given up): nothing would read its result.
+            await RecordTrialAsync(job, trial, state, new TrialOutcome(trial.Trial, TrialStatus.Failed, values, job.RunId, 0, null, null, 0, job.Attempts,
+                $"not run: the search is {searchJob.Status}"), stoppingToken);
+            return;
+        }
+
+        // Planned again from the stored request; a worker whose planning differs (another version's defaults) refuses
+        // rather than train other values than the search recorded.
+        var plan = PlanOf(request, out var problems);
+        if (plan is null || trial.Trial >= plan.Trials.Count || !SameValues(plan.Trials[trial.Trial].Values, values))
         {
             await RecordTrialAsync(job, trial, state, new TrialOutcome(trial.Trial, TrialStatus.Failed, values, job.RunId, 0, null, null, 0, job.Attempts,
-                "the search's plan no longer holds this trial: " + string.Join("; ", problems)), stoppingToken);
+                "this worker plans the trial differently from the search's record: " + (problems.Count > 0 ? string.Join("; ", problems) : "other values")),
+                stoppingToken);
             return;
         }
 
@@ -225,6 +284,9 @@ public sealed partial class TrainingJobRunner
             retryAfter: TimeSpan.FromSeconds(_options.RetryDelaySeconds), cancellationToken: stoppingToken);
     }
 
+    static bool SameValues(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v.Equals(kv.Value));
+
     /// <summary>Records the trial's outcome (once), then closes its job; the trial that completes the search resumes the search's job.</summary>
     async Task RecordTrialAsync(TrainingJob job, TrialJob trial, SearchState state, TrialOutcome outcome, CancellationToken stoppingToken)
     {
@@ -245,6 +307,9 @@ public sealed partial class TrainingJobRunner
             LogSearchResumed(trial.SearchId, trial.Trial);
         await jobs.TransitionAsync(job.RequestId, _owner, status, error: error, cancellationToken: stoppingToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Search {SearchId}: the parent run {ParentRunId} could not be given its summary: {Error}")]
+    partial void LogParentNotUpdated(Guid searchId, string parentRunId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Search {SearchId}: {Trials} trials ({Published} published), parent run {ParentRunId}")]
     partial void LogSearchFannedOut(Guid searchId, int trials, int published, string parentRunId);

@@ -44,4 +44,12 @@ public sealed class TrainingOptions
     /// </summary>
     [Range(1e9, 1e23)]
     public double MaxSearchFlops { get; set; } = 2e16;
+
+    /// <summary>
+    /// How often a search waiting for its trials is checked (by any worker): trials without a job are published again
+    /// (a trial message that was dead-lettered), a trial job that failed without an outcome is recorded failed, and a
+    /// search whose trials have all ended is finished, whatever crashed in between.
+    /// </summary>
+    [Range(5, 86_400)]
+    public int SearchCheckSeconds { get; set; } = 120;
 }

@@ -86,6 +86,10 @@ public sealed partial class TrainingRequestedConsumer(ICandleStore store, Candle
         var limits = options.Value;
         if (count > limits.MaxCandles)
             return $"{series} holds {count:N0} candles; a request trains on at most {limits.MaxCandles:N0} (Training:MaxCandles): narrow it with from/to.";
+        var largest = search.Trials.MaxBy(t => TrainingBudget.EstimatedFlops(t.Recipe, count))!;
+        if (TrainingBudget.EstimatedFlops(largest.Recipe, count) > limits.MaxTrainingFlops)
+            return $"trial {largest.Index} ({largest.Describe()}) would cost about {TrainingBudget.EstimatedFlops(largest.Recipe, count):E1} floating-point " +
+                $"operations ({count:N0} candles); this trainer's budget for one training is {limits.MaxTrainingFlops:E1} (Training:MaxTrainingFlops).";
         var flops = search.Trials.Sum(t => TrainingBudget.EstimatedFlops(t.Recipe, count));
         return flops > limits.MaxSearchFlops
             ? $"the search's {search.Trials.Count} trials would cost about {flops:E1} floating-point operations together ({count:N0} candles); " +

@@ -95,3 +95,22 @@ public sealed class RedisTrainingJobStoreTests : TrainingJobStoreContract
             await _redis.DisposeAsync();
     }
 }
+
+/// <summary>The search store's contract on a real Redis.</summary>
+[Category("Broker")]
+public sealed class RedisSearchStoreTests : SearchStoreContract
+{
+    RedisScratch? _redis;
+
+    protected override ISearchStore Store => new RedisSearchStore(_redis!.Redis, _redis.Keys);
+
+    [SetUp]
+    public async Task Connect() => _redis = await RedisScratch.CreateAsync();
+
+    [TearDown]
+    public async Task Clean()
+    {
+        if (_redis is not null)
+            await _redis.DisposeAsync();
+    }
+}

@@ -90,4 +90,36 @@ public abstract class TrainingJobStoreContract
 
         Assert.That((again?.Status, again?.ResultJson), Is.EqualTo((JobStatus.Announcing, "{\"event\":1}")));
     }
+
+    [Test]
+    public async Task A_searching_job_is_checked_after_its_delay_without_an_attempt_and_resumed_ahead_of_pending_jobs()
+    {
+        var search = Guid.NewGuid();
+        var other = Guid.NewGuid();
+        await Store.EnqueueAsync(search, "{}");
+        await Store.TryClaimAsync("a", Long);
+        Assert.That(await Store.ResumeAsync(search), Is.False, "a running job is not resumed");
+        Assert.That(await Store.TransitionAsync(search, "a", JobStatus.Searching, retryAfter: TimeSpan.FromMilliseconds(300)), Is.True);
+        await Store.EnqueueAsync(other, "{}");
+
+        var first = await Store.TryClaimAsync("b", Long);
+        await Task.Delay(500);
+        var checkedOnce = await Store.TryClaimAsync("c", Long);
+        Assert.That(await Store.TransitionAsync(search, "a", JobStatus.Pending), Is.False, "the owner before the check lost the job");
+        await Store.TransitionAsync(search, "c", JobStatus.Searching, retryAfter: Long);
+        var third = Guid.NewGuid();
+        await Store.EnqueueAsync(third, "{}");
+        var resumed = await Store.ResumeAsync(search);
+        var again = await Store.ResumeAsync(search);
+        var next = await Store.TryClaimAsync("d", Long);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first?.RequestId, Is.EqualTo(other), "a searching job waits while pending jobs are claimed");
+            Assert.That((checkedOnce?.RequestId, checkedOnce?.Status, checkedOnce?.Attempts), Is.EqualTo((search, JobStatus.Running, 1)),
+                "checked after its delay, counting no attempt");
+            Assert.That((resumed, again), Is.EqualTo((true, false)), "resumed once");
+            Assert.That((next?.RequestId, next?.Attempts), Is.EqualTo((search, 1)), "resumed ahead of the pending job, its attempts counted afresh");
+        });
+    }
 }

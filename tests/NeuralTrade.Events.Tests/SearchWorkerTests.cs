@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
@@ -29,16 +30,27 @@ public sealed class SearchWorkerTests : WorkerHarnessFixture
     [SetUp]
     public Task StartMlflow() => StartMlflowAsync();
 
-    async Task StartAsync()
+    /// <summary>A broker that loses the first publish of trial 1, as a dead-lettered or lost message would be.</summary>
+    sealed class LosingEvents(IBus bus) : TrainingEvents(bus)
+    {
+        int _lost;
+
+        public override Task PublishTrialsAsync(TrainingRequested request, IReadOnlyList<int> trials, CancellationToken cancellationToken) =>
+            base.PublishTrialsAsync(request, trials.Contains(1) && Interlocked.Exchange(ref _lost, 1) == 0 ? [.. trials.Where(t => t != 1)] : trials,
+                cancellationToken);
+    }
+
+    async Task StartAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         Build(new Dictionary<string, string?>
         {
+            ["Training:SearchCheckSeconds"] = "5",
             ["Tracking:MlflowUri"] = Mlflow.Uri,
             ["Training:PollIntervalMs"] = "50",
             ["Training:LeaseSeconds"] = "5",
             ["Training:HeartbeatSeconds"] = "1",
             ["Training:ConcurrentJobs"] = "2",
-        }, timeout: TimeSpan.FromSeconds(120), inactivity: TimeSpan.FromSeconds(60));
+        }, services, timeout: TimeSpan.FromSeconds(120), inactivity: TimeSpan.FromSeconds(60));
         await Get<ICandleStore>().AppendAsync(Series, PlantedMarket.Generate(1_200, seed: 4), null);
         await Host.StartAsync();
     }
@@ -97,8 +109,8 @@ public sealed class SearchWorkerTests : WorkerHarnessFixture
                 "one training.started, for the search's parent run");
             Assert.That(Harness.PublishedNow<TrainingFailed>(), Is.Empty);
             Assert.That(Harness.PublishedNow<TrainingCompleted>(), Has.Count.EqualTo(1), "one candidate: the best trial");
-            Assert.That(Harness.PublishedNow<TrainingTrialRequested>().Select(t => t.Trial).Order(), Is.EqualTo(new[] { 0, 0, 1, 2, 3 }),
-                "four trials fanned out once, and the duplicate");
+            Assert.That(Harness.PublishedNow<TrainingTrialRequested>().Select(t => t.Trial).Distinct().Order(), Is.EqualTo(new[] { 0, 1, 2, 3 }),
+                "four trials fanned out");
             Assert.That(outcomes.Select(o => o.Trial), Is.EqualTo(new[] { 0, 1, 2, 3 }));
             Assert.That(outcomes.Select(o => o.Status), Is.All.AnyOf(TrialStatus.Completed, TrialStatus.Stopped));
             Assert.That(outcomes.Count(o => o.Status == TrialStatus.Completed), Is.GreaterThanOrEqualTo(1), "the first trial at a rung always goes on");
@@ -139,6 +151,30 @@ public sealed class SearchWorkerTests : WorkerHarnessFixture
     }
 
     [Test]
+    public async Task A_trial_whose_message_was_lost_is_published_again_by_the_searchs_check_and_the_search_completes()
+    {
+        await StartAsync(s => s.AddSingleton<TrainingEvents, LosingEvents>());
+        var request = SearchRequest() with
+        {
+            Search = SearchRequest().Search! with
+            {
+                Space = new Dictionary<string, SearchRange> { ["hiddenSize"] = new() { Values = [8, 16] } }, Trials = 2, EarlyStopping = null,
+            },
+        };
+        await Harness.Bus.Publish(request);
+
+        var completed = await Harness.PublishedSingle<TrainingCompleted>(e => e.RequestId == request.RequestId);
+        var outcomes = (await Get<ISearchStore>().GetTrialsAsync(request.RequestId)).Values.Select(SearchJson.Read<TrialOutcome>).OrderBy(o => o.Trial).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Select(o => (o.Trial, o.Status, o.Attempts)),
+                Is.EqualTo(new[] { (0, TrialStatus.Completed, 1), (1, TrialStatus.Completed, 1) }), "the lost trial ran once, after the check");
+            Assert.That(Mlflow.Runs.Values.Count(r => r.Tags.GetValueOrDefault("neuraltrade.search.trial") == "1"), Is.EqualTo(1));
+            Assert.That(completed.RunId, Is.EqualTo(TrainingJobRunner.SelectBest(outcomes)!.RunId));
+        });
+    }
+
+    [Test]
     public async Task A_trial_of_an_unknown_search_is_dead_lettered_with_the_reason()
     {
         await StartAsync();
@@ -171,4 +207,14 @@ public sealed class SearchWorkerTests : WorkerHarnessFixture
                 Outcome(2, TrialStatus.Completed, double.NaN, 0)]), Is.Null, "nothing completed with a finite figure: no candidate");
         });
     }
+}
+
+public sealed class InMemorySearchStoreTests : SearchStoreContract
+{
+    InMemorySearchStore _store = new();
+
+    protected override ISearchStore Store => _store;
+
+    [SetUp]
+    public void New() => _store = new InMemorySearchStore();
 }
