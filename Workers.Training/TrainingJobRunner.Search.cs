@@ -110,11 +110,19 @@ public sealed partial class TrainingJobRunner
             {
                 var trialJob = await jobs.GetAsync(new TrialJob(request.RequestId, i).JobId, cancellationToken);
                 if (trialJob is null)
+                {
                     unqueued.Add(i); // its message never became a job (dead-lettered, lost with a broker): publish it again
-                else if (trialJob is { Status: JobStatus.Failed } failedTrial)
+                }
+                else if (TrialJob.TryParse(trialJob.RequestJson) != new TrialJob(request.RequestId, i))
+                {
+                    // A training.requested took the trial's job id first: the trial cannot run under it.
+                    await searches.RecordTrialAsync(request.RequestId, i, SearchJson.Write(new TrialOutcome(i, TrialStatus.Failed, state.Trials[i],
+                        null, 0, null, null, 0, 0, $"the trial's job id {trialJob.RequestId} is taken by another request")), cancellationToken);
+                }
+                else if (trialJob.Status == JobStatus.Failed)
                 {
                     await searches.RecordTrialAsync(request.RequestId, i, SearchJson.Write(new TrialOutcome(i, TrialStatus.Failed, state.Trials[i],
-                        failedTrial.RunId, 0, null, null, 0, failedTrial.Attempts, failedTrial.Error ?? "the trial's job failed")), cancellationToken);
+                        trialJob.RunId, 0, null, null, 0, trialJob.Attempts, trialJob.Error ?? "the trial's job failed")), cancellationToken);
                 }
             }
 

@@ -76,7 +76,7 @@ internal sealed class IngestThroughput(string rabbitUrl, string managementUrl, s
 
         using var host = builder.Build();
         await host.StartAsync();
-        await using var sink = bare ? null : await AnnouncementSink.CreateAsync(url);
+        await using var sink = bare ? null : await AnnouncementSink.CreateAsync(url, Exchanges.DataIngested, Exchanges.DataRejected);
         try
         {
             var bus = host.Services.GetRequiredService<IBus>();
@@ -184,9 +184,10 @@ public sealed class BareConsumerDefinition : ConsumerDefinition<BareConsumer>
 }
 
 /// <summary>
-/// A queue bound to <c>data.ingested</c> and <c>data.rejected</c> that keeps only the newest message: Ingest publishes
-/// its announcements mandatory, so without a queue (Inference's and Monitor's in a deployment) each would come back
-/// as NO_ROUTE and fault the message. Routing and enqueueing are counted; consuming the announcements is not Ingest's cost.
+/// A queue bound to exchanges the fleet publishes mandatory (Ingest's <c>data.ingested</c> and <c>data.rejected</c>,
+/// Training's <c>training.completed</c>) that keeps only the newest message: without a queue (Inference's, Monitor's,
+/// the Registry's in a deployment) each would come back as NO_ROUTE and fault the message. Routing and enqueueing are
+/// counted; consuming the announcements is not the benchmarked worker's cost.
 /// </summary>
 internal sealed class AnnouncementSink : IAsyncDisposable
 {
@@ -195,13 +196,13 @@ internal sealed class AnnouncementSink : IAsyncDisposable
 
     AnnouncementSink(IConnection connection) => _connection = connection;
 
-    public static async Task<AnnouncementSink> CreateAsync(string url)
+    public static async Task<AnnouncementSink> CreateAsync(string url, params string[] exchanges)
     {
         var connection = await new ConnectionFactory { Uri = new Uri(url), ClientProvidedName = "neuraltrade-benchmark-sink" }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueueDeclareAsync(Queue, durable: false, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-max-length"] = 1, ["x-overflow"] = "drop-head" });
-        foreach (var exchange in new[] { Exchanges.DataIngested, Exchanges.DataRejected })
+        foreach (var exchange in exchanges)
         {
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
             await channel.QueueBindAsync(Queue, exchange, "");

@@ -29,7 +29,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
 
     /// <param name="FirstTrialSeconds">From the search's training.requested to its first trial's start: the door, the parent run, the fan-out.</param>
     /// <param name="SelectionSeconds">From the last trial's end to the search's stored result: the resume, the selection, the parent run's figures.</param>
-    public sealed record Run(int Trainers, double WallSeconds, double TrialSecondsSum, int Completed, int Stopped, int Failed, Trial? Best,
+    public sealed record Run(int Trainers, int TorchThreads, double WallSeconds, double TrialSecondsSum, int Completed, int Stopped, int Failed, Trial? Best,
         IReadOnlyList<Trial> Trials, double FirstTrialSeconds, double SelectionSeconds)
     {
         /// <summary>
@@ -78,6 +78,8 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
         var directory = Path.Combine(Path.GetTempPath(), "nt-bench-" + Guid.NewGuid().ToString("N")[..8]);
         await using var broker = await BenchBroker.CreateAsync(rabbitUrl, managementUrl, redisUrl);
         using var control = await broker.StartHostAsync(directory, "control", builder => builder.AddCandleStore());
+        // The Registry's queue in a deployment: training.completed is published mandatory.
+        await using var sink = await AnnouncementSink.CreateAsync(broker.Url, Exchanges.TrainingCompleted);
         await control.Services.GetRequiredService<ICandleStore>().AppendAsync(Series, market, null);
         var redis = control.Services.GetRequiredService<IConnectionMultiplexer>();
         var keys = new RedisKeys(broker.KeyPrefix);
@@ -88,7 +90,8 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
         double defaultF1 = double.NaN, defaultSeconds = double.NaN;
         try
         {
-            foreach (var trainers in new[] { 1, 2 })
+            // One trainer with libtorch's default threads (every core), then one and two trainers with one thread each.
+            foreach (var (trainers, oneThread) in new[] { (1, false), (1, true), (2, true) })
             {
                 var processes = new List<Process>();
                 try
@@ -100,12 +103,12 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
                             ["RABBITMQ_URL"] = broker.Url, ["REDIS_URL"] = redisUrl, ["Redis__KeyPrefix"] = broker.KeyPrefix,
                             ["Tracking__LocalDirectory"] = directory, ["Training__PollIntervalMs"] = "200",
                         };
-                        if (trainers > 1)
-                            environment["OMP_NUM_THREADS"] = "1"; // one libtorch thread each: the two processes share the 2 cores
-                        processes.Add(await WorkerProcesses.StartAsync(dll, $"training-{trainers}-{i + 1}", environment, log));
+                        if (oneThread)
+                            environment["OMP_NUM_THREADS"] = "1"; // one libtorch thread per trainer
+                        processes.Add(await WorkerProcesses.StartAsync(dll, $"training-{trainers}-{i + 1}{(oneThread ? "" : "-all-threads")}", environment, log));
                     }
 
-                    if (trainers == 1)
+                    if (trainers == 1 && !oneThread)
                     {
                         log($"the demo recipe as one training request ({epochs} epochs, one seed)…");
                         var (result, seconds) = await RequestAsync(bus, jobs, null);
@@ -114,7 +117,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
                         log($"default recipe: validation macro-F1 {defaultF1:F3} in {seconds:F1} s");
                     }
 
-                    log($"{trials}-trial search with {trainers} Training process(es)…");
+                    log($"{trials}-trial search with {trainers} Training process(es), {(oneThread ? "one libtorch thread each" : "libtorch's default threads")}…");
                     var published = DateTimeOffset.UtcNow;
                     var (completed, wall) = await RequestAsync(bus, jobs, Search());
                     var outcomes = (await searches.GetTrialsAsync(completed.RequestId)).Values
@@ -126,7 +129,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
                             o.GetProperty("durationSeconds").GetDouble(), o.GetProperty("startedAt").GetDateTimeOffset(), o.GetProperty("trainer").GetString()!))
                         .OrderBy(t => t.Index).ToList();
                     var best = outcomes.Where(t => t.ValidationMacroF1 is not null).MaxBy(t => t.ValidationMacroF1);
-                    var run = new Run(trainers, wall, outcomes.Sum(t => t.Seconds), outcomes.Count(t => t.Status == "completed"),
+                    var run = new Run(trainers, oneThread ? 1 : TorchSharp.torch.get_num_threads(), wall, outcomes.Sum(t => t.Seconds), outcomes.Count(t => t.Status == "completed"),
                         outcomes.Count(t => t.Status == "stopped"), outcomes.Count(t => t.Status == "failed"), best, outcomes,
                         (outcomes.Min(t => t.StartedAt) - published).TotalSeconds, (published + TimeSpan.FromSeconds(wall) - outcomes.Max(t => t.EndedAt)).TotalSeconds);
                     log($"{trainers} trainer(s): {wall:F1} s wall, trials {run.MeanTrialSeconds:F1} s each on average ({run.Completed} completed, " +

@@ -35,11 +35,27 @@ internal static class WorkerProcesses
             WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // NEURALTRADE_BENCH_WORKER_LOGS=DIR keeps each worker's log (Information) in DIR/<name>.log, to see where its time goes.
+        var logs = Environment.GetEnvironmentVariable("NEURALTRADE_BENCH_WORKER_LOGS");
+        start.Environment["Logging__LogLevel__Default"] = logs is { Length: > 0 } ? "Information" : "Warning";
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");
-        process.OutputDataReceived += (_, _) => { };
+        StreamWriter? file = null;
+        if (logs is { Length: > 0 })
+        {
+            Directory.CreateDirectory(logs);
+            file = new StreamWriter(Path.Combine(logs, name + ".log"), append: true) { AutoFlush = true };
+        }
+
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (file is not null && e.Data is { } line)
+            {
+                lock (file)
+                    file.WriteLine(line);
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) log($"[{name}] {line}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
