@@ -174,17 +174,23 @@ public sealed class TrainingKillScenarioTests : BrokerTest
     [TearDown]
     public async Task StopMlflow() => await Mlflow.DisposeAsync();
 
-    [Test]
-    public async Task Training_killed_mid_job_completes_the_job_exactly_once_on_a_replacement()
+    /// <summary>The planted market stored, and a Training process's environment: this test's vhost and prefix, a 5 s lease, the fake MLflow.</summary>
+    async Task<Dictionary<string, string>> PrepareAsync()
     {
         await CandleStore.AppendAsync(NeuralTrade.Events.Testing.TrainedModels.Series, NeuralTrade.Events.Testing.TrainedModels.Market, null);
-        var environment = new Dictionary<string, string>
+        return new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
             ["Tracking__LocalDirectory"] = ScratchDirectory,
             ["Training__LeaseSeconds"] = "5", ["Training__HeartbeatSeconds"] = "1", ["Training__PollIntervalMs"] = "200",
             ["MLFLOW_TRACKING_URI"] = Mlflow.Uri,
         };
+    }
+
+    [Test]
+    public async Task Training_killed_mid_job_completes_the_job_exactly_once_on_a_replacement()
+    {
+        var environment = await PrepareAsync();
         var logs = Path.Combine(ScratchDirectory, "logs");
         var started = await Amqp.TapAsync(Exchanges.TrainingStarted);
         var completed = await Amqp.TapAsync(Exchanges.TrainingCompleted);
@@ -238,14 +244,7 @@ public sealed class TrainingKillScenarioTests : BrokerTest
     [Test]
     public async Task A_search_on_two_trainers_completes_when_one_is_killed_mid_trial()
     {
-        await CandleStore.AppendAsync(NeuralTrade.Events.Testing.TrainedModels.Series, NeuralTrade.Events.Testing.TrainedModels.Market, null);
-        var environment = new Dictionary<string, string>
-        {
-            ["RABBITMQ_URL"] = Services.UrlFor(VirtualHost), ["REDIS_URL"] = Services.RedisUrl, ["Redis__KeyPrefix"] = KeyPrefix,
-            ["Tracking__LocalDirectory"] = ScratchDirectory,
-            ["Training__LeaseSeconds"] = "5", ["Training__HeartbeatSeconds"] = "1", ["Training__PollIntervalMs"] = "200",
-            ["MLFLOW_TRACKING_URI"] = Mlflow.Uri,
-        };
+        var environment = await PrepareAsync();
         var logs = Path.Combine(ScratchDirectory, "logs");
         var completed = await Amqp.TapAsync(Exchanges.TrainingCompleted);
         var failed = await Amqp.TapAsync(Exchanges.TrainingFailed);
