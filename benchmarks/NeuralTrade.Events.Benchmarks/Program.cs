@@ -55,6 +55,7 @@ var instanceCounts = new Option<int[]>("--instances")
 var closeCount = new Option<int>("--closes") { Description = "Stream: timed closes per round and series count.", DefaultValueFactory = _ => 10 };
 var searchTrials = new Option<int>("--trials") { Description = "Search: trials in the search.", DefaultValueFactory = _ => 16 };
 var searchEpochs = new Option<int>("--search-epochs") { Description = "Search: epochs of the recipe (each trial's budget).", DefaultValueFactory = _ => 12 };
+var searchGrace = new Option<int>("--grace") { Description = "Search: ASHA's grace epochs (η is 3).", DefaultValueFactory = _ => 2 };
 var memoryCount = new Option<int>("--memory-predictions") { Description = "Inference: predictions between the two memory readings.", DefaultValueFactory = _ => 100_000 };
 Option<FileInfo> Output(string name) => new("--out")
 {
@@ -278,7 +279,7 @@ async Task<SuiteReport> ScaleAsync(ParseResult parse)
 async Task<SuiteReport> SearchAsync(ParseResult parse)
 {
     var run = new SearchBenchmark(Env("RABBITMQ_URL"), Env("RABBITMQ_MANAGEMENT_URL"), Env("REDIS_URL"), parse.GetValue(searchTrials), parse.GetValue(candles),
-        parse.GetValue(searchEpochs), Log);
+        parse.GetValue(searchEpochs), parse.GetValue(searchGrace), Log);
     var f = await run.RunAsync();
     var one = f.Runs.Where(r => r.Trainers == 1).MinBy(r => r.WallSeconds)!;
     List<ReportRow> rows =
@@ -300,6 +301,8 @@ async Task<SuiteReport> SearchAsync(ParseResult parse)
             "", null, "", null));
         rows.Add(new($"{who}: best trial's validation macro-F1", $"{r.Best?.ValidationMacroF1:F3} (trial {r.Best?.Index}: {r.Best?.Values})",
             $"{f.DefaultValidationMacroF1:F3} (the demo recipe, one request)", r.Best?.ValidationMacroF1 / f.DefaultValidationMacroF1, "", null));
+        rows.Add(new($"{who}: best trial's validation macro-F1 against the fleet's defaults of the searched hyperparameters", $"{r.Best?.ValidationMacroF1:F3}",
+            $"{f.FleetDefaultsValidationMacroF1:F3} (hidden 128, learning rate 0.001, window 60)", r.Best?.ValidationMacroF1 / f.FleetDefaultsValidationMacroF1, "", null));
     }
 
     return new SuiteReport("search", rows, f);
@@ -380,6 +383,6 @@ var scale = Single("scale", "Inference from 1 to N instances (separate processes
     ScaleAsync, instanceCounts, requestCount, inFlight, hiddenSize, layers);
 var search = Single("search", "A hyperparameter search on the demo market with 1 and then 2 Training processes: wall time, the fan-out's overhead per "
     + "trial against a trial's own time, the best trial's validation macro-F1 against the demo recipe's. Needs RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL and "
-    + "REDIS_URL.", SearchAsync, searchTrials, searchEpochs, candles);
+    + "REDIS_URL.", SearchAsync, searchTrials, searchEpochs, searchGrace, candles);
 var root = new RootCommand("NeuralTrade.Events benchmarks: each figure against a bound measured in the same run.") { all, ingest, training, inference, stream, scale, search };
 return await root.Parse(args).InvokeAsync();

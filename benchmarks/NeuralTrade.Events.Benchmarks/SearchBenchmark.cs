@@ -5,6 +5,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using NeuralTrade.Events.Contracts;
 using NeuralTrade.Events.MarketData;
+using NeuralTrade.Events.Modeling;
 using NeuralTrade.Events.Stores;
 using StackExchange.Redis;
 
@@ -19,7 +20,8 @@ namespace NeuralTrade.Events.Benchmarks;
 /// default. The same seed plans the same trials in both runs; ASHA's decisions depend on the order trials reach their
 /// rungs, so the two runs may stop different trials.
 /// </summary>
-internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, string redisUrl, int trials, int candles, int epochs, Action<string> log)
+internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, string redisUrl, int trials, int candles, int epochs, int grace,
+    Action<string> log)
 {
     public sealed record Trial(int Index, string Status, string Values, int Epochs, double? ValidationMacroF1, double Seconds, DateTimeOffset StartedAt,
         string Trainer)
@@ -46,7 +48,9 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
         public double Concurrency => TrialSecondsSum / WallSeconds;
     }
 
-    public sealed record Figures(IReadOnlyList<Run> Runs, double DefaultValidationMacroF1, double DefaultSeconds, int Cores, int Candles,
+    /// <param name="FleetDefaultsValidationMacroF1">The demo recipe with the fleet's defaults for the searched hyperparameters.</param>
+    public sealed record Figures(IReadOnlyList<Run> Runs, double DefaultValidationMacroF1, double DefaultSeconds, double FleetDefaultsValidationMacroF1,
+        int Cores, int Candles,
         SearchRequest Search, IReadOnlyDictionary<string, JsonElement> Recipe);
 
     static readonly SeriesKey Series = new("bench", "SEARCH/USD", "1m");
@@ -67,7 +71,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
             ["windowSize"] = new() { Values = [20, 30, 45] },
         },
         Strategy = "random", Trials = trials, Seed = 1,
-        EarlyStopping = new EarlyStoppingRequest { GraceEpochs = 2, ReductionFactor = 3 },
+        EarlyStopping = new EarlyStoppingRequest { GraceEpochs = grace, ReductionFactor = 3 },
     };
 
     public async Task<Figures> RunAsync()
@@ -87,7 +91,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
         var searches = new RedisSearchStore(redis, keys);
         var bus = control.Services.GetRequiredService<IBus>();
         var runs = new List<Run>();
-        double defaultF1 = double.NaN, defaultSeconds = double.NaN;
+        double defaultF1 = double.NaN, defaultSeconds = double.NaN, fleetDefaultsF1 = double.NaN;
         try
         {
             // One trainer with libtorch's default threads (every core), then one and two trainers with one thread each.
@@ -115,6 +119,17 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
                         defaultF1 = result.Metrics["validation_macro_f1"];
                         defaultSeconds = seconds;
                         log($"default recipe: validation macro-F1 {defaultF1:F3} in {seconds:F1} s");
+                        // The fleet's own defaults for the searched hyperparameters (hidden 128, learning rate 0.001, window 60), on
+                        // the demo recipe's labels: what a search over these dimensions starts from when nobody tuned them.
+                        var fleet = new Hyperparameters();
+                        log($"the demo recipe with the fleet's defaults for the searched hyperparameters (hidden {fleet.HiddenSize}, learning rate " +
+                            $"{fleet.LearningRate}, window {fleet.WindowSize})…");
+                        var (untuned, untunedSeconds) = await RequestAsync(bus, jobs, null, new Dictionary<string, double>
+                        {
+                            ["hiddenSize"] = fleet.HiddenSize, ["learningRate"] = fleet.LearningRate, ["windowSize"] = fleet.WindowSize,
+                        });
+                        fleetDefaultsF1 = untuned.Metrics["validation_macro_f1"];
+                        log($"fleet defaults: validation macro-F1 {fleetDefaultsF1:F3} in {untunedSeconds:F1} s");
                     }
 
                     log($"{trials}-trial search with {trainers} Training process(es), {(oneThread ? "one libtorch thread each" : "libtorch's default threads")}…");
@@ -145,7 +160,7 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
             }
 
             await control.StopAsync();
-            return new Figures(runs, defaultF1, defaultSeconds, Environment.ProcessorCount, candles, Search(), Recipe());
+            return new Figures(runs, defaultF1, defaultSeconds, fleetDefaultsF1, Environment.ProcessorCount, candles, Search(), Recipe());
         }
         finally
         {
@@ -155,12 +170,16 @@ internal sealed class SearchBenchmark(string rabbitUrl, string managementUrl, st
     }
 
     /// <summary>Publishes a training request (a search when <paramref name="search"/> is set) and waits for its job's stored result.</summary>
-    async Task<(TrainingCompleted Result, double Seconds)> RequestAsync(IBus bus, ITrainingJobStore jobs, SearchRequest? search)
+    async Task<(TrainingCompleted Result, double Seconds)> RequestAsync(IBus bus, ITrainingJobStore jobs, SearchRequest? search,
+        IReadOnlyDictionary<string, double>? overrides = null)
     {
+        var recipe = Recipe();
+        foreach (var (name, value) in overrides ?? new Dictionary<string, double>())
+            recipe[name] = JsonSerializer.SerializeToElement(value);
         var request = new TrainingRequested
         {
             RequestId = Guid.NewGuid(), Exchange = Series.Exchange, Symbol = Series.Symbol, Interval = Series.Interval, Reason = "benchmark",
-            Hyperparameters = Recipe(), Search = search,
+            Hyperparameters = recipe, Search = search,
         };
         var clock = Stopwatch.StartNew();
         await bus.Publish(request);
